@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+
+/** A command module: adds itself to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Every command, in the order `edgeward --help` lists them. Add one line per new command file. */
+export const COMMANDS: readonly RegisterCommand[] = [];

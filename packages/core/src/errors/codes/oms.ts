@@ -1,0 +1,4 @@
+import type { ErrorSpec } from "../spec.ts";
+
+/** Error codes of the oms area. Each code is documented in docs/errors.md (generated: npm run docs:errors). */
+export const OMS_ERRORS = {} as const satisfies Record<string, ErrorSpec>;

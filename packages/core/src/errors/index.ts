@@ -1,0 +1,3 @@
+export { EdgewardError, ensure, isEdgewardError, type EdgewardErrorOptions } from "./error.ts";
+export { ERRORS, ERROR_AREAS, isErrorCode, type ErrorCode } from "./registry.ts";
+export { EXIT, type ErrorSpec } from "./spec.ts";

@@ -1,0 +1,35 @@
+import { AGE_ERRORS } from "./codes/age.ts";
+import { GENERAL_ERRORS } from "./codes/general.ts";
+import { OMS_ERRORS } from "./codes/oms.ts";
+import { TLOG_ERRORS } from "./codes/tlog.ts";
+import { TPM_ERRORS } from "./codes/tpm.ts";
+import type { ErrorSpec } from "./spec.ts";
+
+/**
+ * The one registry of Edgeward error codes (as Fastify's `lib/errors.js`). Each area keeps its codes in
+ * `codes/<area>.ts`; a test keeps this registry, the `ErrorCode` type and docs/errors.md in step.
+ */
+export const ERRORS = {
+  ...GENERAL_ERRORS,
+  ...AGE_ERRORS,
+  ...OMS_ERRORS,
+  ...TPM_ERRORS,
+  ...TLOG_ERRORS,
+} as const satisfies Record<string, ErrorSpec>;
+
+/** Every Edgeward error code, as a union of string literals. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The areas, in the order docs/errors.md lists them. */
+export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, ErrorSpec> }> = [
+  { title: "General", codes: GENERAL_ERRORS },
+  { title: "Sealed models (age)", codes: AGE_ERRORS },
+  { title: "Model signatures (OMS)", codes: OMS_ERRORS },
+  { title: "TPM and attestation", codes: TPM_ERRORS },
+  { title: "Audit log", codes: TLOG_ERRORS },
+];
+
+/** True when `code` is a registered error code. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}

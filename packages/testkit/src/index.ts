@@ -1,0 +1,4 @@
+// @edgeward/testkit: helpers that other packages' tests share (ARCHITECTURE.md).
+export { rejectsWithCode, throwsWithCode } from "./errors.ts";
+export { tempDir } from "./tmp.ts";
+export { printedCode, runCli, type CliResult } from "./cli.ts";

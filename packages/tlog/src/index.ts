@@ -1,0 +1,2 @@
+// @edgeward/tlog (see ARCHITECTURE.md).
+export {};

@@ -1,0 +1,2 @@
+// @edgeward/tpm (see ARCHITECTURE.md).
+export {};
