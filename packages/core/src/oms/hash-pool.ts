@@ -1,0 +1,137 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { EdgewardError } from "../errors/index.ts";
+import type { HashReply, HashRequest } from "./hash-worker.ts";
+
+/** One unit of work: a byte range of an open file, or of bytes in memory. */
+export type HashTask =
+  | { readonly kind: "fd"; readonly fd: number; readonly start: number; readonly end: number }
+  | { readonly kind: "bytes"; readonly data: Uint8Array; readonly start: number; readonly end: number };
+
+interface Pending {
+  readonly task: HashTask;
+  readonly resolve: (digest: Buffer) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  current: (Pending & { id: number }) | undefined;
+  /** Shared memory this worker hashes copies of non-shared input from; reused while the worker lives. */
+  staging: SharedArrayBuffer | undefined;
+}
+
+/** Most workers the pool starts; SHA-256 is CPU-bound, so more than the cores only adds contention. */
+const MAX_WORKERS = 8;
+const WORKER_URL = new URL("./hash-worker.ts", import.meta.url);
+
+/**
+ * A small pool of hashing threads shared by every sign and verify in the process: started lazily on first use,
+ * reused, and unref'd while idle so it never keeps the process alive. Tasks wait in one FIFO queue and each
+ * worker takes the next as soon as it is free, so workers that start late or run slow still finish together.
+ */
+export class HashPool {
+  readonly size: number;
+  #workers: PoolWorker[] = [];
+  #queue: Pending[] = [];
+  #nextId = 1;
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  /** SHA-256 of one range. Rejects with EW_ERR_IO (read failed, file shrank) or EW_ERR_INTERNAL (worker died). */
+  hash(task: HashTask): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ task, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    for (let next = this.#queue[0]; next !== undefined; next = this.#queue[0]) {
+      const idle = this.#workers.find((w) => w.current === undefined) ?? this.#spawn();
+      if (idle === undefined) return;
+      this.#queue.shift();
+      this.#dispatch(idle, next);
+    }
+  }
+
+  #spawn(): PoolWorker | undefined {
+    if (this.#workers.length >= this.size) return undefined;
+    const entry: PoolWorker = { worker: new Worker(WORKER_URL), current: undefined, staging: undefined };
+    entry.worker.unref();
+    entry.worker.on("message", (reply: HashReply) => this.#settle(entry, reply));
+    entry.worker.on("error", (err) => this.#lose(entry, err));
+    entry.worker.on("exit", (code) => this.#lose(entry, new Error(`hash worker exited with code ${code}`)));
+    this.#workers.push(entry);
+    return entry;
+  }
+
+  #dispatch(entry: PoolWorker, pending: Pending): void {
+    const id = this.#nextId++;
+    entry.current = { ...pending, id };
+    // Referenced while busy, so an awaiting caller's process does not exit under it.
+    entry.worker.ref();
+    const { task } = pending;
+    if (task.kind === "fd") {
+      entry.worker.postMessage({ id, kind: "fd", fd: task.fd, start: task.start, end: task.end } satisfies HashRequest);
+    } else if (task.data.buffer instanceof SharedArrayBuffer) {
+      // Shared memory: the worker reads the caller's bytes in place, no copy.
+      const { buffer, byteOffset } = task.data;
+      const request: HashRequest = {
+        id,
+        kind: "memory",
+        buffer,
+        offset: byteOffset + task.start,
+        length: task.end - task.start,
+      };
+      entry.worker.postMessage(request);
+    } else {
+      // Ordinary memory cannot be shared: copy this shard into the worker's own staging buffer (shared memory,
+      // allocated once and reused, so no page faults after the first shard) and let the worker hash it there.
+      const length = task.end - task.start;
+      if (entry.staging === undefined || entry.staging.byteLength < length)
+        entry.staging = new SharedArrayBuffer(length);
+      new Uint8Array(entry.staging, 0, length).set(task.data.subarray(task.start, task.end));
+      entry.worker.postMessage({ id, kind: "memory", buffer: entry.staging, offset: 0, length } satisfies HashRequest);
+    }
+  }
+
+  #settle(entry: PoolWorker, reply: HashReply): void {
+    const pending = entry.current;
+    if (pending === undefined || pending.id !== reply.id) return;
+    entry.current = undefined;
+    entry.worker.unref();
+    if ("digest" in reply) pending.resolve(Buffer.from(reply.digest));
+    else
+      pending.reject(
+        new EdgewardError("EW_ERR_IO", {
+          detail:
+            reply.errno === "short"
+              ? "the model file changed while it was hashed"
+              : `reading the model: ${reply.error}`,
+        }),
+      );
+    this.#pump();
+  }
+
+  #lose(entry: PoolWorker, err: unknown): void {
+    const index = this.#workers.indexOf(entry);
+    if (index === -1) return;
+    this.#workers.splice(index, 1);
+    const pending = entry.current;
+    entry.current = undefined;
+    pending?.reject(new EdgewardError("EW_ERR_INTERNAL", { detail: "a hashing worker failed", cause: err }));
+    void entry.worker.terminate();
+    this.#pump();
+  }
+}
+
+let shared: HashPool | undefined;
+
+/** The process-wide pool: one worker per available core (2 here), at most 8. */
+export function hashPool(): HashPool {
+  shared ??= new HashPool(Math.max(1, Math.min(availableParallelism(), MAX_WORKERS)));
+  return shared;
+}

@@ -1,0 +1,7 @@
+// OpenSSF Model Signing v1.0 for single-file models: sign, verify, keys (issue 2, "Signature").
+export { serializeBundle, type OmsBundle } from "./bundle.ts";
+export { DEFAULT_SHARD_SIZE, OMS_PREDICATE_TYPE } from "./constants.ts";
+export { generateSigningKey, loadPrivateKey, loadPublicKey, publicKeyHint, type SigningKeyPair } from "./keys.ts";
+export { signModel, type SignModelOptions } from "./sign.ts";
+export type { OmsResource } from "./statement.ts";
+export { bundleShardSize, verifyModel, type ModelVerification, type VerifyModelOptions } from "./verify.ts";
