@@ -2,3 +2,4 @@
 export { rejectsWithCode, throwsWithCode } from "./errors.ts";
 export { tempDir } from "./tmp.ts";
 export { printedCode, runCli, type CliResult } from "./cli.ts";
+export { startPostgres, type PostgresServer } from "./postgres.ts";

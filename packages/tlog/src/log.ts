@@ -1,0 +1,270 @@
+import { EdgewardError } from "@edgeward/core";
+import { formatCheckpoint, openCheckpoint } from "./checkpoint.ts";
+import { encodeAuditEvent, type AuditEvent } from "./event.ts";
+import { CompactRange, type StoredNode } from "./merkle/compact-range.ts";
+import { EMPTY_ROOT, equalBytes, leafHash } from "./merkle/hash.ts";
+import { parseVerifierKey } from "./note/keys.ts";
+import { signNote } from "./note/note.ts";
+import type { NoteSigner } from "./note/signer.ts";
+import { LogReader } from "./reader.ts";
+import type { LogMeta, LogStore, StoredCheckpoint } from "./store/types.ts";
+
+/** What an acknowledged append returns: where the entry is, and the stored checkpoint that covers it. */
+export interface Receipt {
+  readonly index: number;
+  readonly checkpoint: StoredCheckpoint;
+}
+
+/** Group-commit tuning. */
+export interface DurableLogOptions {
+  /** Most entries in one transaction (default 4096). */
+  readonly maxBatch?: number;
+  /** How long the first entry of a batch waits for company, in ms (default 2). */
+  readonly maxDelayMs?: number;
+  /** Entries the start-up check re-hashes at the end of the log (default 1024). */
+  readonly tailCheck?: number;
+  /** Called after each checkpoint is stored, before the appends it covers are acknowledged. */
+  readonly onCheckpoint?: (checkpoint: StoredCheckpoint) => void;
+}
+
+interface Pending {
+  readonly data: Uint8Array;
+  readonly resolve: (r: Receipt) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * The durable, append-only log. Appends are batched (group commit): entries that arrive within a few
+ * milliseconds, or while the previous batch commits, go into one transaction together with the nodes they
+ * complete and one checkpoint signed over the new tree. A receipt is returned only after that transaction has
+ * committed, so every acknowledged entry is durable and covered by a stored, signed checkpoint.
+ *
+ * New checkpoints are always extensions of the compact range that reproduced the last stored checkpoint, so the
+ * log never signs a checkpoint inconsistent with one it signed before (c2sp.org/tlog-checkpoint §Signatures). It
+ * refuses to open storage that contradicts its last checkpoint, and stops after any failed commit (whose outcome
+ * may be unknown) until it is opened again.
+ */
+export class DurableLog {
+  /** Read access (checkpoints, proofs, bundles) to the same storage. */
+  readonly reader: LogReader;
+  readonly store: LogStore;
+  readonly meta: LogMeta;
+  readonly #signer: NoteSigner;
+  readonly #options: {
+    maxBatch: number;
+    maxDelayMs: number;
+    onCheckpoint: ((c: StoredCheckpoint) => void) | undefined;
+  };
+  #range: CompactRange;
+  #latest: StoredCheckpoint;
+  #pending: Pending[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #draining: Promise<void> | undefined;
+  #failed: unknown;
+  #closed = false;
+
+  private constructor(
+    reader: LogReader,
+    signer: NoteSigner,
+    range: CompactRange,
+    latest: StoredCheckpoint,
+    options: DurableLogOptions,
+  ) {
+    this.reader = reader;
+    this.store = reader.store;
+    this.meta = reader.meta;
+    this.#signer = signer;
+    this.#range = range;
+    this.#latest = latest;
+    this.#options = {
+      maxBatch: options.maxBatch ?? 4096,
+      maxDelayMs: options.maxDelayMs ?? 2,
+      onCheckpoint: options.onCheckpoint,
+    };
+  }
+
+  /**
+   * Creates a new log in empty storage: records origin and verifier key, and stores a signed checkpoint of the
+   * empty tree. The signer's name should be the origin (c2sp.org/tlog-checkpoint: the key name SHOULD match).
+   */
+  static async create(
+    store: LogStore,
+    init: { origin: string; signer: NoteSigner; keyPath?: string },
+    options: DurableLogOptions = {},
+  ): Promise<DurableLog> {
+    const note = signNote(formatCheckpoint({ origin: init.origin, size: 0, root: EMPTY_ROOT }), [init.signer]);
+    const meta: LogMeta = {
+      origin: init.origin,
+      vkey: init.signer.vkey,
+      createdAt: new Date().toISOString(),
+      ...(init.keyPath === undefined ? {} : { keyPath: init.keyPath }),
+    };
+    await store.create(meta, { size: 0, note });
+    return DurableLog.open(store, init.signer, options);
+  }
+
+  /**
+   * Opens an existing log for appending, after checking that storage agrees with the last signed checkpoint:
+   * the signer is the log's key; the checkpoint verifies; exactly its number of entries is stored; the stored
+   * frontier nodes reproduce its root; and the last `tailCheck` entries hash to their stored leaf hashes.
+   * Any contradiction refuses to start with EW_ERR_LOG_STORAGE_MISMATCH.
+   */
+  static async open(store: LogStore, signer: NoteSigner, options: DurableLogOptions = {}): Promise<DurableLog> {
+    const reader = await LogReader.open(store);
+    const meta = reader.meta;
+    if (signer.vkey !== meta.vkey)
+      throw new EdgewardError("EW_ERR_LOG_KEY_MISMATCH", { detail: `${signer.vkey} is not ${meta.vkey}` });
+    const latest = await store.latestCheckpoint();
+    const range = await startupCheck(store, meta, latest, options.tailCheck ?? 1024);
+    return new DurableLog(reader, signer, range, latest, options);
+  }
+
+  /** The tree size of the last stored checkpoint. */
+  get size(): number {
+    return this.#latest.size;
+  }
+
+  /** The last stored checkpoint. */
+  get latest(): StoredCheckpoint {
+    return this.#latest;
+  }
+
+  /** Appends one entry; resolves once it is durable and covered by a stored signed checkpoint. */
+  append(data: Uint8Array): Promise<Receipt> {
+    if (this.#closed) return Promise.reject(new EdgewardError("EW_ERR_LOG_CLOSED"));
+    if (this.#failed !== undefined)
+      return Promise.reject(new EdgewardError("EW_ERR_LOG_CLOSED", { cause: this.#failed }));
+    return new Promise<Receipt>((resolve, reject) => {
+      this.#pending.push({ data, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Appends several entries, in order. */
+  appendAll(entries: readonly Uint8Array[]): Promise<Receipt[]> {
+    return Promise.all(entries.map((e) => this.append(e)));
+  }
+
+  /** Appends an audit event in its canonical encoding. */
+  appendEvent(event: AuditEvent): Promise<Receipt> {
+    return this.append(encodeAuditEvent(event));
+  }
+
+  /** Commits what is pending and waits for it. */
+  async flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#pending.length > 0 && this.#draining === undefined) this.#draining = this.#drain();
+    await this.#draining;
+  }
+
+  /** Commits what is pending, then closes storage. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    this.#closed = true;
+    await this.store.close();
+  }
+
+  #schedule(): void {
+    if (this.#draining !== undefined || this.#timer !== undefined) return;
+    if (this.#pending.length >= this.#options.maxBatch) {
+      this.#draining = this.#drain();
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#draining === undefined) this.#draining = this.#drain();
+    }, this.#options.maxDelayMs);
+  }
+
+  /** Commits batches until nothing is pending; entries arriving meanwhile join the next batch. */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0 && this.#failed === undefined) {
+        const batch = this.#pending.splice(0, this.#options.maxBatch);
+        await this.#commit(batch);
+        // Let the callers whose appends were just acknowledged enqueue their next ones before the next batch.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      this.#draining = undefined;
+      if (this.#pending.length > 0) {
+        if (this.#failed !== undefined) this.#rejectAll(this.#pending.splice(0), this.#failed);
+        else this.#schedule();
+      }
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    const fromSize = this.#range.size;
+    const next = this.#range.clone();
+    const nodes: StoredNode[] = [];
+    for (const p of batch) for (const n of next.append(leafHash(p.data))) nodes.push(n);
+    const checkpoint: StoredCheckpoint = {
+      size: next.size,
+      note: signNote(formatCheckpoint({ origin: this.meta.origin, size: next.size, root: next.root() }), [
+        this.#signer,
+      ]),
+    };
+    try {
+      await this.store.commit({ fromSize, entries: batch.map((p) => p.data), nodes, checkpoint });
+    } catch (err) {
+      // The commit's outcome may be unknown (a lost connection during COMMIT): stop, so the in-memory tree can
+      // never diverge from storage; opening the log again re-reads and re-checks storage.
+      this.#failed = err;
+      this.#rejectAll(batch, err);
+      return;
+    }
+    this.#range = next;
+    this.#latest = checkpoint;
+    this.#options.onCheckpoint?.(checkpoint);
+    batch.forEach((p, i) => p.resolve({ index: fromSize + i, checkpoint }));
+  }
+
+  #rejectAll(batch: Pending[], err: unknown): void {
+    for (const p of batch)
+      p.reject(err instanceof EdgewardError ? err : new EdgewardError("EW_ERR_LOG_STORAGE", { cause: err }));
+  }
+}
+
+async function startupCheck(
+  store: LogStore,
+  meta: LogMeta,
+  latest: StoredCheckpoint,
+  tailCheck: number,
+): Promise<CompactRange> {
+  const mismatch = (detail: string, cause?: unknown): EdgewardError =>
+    new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", cause === undefined ? { detail } : { detail, cause });
+  let cp;
+  try {
+    cp = openCheckpoint(latest.note, parseVerifierKey(meta.vkey), { origin: meta.origin });
+  } catch (err) {
+    throw mismatch("the last stored checkpoint does not verify", err);
+  }
+  if (cp.size !== latest.size) throw mismatch("the last checkpoint's row and note disagree on the size");
+  const stats = await store.entryStats();
+  if (stats.count !== cp.size || stats.maxIndex !== cp.size - 1)
+    throw mismatch(
+      `${stats.count} entries are stored (largest index ${stats.maxIndex}) but the last checkpoint has ${cp.size}`,
+    );
+  let range: CompactRange;
+  try {
+    range = CompactRange.fromFrontier(cp.size, await store.getNodes(CompactRange.frontier(cp.size)));
+  } catch (err) {
+    throw mismatch("the stored tree nodes are incomplete", err);
+  }
+  if (!equalBytes(range.root(), cp.root))
+    throw mismatch("the stored tree nodes do not reproduce the last checkpoint's root");
+  const from = Math.max(0, cp.size - tailCheck);
+  const entries = await store.readEntries(from, cp.size);
+  const leaves = await store.readLevel(0, from, cp.size);
+  for (const e of entries) {
+    const stored = leaves.get(e.index);
+    if (stored === undefined || !equalBytes(stored, leafHash(e.data)))
+      throw mismatch(`entry ${e.index} does not match its stored leaf hash`);
+  }
+  return range;
+}

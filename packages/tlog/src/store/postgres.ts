@@ -1,0 +1,183 @@
+import pg from "pg";
+import { EdgewardError } from "@edgeward/core";
+import { MAX_TREE_SIZE, nodeId, type NodeRef } from "../merkle/math.ts";
+import { parseMeta } from "./meta.ts";
+import type { Batch, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./types.ts";
+
+const SCHEMA = `
+CREATE TABLE tlog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE tlog_entries (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL);
+CREATE TABLE tlog_nodes (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL);
+CREATE TABLE tlog_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL);
+`;
+
+/**
+ * The log store on PostgreSQL, for the hub at scale. A commit is one transaction that first takes an EXCLUSIVE
+ * lock on the checkpoint table (readers continue, a second writer waits) and checks the stored size, then inserts
+ * entries and nodes with one `unnest` statement each. It is acknowledged after COMMIT returns, which with
+ * PostgreSQL's default synchronous_commit=on means the WAL record is flushed to disk.
+ */
+export class PostgresStore implements LogStore {
+  readonly location: string;
+  readonly #pool: pg.Pool;
+
+  constructor(url: string) {
+    this.location = redact(url);
+    this.#pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    this.#pool.on("error", () => undefined);
+  }
+
+  async create(meta: LogMeta, first: StoredCheckpoint): Promise<void> {
+    await this.#tx(async (c) => {
+      const exists = await c.query("SELECT to_regclass('tlog_meta') IS NOT NULL AS e");
+      if ((exists.rows[0] as { e: boolean }).e) throw new EdgewardError("EW_ERR_LOG_EXISTS", { detail: this.location });
+      await c.query(SCHEMA);
+      await c.query("INSERT INTO tlog_meta (key, value) VALUES ('meta', $1)", [JSON.stringify(meta)]);
+      await c.query("INSERT INTO tlog_checkpoints (size, note) VALUES ($1, $2)", [first.size, first.note]);
+    });
+  }
+
+  async readMeta(): Promise<LogMeta> {
+    const exists = await this.#query("SELECT to_regclass('tlog_meta') IS NOT NULL AS e");
+    if (!(exists[0] as { e: boolean }).e) throw new EdgewardError("EW_ERR_LOG_NOT_FOUND", { detail: this.location });
+    const rows = await this.#query("SELECT value FROM tlog_meta WHERE key = 'meta'");
+    const row = rows[0] as { value: string } | undefined;
+    if (row === undefined) throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", { detail: "metadata is missing" });
+    return parseMeta(row.value);
+  }
+
+  async commit(batch: Batch): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query("LOCK TABLE tlog_checkpoints IN EXCLUSIVE MODE");
+      const head = await c.query("SELECT max(size)::float8 AS size FROM tlog_checkpoints");
+      const size = (head.rows[0] as { size: number | null }).size;
+      if (size !== batch.fromSize)
+        throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", {
+          detail: `storage is at ${size}, expected ${batch.fromSize}`,
+        });
+      await c.query("INSERT INTO tlog_entries (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])", [
+        batch.entries.map((_, i) => batch.fromSize + i),
+        batch.entries.map(toBuffer),
+      ]);
+      await c.query("INSERT INTO tlog_nodes (id, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])", [
+        batch.nodes.map(nodeId),
+        batch.nodes.map((n) => toBuffer(n.hash)),
+      ]);
+      await c.query("INSERT INTO tlog_checkpoints (size, note) VALUES ($1, $2)", [
+        batch.checkpoint.size,
+        batch.checkpoint.note,
+      ]);
+    });
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint> {
+    const rows = await this.#query(
+      "SELECT size::float8 AS size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1",
+    );
+    const row = rows[0] as StoredCheckpoint | undefined;
+    if (row === undefined)
+      throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", { detail: "no checkpoint is stored" });
+    return row;
+  }
+
+  async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    const rows = await this.#query("SELECT size::float8 AS size, note FROM tlog_checkpoints WHERE size = $1", [size]);
+    return rows[0] as StoredCheckpoint | undefined;
+  }
+
+  async checkpoints(): Promise<StoredCheckpoint[]> {
+    return (await this.#query(
+      "SELECT size::float8 AS size, note FROM tlog_checkpoints ORDER BY size",
+    )) as StoredCheckpoint[];
+  }
+
+  async entryStats(): Promise<{ count: number; maxIndex: number }> {
+    const rows = await this.#query(
+      'SELECT count(*)::float8 AS count, coalesce(max(idx), -1)::float8 AS "maxIndex" FROM tlog_entries',
+    );
+    return rows[0] as { count: number; maxIndex: number };
+  }
+
+  async readEntries(from: number, to: number): Promise<StoredEntry[]> {
+    const rows = await this.#query(
+      "SELECT idx::float8 AS idx, data FROM tlog_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+      [from, to],
+    );
+    return (rows as { idx: number; data: Buffer }[]).map((r) => ({ index: r.idx, data: new Uint8Array(r.data) }));
+  }
+
+  async getNodes(refs: readonly NodeRef[]): Promise<Uint8Array[]> {
+    if (refs.length === 0) return [];
+    const ids = refs.map(nodeId);
+    const rows = (await this.#query("SELECT id::float8 AS id, hash FROM tlog_nodes WHERE id = ANY($1::bigint[])", [
+      ids,
+    ])) as {
+      id: number;
+      hash: Buffer;
+    }[];
+    const byId = new Map(rows.map((r) => [r.id, r.hash]));
+    return refs.map((r, i) => {
+      const h = byId.get(ids[i]!);
+      if (h === undefined)
+        throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", { detail: `node (${r.level}, ${r.index}) is missing` });
+      return new Uint8Array(h);
+    });
+  }
+
+  async readLevel(level: number, from: number, to: number): Promise<Map<number, Uint8Array>> {
+    const base = level * MAX_TREE_SIZE;
+    const rows = (await this.#query("SELECT id::float8 AS id, hash FROM tlog_nodes WHERE id >= $1 AND id < $2", [
+      base + from,
+      base + to,
+    ])) as { id: number; hash: Buffer }[];
+    return new Map(rows.map((r) => [r.id - base, new Uint8Array(r.hash)]));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async #query(sql: string, params: unknown[] = []): Promise<unknown[]> {
+    try {
+      return (await this.#pool.query(sql, params)).rows as unknown[];
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
+    }
+  }
+
+  async #tx(body: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
+    }
+    try {
+      await client.query("BEGIN");
+      await body(client);
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      if (err instanceof EdgewardError) throw err;
+      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
+    } finally {
+      client.release();
+    }
+  }
+}
+
+function toBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres";
+  }
+}

@@ -1,0 +1,198 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { existsSync } from "node:fs";
+import { EdgewardError } from "@edgeward/core";
+import { MAX_TREE_SIZE, nodeId, type NodeRef } from "../merkle/math.ts";
+import { parseMeta } from "./meta.ts";
+import type { Batch, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./types.ts";
+
+/** Durability settings for the SQLite store. */
+export interface SqliteOptions {
+  /**
+   * "full" (default): WAL with synchronous=FULL, the WAL is fsynced at every commit, so an acknowledged append
+   * survives power loss. "normal": WAL with synchronous=NORMAL, commits survive a process crash (SIGKILL) but the
+   * last ones may be lost on power loss or an OS crash (SQLite docs, "PRAGMA synchronous"). Use "normal" only
+   * where the machine's power is not a concern.
+   */
+  readonly synchronous?: "full" | "normal";
+  /** Open without creating the file (readers). */
+  readonly mustExist?: boolean;
+}
+
+const SCHEMA = `
+CREATE TABLE tlog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE tlog_entries (idx INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
+CREATE TABLE tlog_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL) STRICT;
+CREATE TABLE tlog_checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;
+`;
+
+/**
+ * The embedded log store on `node:sqlite` (built into Node 24). Nodes are keyed by level * 2^40 + index, so a
+ * proof is O(log n) primary-key lookups. Every commit is one `BEGIN IMMEDIATE` transaction, which also takes
+ * SQLite's write lock, so a second writer waits or fails instead of interleaving.
+ */
+export class SqliteStore implements LogStore {
+  readonly location: string;
+  readonly #db: DatabaseSync;
+  readonly #stmts = new Map<string, StatementSync>();
+
+  constructor(path: string, options: SqliteOptions = {}) {
+    this.location = path;
+    if (options.mustExist === true && path !== ":memory:" && !existsSync(path))
+      throw new EdgewardError("EW_ERR_LOG_NOT_FOUND", { detail: path });
+    try {
+      this.#db = new DatabaseSync(path);
+      this.#db.exec("PRAGMA journal_mode = WAL");
+      this.#db.exec(`PRAGMA synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+      this.#db.exec("PRAGMA busy_timeout = 5000");
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: path, cause: err });
+    }
+  }
+
+  create(meta: LogMeta, first: StoredCheckpoint): Promise<void> {
+    return this.#run(() => {
+      const exists = this.#db.prepare("SELECT name FROM sqlite_master WHERE name = 'tlog_meta'").get();
+      if (exists !== undefined) throw new EdgewardError("EW_ERR_LOG_EXISTS", { detail: this.location });
+      this.#db.exec("BEGIN IMMEDIATE");
+      try {
+        this.#db.exec(SCHEMA);
+        const put = this.#db.prepare("INSERT INTO tlog_meta (key, value) VALUES (?, ?)");
+        put.run("meta", JSON.stringify(meta));
+        this.#db.prepare("INSERT INTO tlog_checkpoints (size, note) VALUES (?, ?)").run(first.size, first.note);
+        this.#db.exec("COMMIT");
+      } catch (err) {
+        this.#db.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  readMeta(): Promise<LogMeta> {
+    return this.#run(() => {
+      const exists = this.#db.prepare("SELECT name FROM sqlite_master WHERE name = 'tlog_meta'").get();
+      if (exists === undefined) throw new EdgewardError("EW_ERR_LOG_NOT_FOUND", { detail: this.location });
+      const row = this.#stmt("SELECT value FROM tlog_meta WHERE key = 'meta'").get() as { value: string } | undefined;
+      if (row === undefined) throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", { detail: "metadata is missing" });
+      return parseMeta(row.value);
+    });
+  }
+
+  commit(batch: Batch): Promise<void> {
+    return this.#run(() => {
+      const db = this.#db;
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const head = this.#stmt("SELECT max(size) AS size FROM tlog_checkpoints").get() as { size: number | null };
+        if (head.size !== batch.fromSize)
+          throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", {
+            detail: `storage is at ${head.size}, expected ${batch.fromSize}`,
+          });
+        const putEntry = this.#stmt("INSERT INTO tlog_entries (idx, data) VALUES (?, ?)");
+        batch.entries.forEach((data, i) => putEntry.run(batch.fromSize + i, data));
+        const putNode = this.#stmt("INSERT INTO tlog_nodes (id, hash) VALUES (?, ?)");
+        for (const n of batch.nodes) putNode.run(nodeId(n), n.hash);
+        this.#stmt("INSERT INTO tlog_checkpoints (size, note) VALUES (?, ?)").run(
+          batch.checkpoint.size,
+          batch.checkpoint.note,
+        );
+        db.exec("COMMIT");
+      } catch (err) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  latestCheckpoint(): Promise<StoredCheckpoint> {
+    return this.#run(() => {
+      const row = this.#stmt("SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1").get();
+      if (row === undefined)
+        throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", { detail: "no checkpoint is stored" });
+      return row as unknown as StoredCheckpoint;
+    });
+  }
+
+  checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    return this.#run(
+      () =>
+        this.#stmt("SELECT size, note FROM tlog_checkpoints WHERE size = ?").get(size) as StoredCheckpoint | undefined,
+    );
+  }
+
+  checkpoints(): Promise<StoredCheckpoint[]> {
+    return this.#run(
+      () => this.#stmt("SELECT size, note FROM tlog_checkpoints ORDER BY size").all() as unknown as StoredCheckpoint[],
+    );
+  }
+
+  entryStats(): Promise<{ count: number; maxIndex: number }> {
+    return this.#run(() => {
+      const row = this.#stmt("SELECT count(*) AS count, coalesce(max(idx), -1) AS maxIndex FROM tlog_entries").get();
+      return row as unknown as { count: number; maxIndex: number };
+    });
+  }
+
+  readEntries(from: number, to: number): Promise<StoredEntry[]> {
+    return this.#run(() =>
+      (
+        this.#stmt("SELECT idx, data FROM tlog_entries WHERE idx >= ? AND idx < ? ORDER BY idx").all(from, to) as {
+          idx: number;
+          data: Uint8Array;
+        }[]
+      ).map((r) => ({ index: r.idx, data: r.data })),
+    );
+  }
+
+  getNodes(refs: readonly NodeRef[]): Promise<Uint8Array[]> {
+    return this.#run(() => {
+      const get = this.#stmt("SELECT hash FROM tlog_nodes WHERE id = ?");
+      return refs.map((r) => {
+        const row = get.get(nodeId(r)) as { hash: Uint8Array } | undefined;
+        if (row === undefined)
+          throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", {
+            detail: `node (${r.level}, ${r.index}) is missing`,
+          });
+        return row.hash;
+      });
+    });
+  }
+
+  readLevel(level: number, from: number, to: number): Promise<Map<number, Uint8Array>> {
+    return this.#run(() => {
+      const base = level * MAX_TREE_SIZE;
+      const rows = this.#stmt("SELECT id, hash FROM tlog_nodes WHERE id >= ? AND id < ?").all(
+        base + from,
+        base + to,
+      ) as {
+        id: number;
+        hash: Uint8Array;
+      }[];
+      return new Map(rows.map((r) => [r.id - base, r.hash]));
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#run(() => {
+      if (this.#db.isOpen) this.#db.close();
+    });
+  }
+
+  #stmt(sql: string): StatementSync {
+    let s = this.#stmts.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sql);
+      this.#stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs a synchronous database step as a promise, mapping SQLite failures to EW_ERR_LOG_STORAGE. */
+  #run<T>(step: () => T): Promise<T> {
+    try {
+      return Promise.resolve(step());
+    } catch (err) {
+      if (err instanceof EdgewardError) return Promise.reject(err);
+      return Promise.reject(new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err }));
+    }
+  }
+}

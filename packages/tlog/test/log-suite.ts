@@ -1,0 +1,227 @@
+// The durable-log behaviour every backend must show; run by log-sqlite.test.ts and log-postgres.test.ts.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { rejectsWithCode } from "@edgeward/testkit";
+import {
+  DurableLog,
+  LogReader,
+  LogVerifier,
+  auditLog,
+  decodeBase64,
+  generateNoteKey,
+  leafHash,
+  openCheckpoint,
+  parseVerifierKey,
+  verifyConsistency,
+  verifyInclusion,
+  verifyTlogProof,
+  type LogStore,
+} from "@edgeward/tlog";
+
+/** A fresh, empty place for one log, plus raw SQL access to tamper with it. */
+export interface Backend {
+  fresh(): Promise<{ store: () => LogStore; exec: (sql: string) => Promise<void> }>;
+  /** SQL literal for bytes. */
+  blob(bytes: Uint8Array): string;
+}
+
+const ORIGIN = "edgeward.test/log";
+const entry = (i: number): Uint8Array => Buffer.from(JSON.stringify({ n: i, pad: "x".repeat(i % 7) }));
+
+/** Registers the shared tests for one backend. */
+export function durableLogSuite(backend: Backend): void {
+  const key = generateNoteKey(ORIGIN);
+
+  async function filled(
+    count: number,
+    batches = 4,
+  ): Promise<{ store: () => LogStore; exec: (sql: string) => Promise<void> }> {
+    const place = await backend.fresh();
+    const log = await DurableLog.create(place.store(), { origin: ORIGIN, signer: key.signer });
+    for (let b = 0; b < batches; b++) {
+      const from = Math.floor((count * b) / batches);
+      const to = Math.floor((count * (b + 1)) / batches);
+      await log.appendAll(Array.from({ length: to - from }, (_, k) => entry(from + k)));
+    }
+    await log.close();
+    return place;
+  }
+
+  it("a new log stores a signed checkpoint of the empty tree", async () => {
+    const place = await backend.fresh();
+    const log = await DurableLog.create(place.store(), { origin: ORIGIN, signer: key.signer });
+    const cp = await log.reader.checkpoint();
+    assert.equal(cp.size, 0);
+    assert.equal(cp.note.split("\n")[2], "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+    await log.close();
+    await rejectsWithCode(
+      DurableLog.create(place.store(), { origin: ORIGIN, signer: key.signer }),
+      "EW_ERR_LOG_EXISTS",
+    );
+  });
+
+  it("concurrent appends are acknowledged with consecutive indices, in few checkpoints, each covering its entries", async () => {
+    const place = await backend.fresh();
+    const log = await DurableLog.create(place.store(), { origin: ORIGIN, signer: key.signer });
+    const receipts = await Promise.all(Array.from({ length: 500 }, (_, i) => log.append(entry(i))));
+    assert.deepEqual(
+      receipts.map((r) => r.index),
+      receipts.map((_, i) => i),
+    );
+    const vkey = parseVerifierKey(key.signer.vkey);
+    const notes = new Set(receipts.map((r) => r.checkpoint.note));
+    assert.ok(notes.size < 50, `${notes.size} checkpoints for 500 appends: appends are not batched`);
+    for (const r of receipts.filter((_, i) => i % 37 === 0)) {
+      const cp = openCheckpoint(r.checkpoint.note, vkey);
+      assert.ok(cp.size > r.index);
+      const p = await log.reader.inclusionProof(r.index, cp.size);
+      verifyInclusion(leafHash(entry(r.index)), r.index, cp.size, p.proof, cp.root);
+    }
+    assert.equal((await place.store().checkpoints()).length, notes.size + 1);
+    await log.close();
+  });
+
+  it("after reopening, appends continue and every later checkpoint is consistent with every earlier one", async () => {
+    const place = await filled(100);
+    const reader = await LogReader.open(place.store());
+    const before = await reader.checkpoint();
+    const log = await DurableLog.open(place.store(), key.signer);
+    assert.equal(log.size, 100);
+    const r = await log.append(entry(100));
+    assert.equal(r.index, 100);
+    const after = openCheckpoint(r.checkpoint.note, parseVerifierKey(key.signer.vkey));
+    const c = await log.reader.consistencyProof(before.size, after.size);
+    verifyConsistency(before.size, after.size, before.root, after.root, c.proof);
+    const client = new LogVerifier({ logKey: key.signer.vkey });
+    for (const stored of await place.store().checkpoints()) {
+      const proof =
+        client.trusted === undefined || client.trusted.size === 0
+          ? []
+          : (await log.reader.consistencyProof(client.trusted.size, stored.size)).proof;
+      client.update(stored.note, proof);
+    }
+    assert.equal(client.trusted?.size, 101);
+    await log.close();
+  });
+
+  it("serves tlog-proof bundles a device verifies offline", async () => {
+    const place = await filled(33);
+    const reader = await LogReader.open(place.store());
+    const bundle = await reader.proofBundle(20);
+    assert.equal(verifyTlogProof(bundle, entry(20), { logKey: key.signer.vkey }).index, 20);
+    await rejectsWithCode(reader.inclusionProof(33), "EW_ERR_PROOF_RANGE");
+    await rejectsWithCode(reader.inclusionProof(3, 34), "EW_ERR_PROOF_RANGE");
+  });
+
+  it("when opened with another key, refuses with EW_ERR_LOG_KEY_MISMATCH", async () => {
+    const place = await filled(5, 1);
+    await rejectsWithCode(DurableLog.open(place.store(), generateNoteKey(ORIGIN).signer), "EW_ERR_LOG_KEY_MISMATCH");
+  });
+
+  it("when there is no log, refuses with EW_ERR_LOG_NOT_FOUND", async () => {
+    const place = await backend.fresh();
+    await rejectsWithCode(DurableLog.open(place.store(), key.signer), "EW_ERR_LOG_NOT_FOUND");
+  });
+
+  it("when storage contradicts the last checkpoint, refuses to start with EW_ERR_LOG_STORAGE_MISMATCH", async () => {
+    const tampers = [
+      "DELETE FROM tlog_entries WHERE idx = 39",
+      `UPDATE tlog_entries SET data = ${backend.blob(Buffer.from("forged"))} WHERE idx = 38`,
+      `UPDATE tlog_nodes SET hash = ${backend.blob(new Uint8Array(32))} WHERE id = ${5 * 2 ** 40}`,
+      "DELETE FROM tlog_checkpoints WHERE size = 40",
+      `UPDATE tlog_checkpoints SET note = replace(note, '40', '41') WHERE size = 40`,
+      `INSERT INTO tlog_entries (idx, data) VALUES (40, ${backend.blob(Buffer.from("extra"))})`,
+    ];
+    for (const sql of tampers) {
+      const place = await filled(40);
+      await place.exec(sql);
+      await rejectsWithCode(DurableLog.open(place.store(), key.signer), "EW_ERR_LOG_STORAGE_MISMATCH");
+    }
+  });
+
+  it("when another writer appended meanwhile, the stale writer stops with EW_ERR_LOG_CONCURRENT_WRITER, then EW_ERR_LOG_CLOSED", async () => {
+    const place = await filled(10, 1);
+    const a = await DurableLog.open(place.store(), key.signer);
+    const b = await DurableLog.open(place.store(), key.signer);
+    await a.append(entry(10));
+    await rejectsWithCode(b.append(entry(99)), "EW_ERR_LOG_CONCURRENT_WRITER");
+    await rejectsWithCode(b.append(entry(99)), "EW_ERR_LOG_CLOSED");
+    await a.append(entry(11));
+    await a.close();
+    await b.close();
+    const report = await auditLog(place.store(), { vkey: key.signer.vkey });
+    assert.ok(report.ok, JSON.stringify(report.problem));
+    assert.equal(report.treeSize, 12);
+  });
+
+  it("the audit of an untouched log passes and reproduces the latest root", async () => {
+    const place = await filled(300, 7);
+    const report = await auditLog(place.store(), { vkey: key.signer.vkey, chunk: 64 });
+    assert.ok(report.ok, JSON.stringify(report.problem));
+    assert.equal(report.entries, 300);
+    assert.equal(report.checkpoints, 8);
+    const cp = await (await LogReader.open(place.store())).checkpoint();
+    assert.deepEqual(decodeBase64(report.root, "EW_ERR_PROOF_MALFORMED", "root"), cp.root);
+  });
+
+  it("the audit names the first changed entry when entries are edited, swapped or edited with their stored hashes", async () => {
+    const cases: { sql: string[]; index: number; code: string }[] = [
+      {
+        sql: [`UPDATE tlog_entries SET data = ${backend.blob(Buffer.from("edited"))} WHERE idx = 77`],
+        index: 77,
+        code: "EW_ERR_LOG_ENTRY_CHANGED",
+      },
+      {
+        sql: [
+          `UPDATE tlog_entries SET data = ${backend.blob(entry(121))} WHERE idx = 120`,
+          `UPDATE tlog_entries SET data = ${backend.blob(entry(120))} WHERE idx = 121`,
+        ],
+        index: 120,
+        code: "EW_ERR_LOG_ENTRY_CHANGED",
+      },
+      {
+        sql: [
+          `UPDATE tlog_entries SET data = ${backend.blob(Buffer.from("edited"))} WHERE idx = 150`,
+          `UPDATE tlog_nodes SET hash = ${backend.blob(leafHash(Buffer.from("edited")))} WHERE id = 150`,
+        ],
+        index: 150,
+        code: "EW_ERR_LOG_ENTRY_CHANGED",
+      },
+      { sql: ["DELETE FROM tlog_entries WHERE idx = 5"], index: 5, code: "EW_ERR_LOG_ENTRY_MISSING" },
+      { sql: ["DELETE FROM tlog_entries WHERE idx >= 290"], index: 290, code: "EW_ERR_LOG_TRUNCATED" },
+      {
+        sql: [`UPDATE tlog_nodes SET hash = ${backend.blob(new Uint8Array(32))} WHERE id = ${2 * 2 ** 40 + 3}`],
+        index: 12,
+        code: "EW_ERR_LOG_STORAGE_MISMATCH",
+      },
+    ];
+    for (const c of cases) {
+      const place = await filled(300, 7);
+      for (const sql of c.sql) await place.exec(sql);
+      const report = await auditLog(place.store(), { vkey: key.signer.vkey, chunk: 64 });
+      assert.equal(report.ok, false, c.sql.join("; "));
+      assert.equal(report.problem?.code, c.code, c.sql.join("; "));
+      assert.equal(report.problem?.index, c.index, c.sql.join("; "));
+    }
+  });
+
+  it("the audit detects a rolled-back log (entries and checkpoints removed) against a checkpoint kept elsewhere", async () => {
+    const place = await filled(200, 4);
+    const kept = (await (await LogReader.open(place.store())).checkpoint()).note;
+    await place.exec("DELETE FROM tlog_entries WHERE idx >= 150");
+    await place.exec("DELETE FROM tlog_nodes WHERE id >= 0");
+    await place.exec("DELETE FROM tlog_checkpoints WHERE size > 150");
+    const alone = await auditLog(place.store(), { vkey: key.signer.vkey });
+    assert.equal(alone.problem?.code, "EW_ERR_LOG_STORAGE_MISMATCH"); // the node table is gone
+    const withKept = await auditLog(place.store(), { vkey: key.signer.vkey, external: [kept] });
+    assert.equal(withKept.problem?.code, "EW_ERR_LOG_TRUNCATED");
+    assert.equal(withKept.problem?.index, 150);
+  });
+
+  it("the audit rejects a stored checkpoint whose signature does not verify, with its code", async () => {
+    const place = await filled(50, 2);
+    await place.exec(`UPDATE tlog_checkpoints SET note = replace(note, '\n25\n', '\n26\n') WHERE size = 25`);
+    const report = await auditLog(place.store(), { vkey: key.signer.vkey });
+    assert.equal(report.problem?.code, "EW_ERR_NOTE_SIGNATURE");
+  });
+}
