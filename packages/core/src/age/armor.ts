@@ -21,7 +21,7 @@ const PADDED_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Decides from a prefix whether input is armored. A binary age file starts with `age-encryption.org/`; input
- * whose first non-whitespace byte is `-`, or that holds the BEGIN line within its first KiB after other bytes
+ * whose first non-whitespace bytes are `-----`, or that holds the BEGIN line within its first KiB after other bytes
  * (leading garbage, which dearmoring then rejects), is armored. Returns null while the prefix is too short to
  * tell; `complete` says no more bytes will come.
  */
@@ -29,7 +29,9 @@ export function looksArmored(prefix: Uint8Array, complete = true): boolean | nul
   let start = 0;
   while (start < prefix.length && isSpace(prefix[start] ?? 0)) start++;
   if (start === prefix.length) return complete || prefix.length > MAX_WHITESPACE ? false : null;
-  if (prefix[start] === 0x2d) return true;
+  // "-----" opens a PEM line; a lone "-" (for example "-> " of a headerless stanza) is not armor.
+  const dashes = Buffer.from(prefix.buffer, prefix.byteOffset + start, Math.min(prefix.length - start, 5));
+  if (dashes.every((b) => b === 0x2d)) return dashes.length === 5 ? true : complete ? false : null;
   const head = Buffer.from(
     prefix.buffer,
     prefix.byteOffset + start,

@@ -28,6 +28,14 @@ export function bech32Encode(hrp: string, bytes: Uint8Array): string {
  * bad checksum, or data that is not a whole number of bytes with zero padding (BIP-173 §Bech32).
  */
 export function bech32Decode(text: string): Bech32Decoded | null {
+  const decoded = bech32DecodeWords(text);
+  if (decoded === null) return null;
+  const bytes = convertBits(decoded.words, 5, 8, false);
+  return bytes === null ? null : { hrp: decoded.hrp, bytes: Uint8Array.from(bytes) };
+}
+
+/** The checksum-level decoding of BIP-173: HRP (lower case) and 5-bit data words, or null when invalid. */
+export function bech32DecodeWords(text: string): { hrp: string; words: number[] } | null {
   if (text !== text.toLowerCase() && text !== text.toUpperCase()) return null;
   const lower = text.toLowerCase();
   const sep = lower.lastIndexOf("1");
@@ -44,8 +52,7 @@ export function bech32Decode(text: string): Bech32Decoded | null {
     values.push(v);
   }
   if (polymod([...expandHrp(hrp), ...values]) !== 1) return null;
-  const bytes = convertBits(values.slice(0, -6), 5, 8, false);
-  return bytes === null ? null : { hrp, bytes: Uint8Array.from(bytes) };
+  return { hrp, words: values.slice(0, -6) };
 }
 
 function polymod(values: readonly number[]): number {

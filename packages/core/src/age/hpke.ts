@@ -41,7 +41,7 @@ export function labeledExpand(
 }
 
 /** KeySchedule for mode_base with no PSK (RFC 9180 §5.1): the AEAD key and base nonce. */
-function keySchedule(
+export function hpkeKeySchedule(
   kemId: number,
   sharedSecret: Uint8Array,
   info: Uint8Array,
@@ -60,7 +60,7 @@ function keySchedule(
 
 /** The Seal half of SealBase after Encap (RFC 9180 §6.1): the first message's ciphertext, empty AAD. */
 export function hpkeSeal(kemId: number, sharedSecret: Uint8Array, info: string, plaintext: Uint8Array): Uint8Array {
-  const { key, nonce } = keySchedule(kemId, sharedSecret, encoder.encode(info));
+  const { key, nonce } = hpkeKeySchedule(kemId, sharedSecret, encoder.encode(info));
   return chachaSeal(key, nonce, plaintext);
 }
 
@@ -71,6 +71,6 @@ export function hpkeOpen(
   info: string,
   ciphertext: Uint8Array,
 ): Uint8Array | null {
-  const { key, nonce } = keySchedule(kemId, sharedSecret, encoder.encode(info));
+  const { key, nonce } = hpkeKeySchedule(kemId, sharedSecret, encoder.encode(info));
   return chachaOpen(key, nonce, ciphertext);
 }
