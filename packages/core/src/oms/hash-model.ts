@@ -48,7 +48,9 @@ export async function withModelFile<T>(
 ): Promise<T> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | (refuseSymlink ? constants.O_NOFOLLOW : 0));
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; the stat below then refuses it. No effect on files.
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK | (refuseSymlink ? constants.O_NOFOLLOW : 0);
+    handle = await open(path, flags);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ELOOP")

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { EdgewardError } from "../errors/index.ts";
-import type { HashReply, HashRequest } from "./hash-worker.ts";
+import type { HashReply, HashRequest } from "./hash-protocol.ts";
 
 /** One unit of work: a byte range of an open file, or of bytes in memory. */
 export type HashTask =
@@ -23,7 +23,7 @@ interface PoolWorker {
 
 /** Most workers the pool starts; SHA-256 is CPU-bound, so more than the cores only adds contention. */
 const MAX_WORKERS = 8;
-const WORKER_URL = new URL("./hash-worker.ts", import.meta.url);
+const WORKER_URL = new URL("./hash-worker.js", import.meta.url);
 
 /**
  * A small pool of hashing threads shared by every sign and verify in the process: started lazily on first use,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -127,16 +128,18 @@ describe("signModel and verifyModel round trip", () => {
       );
   });
 
-  it("when the model is a directory, a symbolic link or missing, signing rejects with its code", async () => {
+  it("when the model is a directory, a FIFO, a symbolic link or missing, signing rejects with its code", async () => {
     using dir = tempDir();
     const real = join(dir.path, "real.onnx");
     writeFileSync(real, "weights");
     symlinkSync(real, join(dir.path, "link.onnx"));
     mkdirSync(join(dir.path, "folder"));
+    execFileSync("mkfifo", [join(dir.path, "fifo")]);
     const sign = (path: string) => signModel({ path, name: "m", privateKey: privateKeyPem });
     await rejectsWithCode(sign(join(dir.path, "folder")), "EW_ERR_OMS_UNSUPPORTED");
     await rejectsWithCode(sign(join(dir.path, "link.onnx")), "EW_ERR_OMS_UNSUPPORTED");
     await rejectsWithCode(sign(join(dir.path, "absent.onnx")), "EW_ERR_IO");
+    await rejectsWithCode(sign(join(dir.path, "fifo")), "EW_ERR_OMS_UNSUPPORTED");
     const bundle = await sign(real);
     await rejectsWithCode(
       verifyModel({ bundle, publicKey: publicKeyPem, path: join(dir.path, "folder") }),
@@ -145,6 +148,10 @@ describe("signModel and verifyModel round trip", () => {
     await rejectsWithCode(
       verifyModel({ bundle, publicKey: publicKeyPem, path: join(dir.path, "absent") }),
       "EW_ERR_IO",
+    );
+    await rejectsWithCode(
+      verifyModel({ bundle, publicKey: publicKeyPem, path: join(dir.path, "fifo") }),
+      "EW_ERR_OMS_UNSUPPORTED",
     );
     // Verifying follows the link: the bytes are what is checked.
     assert.equal((await verifyModel({ bundle, publicKey: publicKeyPem, path: join(dir.path, "link.onnx") })).size, 7);
