@@ -59,7 +59,17 @@ export class HashPool {
 
   #spawn(): PoolWorker | undefined {
     if (this.#workers.length >= this.size) return undefined;
-    const entry: PoolWorker = { worker: new Worker(WORKER_URL), current: undefined, staging: undefined };
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_URL);
+    } catch (err) {
+      // No thread could start (resource limits): with none running, nothing would ever take the queue.
+      if (this.#workers.length === 0)
+        for (const pending of this.#queue.splice(0))
+          pending.reject(new EdgewardError("EW_ERR_INTERNAL", { detail: "no hashing worker could start", cause: err }));
+      return undefined;
+    }
+    const entry: PoolWorker = { worker, current: undefined, staging: undefined };
     entry.worker.unref();
     entry.worker.on("message", (reply: HashReply) => this.#settle(entry, reply));
     entry.worker.on("error", (err) => this.#lose(entry, err));
