@@ -2,8 +2,9 @@
 # Installs what Edgeward needs, on a Debian machine that has only its system Node.js and npm; idempotent, and
 # quick when everything is already there. Called by `npm run demo` and `npm test` (README, Quick start).
 #   - npm packages, Node.js 24 among them (the devDependency `node`), when the lock file changed;
-#   - age, swtpm, swtpm-tools, tpm2-tools, openssl and PostgreSQL through apt when missing (tests use them
-#     as the second implementation and the real TPM; ARCHITECTURE.md, "Rules that hold everywhere").
+#   - age, swtpm, swtpm-tools, tpm2-tools, openssl, strace and PostgreSQL through apt when missing (tests use
+#     them as the second implementation, the real TPM and an outside observer of file writes; ARCHITECTURE.md,
+#     "Rules that hold everywhere").
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ need swtpm swtpm
 need swtpm_setup swtpm-tools
 need tpm2_quote tpm2-tools
 need openssl openssl
+need strace strace
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 
 if [ -n "$missing" ]; then

@@ -8,7 +8,8 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-const BIN = fileURLToPath(new URL("../../cli/src/bin.ts", import.meta.url));
+/** The CLI entry point, for tests that must wrap the process (strace). */
+export const CLI_BIN = fileURLToPath(new URL("../../cli/src/bin.ts", import.meta.url));
 
 /** Runs `edgeward ARGS` as a real process on this Node (24), with optional stdin bytes. */
 export function runCli(
@@ -16,7 +17,7 @@ export function runCli(
   options: { stdin?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { EdgewardError, generateIdentity } from "@edgeward/core";
+import { writeTextAtomically } from "../support/files.ts";
+import { printJson, printLines } from "../support/output.ts";
+
+const TYPES = ["x25519", "pq", "p256"] as const;
+type KeyType = (typeof TYPES)[number];
+
+/** `edgeward keygen`: a new age identity (software key); prints its recipient. */
+export function registerKeygen(program: Command): void {
+  program
+    .command("keygen")
+    .description("create an age identity (x25519: age1…, pq: hybrid ML-KEM-768+X25519 age1pq1…, p256: age1tag1…)")
+    .option("--type <type>", `key type: ${TYPES.join(", ")}`, "x25519")
+    .option("-o, --output <file>", "write the identity here (mode 0600) instead of stdout")
+    .option("--json", "print {type, recipient, file} as JSON")
+    .action(async (opts: { type: string; output?: string; json?: boolean }) => {
+      if (!(TYPES as readonly string[]).includes(opts.type))
+        throw new EdgewardError("EW_ERR_USAGE", { detail: `--type must be one of ${TYPES.join(", ")}` });
+      const { identityText, recipient } = generateIdentity(opts.type as KeyType);
+      if (opts.output !== undefined) await writeTextAtomically(opts.output, identityText, 0o600);
+      else if (!opts.json) process.stdout.write(identityText);
+      if (opts.json) printJson({ type: opts.type, recipient, file: opts.output ?? null });
+      else if (opts.output !== undefined) printLines(`Public key: ${recipient}`);
+      else process.stderr.write(`Public key: ${recipient}\n`);
+    });
+}

@@ -1,0 +1,34 @@
+import { EdgewardError, parseIdentities, parseRecipient, parseRecipientsFile } from "@edgeward/core";
+import type { AgeIdentity, AgeRecipient } from "@edgeward/core";
+import { isTpmKeyFile, tpmIdentityFromText } from "@edgeward/tpm";
+import { readSmallFile } from "./files.ts";
+
+/**
+ * Loads every identity from the `-i` files: age identity files (as `age-keygen` writes them, hybrid and
+ * software P-256 keys too) and TPM key files from `edgeward tpm keygen`, which decrypt through the TPM.
+ */
+export async function loadIdentities(paths: readonly string[]): Promise<AgeIdentity[]> {
+  if (paths.length === 0) throw new EdgewardError("EW_ERR_USAGE", { detail: "give at least one -i IDENTITY file" });
+  const identities: AgeIdentity[] = [];
+  for (const path of paths) {
+    const text = (await readSmallFile(path, "identity file")).toString("utf8");
+    if (isTpmKeyFile(text)) identities.push(tpmIdentityFromText(text));
+    else identities.push(...parseIdentities(text));
+  }
+  return identities;
+}
+
+/** Collects recipients from `-r` strings and `-R` files (one recipient per line, `#` comments). */
+export async function loadRecipients(strings: readonly string[], files: readonly string[]): Promise<AgeRecipient[]> {
+  const recipients = strings.map((s) => parseRecipient(s));
+  for (const path of files)
+    recipients.push(...parseRecipientsFile((await readSmallFile(path, "recipients file")).toString("utf8")));
+  if (recipients.length === 0)
+    throw new EdgewardError("EW_ERR_USAGE", { detail: "give at least one -r RECIPIENT or -R FILE" });
+  return recipients;
+}
+
+/** Commander collector for repeatable options (`-r a -r b`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
