@@ -2,4 +2,12 @@
 export { rejectsWithCode, throwsWithCode } from "./errors.ts";
 export { tempDir } from "./tmp.ts";
 export { printedCode, runCli, type CliResult } from "./cli.ts";
+export {
+  startSwtpm,
+  startSwtpmFleet,
+  swtpmAvailable,
+  type StartSwtpmOptions,
+  type Swtpm,
+} from "./swtpm.ts";
+export { swtpmLocalCa, type SwtpmLocalCa } from "./swtpm-provision.ts";
 export { startPostgres, type PostgresServer } from "./postgres.ts";

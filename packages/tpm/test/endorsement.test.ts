@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { makeCredential, parseTpm2bPublic, publicKeyOf, verifyEkCertificate } from "@edgeward/core";
+import {
+  rejectsWithCode,
+  startSwtpm,
+  swtpmLocalCa,
+  throwsWithCode,
+  type Swtpm,
+  type SwtpmLocalCa,
+} from "@edgeward/testkit";
+import type { EkType, Tpm2ToolsDevice } from "@edgeward/tpm";
+import { deviceFor, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+
+describe("endorsement: EK certificates and credential activation (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
+  let provisioned: Swtpm;
+  let other: Swtpm;
+  let fresh: Swtpm;
+  let ca: SwtpmLocalCa;
+  before(async () => {
+    [provisioned, other, fresh] = await Promise.all([
+      startSwtpm({ ekCert: "unique" }),
+      startSwtpm({ ekCert: "unique" }),
+      startSwtpm(),
+    ]);
+    ca = await swtpmLocalCa();
+  });
+  after(async () => {
+    await Promise.all([provisioned?.stop(), other?.stop(), fresh?.stop()]);
+  });
+
+  for (const type of ["rsa", "ecc"] as const) {
+    it(`the ${type.toUpperCase()} EK certificate swtpm_setup wrote to NV validates against the local CA and names the EK`, async () => {
+      const dev = deviceFor(provisioned);
+      const cert = await dev.ekCertificate(type);
+      assert.ok(cert !== null);
+      const ek = publicKeyOf(parseTpm2bPublic(await dev.ekPublic(type)));
+      verifyEkCertificate({
+        certificate: cert,
+        intermediates: [ca.intermediatePem],
+        roots: [ca.rootPem],
+        ekPublicKey: ek,
+      });
+      // Another TPM's EK is not the key this certificate certifies.
+      const otherEk = publicKeyOf(parseTpm2bPublic(await deviceFor(other).ekPublic(type)));
+      throwsWithCode(
+        () =>
+          verifyEkCertificate({
+            certificate: cert,
+            intermediates: [ca.intermediatePem],
+            roots: [ca.rootPem],
+            ekPublicKey: otherEk,
+          }),
+        "EW_ERR_TPM_EK_CERT_KEY",
+      );
+    });
+  }
+
+  it("a certificate checked against another CA's root is rejected with EW_ERR_TPM_EK_CERT_CHAIN", async () => {
+    const cert = await deviceFor(provisioned).ekCertificate("rsa");
+    assert.ok(cert !== null);
+    // The intermediate alone is a different trust anchor only if configured; a root of the wrong CA is not.
+    throwsWithCode(() => verifyEkCertificate({ certificate: cert, roots: [ca.rootPem] }), "EW_ERR_TPM_EK_CERT_CHAIN");
+  });
+
+  it("a TPM without provisioned certificates reports none", async () => {
+    assert.equal(await deviceFor(fresh).ekCertificate("rsa"), null);
+    const status = await deviceFor(fresh).status();
+    assert.deepEqual(status.ekCertificates, { rsa: false, ecc: false });
+  });
+
+  const cases: [string, () => Swtpm, EkType][] = [
+    ["RSA 2048 EK (persistent, policy session)", () => provisioned, "rsa"],
+    ["ECC P-384 EK (persistent, high range)", () => provisioned, "ecc"],
+    ["ECC P-256 EK (recreated from the TCG template)", () => fresh, "ecc"],
+  ];
+  for (const [label, tpm, type] of cases) {
+    it(`a MakeCredential blob made in TypeScript for the ${label} is recovered by tpm2_activatecredential, and not on another TPM`, async () => {
+      const dev: Tpm2ToolsDevice = deviceFor(tpm());
+      const ak = await dev.createAttestationKey();
+      const secret = new TextEncoder().encode("edgeward enrolment challenge");
+      const ek = parseTpm2bPublic(await dev.ekPublic(type));
+      const cred = makeCredential(ek, ak.name, secret);
+      assert.deepEqual(Buffer.from(await dev.activateCredential(ak, cred.tpm2ToolsFile, type)), Buffer.from(secret));
+      const stranger = deviceFor(other);
+      const strangerAk = await stranger.createAttestationKey();
+      const forStranger = makeCredential(ek, strangerAk.name, secret);
+      await rejectsWithCode(
+        stranger.activateCredential(strangerAk, forStranger.tpm2ToolsFile, type),
+        "EW_ERR_TPM_CREDENTIAL",
+      );
+    });
+  }
+});

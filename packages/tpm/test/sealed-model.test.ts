@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { openToMemory, parseRecipient, sealStream } from "@edgeward/core";
+import { rejectsWithCode, startSwtpmFleet, syntheticMatMulModel, tempDir, type Swtpm } from "@edgeward/testkit";
+import { APPLICATION_PCR, createTpmDecryptionKey, isTpmKeyFile, loadTpmIdentity } from "@edgeward/tpm";
+import { deviceFor, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+
+/** Seals `model` to `recipient` with core's age API. */
+async function seal(model: Uint8Array, recipient: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of sealStream([model], [parseRecipient(recipient)])) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+describe("a model sealed to a device's TPM key (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
+  let fleet: Swtpm[] & AsyncDisposable;
+  let a: Swtpm;
+  let b: Swtpm;
+  const dir = tempDir();
+  const model = syntheticMatMulModel(16, 8);
+  let keyFile: string;
+  let sealed: Uint8Array;
+
+  before(async () => {
+    fleet = await startSwtpmFleet(2);
+    const [first, second] = fleet;
+    assert.ok(first !== undefined && second !== undefined);
+    [a, b] = [first, second];
+    const created = await createTpmDecryptionKey(deviceFor(a));
+    assert.ok(isTpmKeyFile(created.keyFile));
+    keyFile = join(dir.path, "device-a.tpmkey");
+    writeFileSync(keyFile, created.keyFile, { mode: 0o600 });
+    sealed = await seal(model, created.recipient);
+  });
+  after(async () => {
+    await fleet?.[Symbol.asyncDispose]();
+    dir[Symbol.dispose]();
+  });
+
+  it("opens on device A through the TPM, and the identity says it is hardware-backed", async () => {
+    const identity = await loadTpmIdentity(keyFile, { tcti: a.tcti });
+    assert.equal(identity.hardwareBacked, true);
+    assert.deepEqual(Buffer.from(await openToMemory(sealed, [identity])), Buffer.from(model));
+  });
+
+  it("clone attack: A's key file and sealed model copied to device B fail to open with EW_ERR_TPM_FOREIGN_KEY", async () => {
+    const identity = await loadTpmIdentity(keyFile, { tcti: b.tcti });
+    await rejectsWithCode(openToMemory(sealed, [identity]), "EW_ERR_TPM_FOREIGN_KEY");
+  });
+
+  it("boot change: after the policy PCR is extended opening fails with EW_ERR_TPM_POLICY; after a reboot it opens again", async () => {
+    const identity = await loadTpmIdentity(keyFile, { tcti: a.tcti });
+    await deviceFor(a).pcrExtend(APPLICATION_PCR, new TextEncoder().encode("tamper: accelerometer"));
+    await rejectsWithCode(openToMemory(sealed, [identity]), "EW_ERR_TPM_POLICY");
+    await a.reboot();
+    assert.deepEqual(Buffer.from(await openToMemory(sealed, [identity])), Buffer.from(model));
+  });
+});
