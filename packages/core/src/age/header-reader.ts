@@ -37,22 +37,55 @@ export interface StreamHeader {
  */
 export async function readHeaderFromStream(source: ByteSource, limits: HeaderLimits = {}): Promise<StreamHeader> {
   const iterator = checkedChunks(source);
-  let buffered: Buffer = Buffer.alloc(0);
+  const buffer = new Accumulator();
+  let tried = -1;
+  let scanned = 0;
+  let macAt = -1;
   try {
     for (;;) {
-      const header = tryParseHeader(buffered, limits);
-      if (header !== null) {
-        const rest = buffered.subarray(header.payloadOffset);
-        return { header: { ...header, headerBytes: header.headerBytes.slice() }, payload: resume(rest, iterator) };
+      // Re-parsing from the start on every small chunk would be quadratic in the header size. The header ends
+      // within a line of the first "\n---" (base64 bodies and "-> " lines cannot hold it), so parse again only
+      // once that has arrived, or when the buffer has doubled (to fail fast on garbage and on the size cap).
+      const bytes = buffer.bytes();
+      if (macAt < 0) macAt = bytes.indexOf("\n---", Math.max(0, scanned - 3));
+      scanned = bytes.length;
+      if (tried < 0 || macAt >= 0 || bytes.length >= 2 * tried) {
+        tried = bytes.length;
+        const header = tryParseHeader(bytes, limits);
+        if (header !== null) {
+          const rest = bytes.subarray(header.payloadOffset);
+          return { header: { ...header, headerBytes: header.headerBytes.slice() }, payload: resume(rest, iterator) };
+        }
       }
       const next = await iterator.next();
-      if (next.done === true)
-        return { header: parseHeader(buffered, limits), payload: resume(new Uint8Array(0), iterator) };
-      buffered = Buffer.concat([buffered, next.value]);
+      if (next.done === true) {
+        return { header: parseHeader(buffer.bytes(), limits), payload: resume(new Uint8Array(0), iterator) };
+      }
+      buffer.push(next.value);
     }
   } catch (err) {
     await iterator.return();
     throw err;
+  }
+}
+
+/** A byte buffer that grows by doubling, so appending many small chunks stays linear. */
+class Accumulator {
+  #data = Buffer.alloc(4096);
+  #length = 0;
+
+  push(chunk: Uint8Array): void {
+    if (this.#length + chunk.length > this.#data.length) {
+      const grown = Buffer.alloc(Math.max(2 * this.#data.length, this.#length + chunk.length));
+      this.#data.copy(grown, 0, 0, this.#length);
+      this.#data = grown;
+    }
+    this.#data.set(chunk, this.#length);
+    this.#length += chunk.length;
+  }
+
+  bytes(): Buffer {
+    return this.#data.subarray(0, this.#length);
   }
 }
 
