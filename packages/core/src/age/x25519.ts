@@ -44,7 +44,9 @@ export function x25519Recipient(publicKey: Uint8Array): AgeRecipient {
 
 /** Builds the identity for a 32-byte X25519 secret (the caller may zero `secret` afterwards). */
 export function x25519Identity(secret: Uint8Array): SoftwareAgeIdentity {
-  const privateKey = createPrivateKey({ key: Buffer.from(secret), format: "raw-private", asymmetricKeyType: "x25519" });
+  const raw = Buffer.from(secret);
+  const privateKey = createPrivateKey({ key: raw, format: "raw-private", asymmetricKeyType: "x25519" });
+  raw.fill(0);
   const publicKey = new Uint8Array(createPublicKey(privateKey).export({ format: "raw-public" }));
   const recipient = bech32Encode("age", publicKey);
   return {
@@ -58,7 +60,10 @@ export function x25519Identity(secret: Uint8Array): SoftwareAgeIdentity {
 /** Generates a fresh X25519 secret as raw bytes (age-keygen's `identity = read(CSPRNG, 32)`). */
 export function generateX25519Secret(): Uint8Array {
   const key = generateKeyPairSync("x25519").privateKey;
-  return new Uint8Array(key.export({ format: "raw-private" }));
+  const raw = key.export({ format: "raw-private" });
+  const secret = new Uint8Array(raw);
+  raw.fill(0);
+  return secret;
 }
 
 function unwrap(privateKey: KeyObject, publicKey: Uint8Array, stanzas: readonly Stanza[]): Uint8Array | null {
