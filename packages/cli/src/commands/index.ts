@@ -1,7 +1,8 @@
 import type { Command } from "commander";
+import { registerTpm } from "./tpm.ts";
 
 /** A command module: adds itself to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `edgeward --help` lists them. Add one line per new command file. */
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [registerTpm];

@@ -54,7 +54,7 @@ export function parseAttest(bytes: Uint8Array): TpmAttest {
   const magic = r.u32();
   const type = r.u16();
   const qualifiedSigner = r.tpm2b(66, "qualifiedSigner");
-  const extraData = r.tpm2b(64, "extraData");
+  const extraData = r.tpm2b(66, "extraData"); // TPM2B_DATA holds up to sizeof(TPMT_HA)
   const clock = r.u64();
   const resetCount = r.u32();
   const restartCount = r.u32();
