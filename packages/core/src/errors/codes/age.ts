@@ -99,4 +99,47 @@ export const AGE_ERRORS = {
     exit: EXIT.internal,
     http: 500,
   },
+  // Payload STREAM (c2sp.org/age §Payload, c2sp.org/agead): owned by packages/core/src/age/stream/.
+  EW_ERR_AGE_PAYLOAD_NONCE: {
+    message: "The age payload is shorter than its 16-byte nonce; the file is truncated",
+    exit: EXIT.format,
+    http: 400,
+  },
+  EW_ERR_AGE_PAYLOAD_TRUNCATED: {
+    message: "The age payload ends before its final chunk; the file is truncated or was cut short",
+    exit: EXIT.format,
+    http: 400,
+  },
+  EW_ERR_AGE_PAYLOAD_TRAILING_DATA: {
+    message: "The age payload has data after its final chunk; the file was altered or has bytes appended",
+    exit: EXIT.format,
+    http: 400,
+  },
+  EW_ERR_AGE_PAYLOAD_EMPTY_LAST_CHUNK: {
+    message:
+      "The age payload ends with an empty chunk after other chunks, which the age spec forbids; the file was altered",
+    exit: EXIT.format,
+    http: 400,
+  },
+  EW_ERR_AGE_PAYLOAD_AUTH: {
+    message:
+      "An age payload chunk failed authentication; the file was altered, its chunks reordered, or the key is wrong",
+    exit: EXIT.auth,
+    http: 400,
+  },
+  EW_ERR_AGE_STREAM_SHARD_SIZE: {
+    message: "The shard size must be a positive multiple of 65536 bytes (the age chunk size)",
+    exit: EXIT.usage,
+    http: 400,
+  },
+  EW_ERR_AGE_STREAM_INPUT_CHANGED: {
+    message: "The input file changed size while it was being read; retry once nothing is writing to it",
+    exit: EXIT.io,
+    http: 409,
+  },
+  EW_ERR_AGE_STREAM_WORKER: {
+    message: "A payload worker thread stopped unexpectedly; retry, and report it if it happens again",
+    exit: EXIT.internal,
+    http: 500,
+  },
 } as const satisfies Record<string, ErrorSpec>;
