@@ -63,8 +63,7 @@ export class LogReader {
 
   /** Inclusion proof for entry `index` in the tree of `size` (default: the latest checkpoint's) (RFC 9162 §2.1.3.1). */
   async inclusionProof(index: number, size?: number): Promise<InclusionProof> {
-    const treeSize = size ?? (await this.store.latestCheckpoint()).size;
-    await this.#checkSize(treeSize);
+    const treeSize = await this.#treeSize(size);
     const plan = inclusionPlan(index, treeSize);
     const [leaf, ...rest] = await resolvePlan(this.store, [[{ level: 0, index }], ...plan]);
     return { index, treeSize, leafHash: leaf!, rootHash: await this.rootAt(treeSize), proof: rest };
@@ -72,8 +71,7 @@ export class LogReader {
 
   /** Consistency proof from `size1` to `size2` (default: the latest checkpoint's size) (RFC 9162 §2.1.4.1). */
   async consistencyProof(size1: number, size2?: number): Promise<ConsistencyProof> {
-    const to = size2 ?? (await this.store.latestCheckpoint()).size;
-    await this.#checkSize(to);
+    const to = await this.#treeSize(size2);
     const proof = await resolvePlan(this.store, consistencyPlan(size1, to));
     return { size1, size2: to, root1: await this.rootAt(size1), root2: await this.rootAt(to), proof };
   }
@@ -104,11 +102,14 @@ export class LogReader {
     return e.data;
   }
 
-  async #checkSize(size: number): Promise<void> {
+  /** `size`, or the latest checkpoint's size; refuses sizes past the latest checkpoint (EW_ERR_PROOF_RANGE). */
+  async #treeSize(size: number | undefined): Promise<number> {
     const latest = (await this.store.latestCheckpoint()).size;
-    if (!Number.isSafeInteger(size) || size < 0 || size > latest)
+    const n = size ?? latest;
+    if (!Number.isSafeInteger(n) || n < 0 || n > latest)
       throw new EdgewardError("EW_ERR_PROOF_RANGE", {
-        detail: `tree size ${size} is past the latest checkpoint (${latest})`,
+        detail: `tree size ${n} is past the latest checkpoint (${latest})`,
       });
+    return n;
   }
 }

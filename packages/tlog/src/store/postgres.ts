@@ -9,13 +9,29 @@ CREATE TABLE tlog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tlog_entries (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL);
 CREATE TABLE tlog_nodes (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL);
 CREATE TABLE tlog_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL);
+CREATE FUNCTION tlog_commit(from_size BIGINT, e_idx BIGINT[], e_data BYTEA[], n_ids BIGINT[], n_hashes BYTEA[], cp_size BIGINT, cp_note TEXT)
+RETURNS VOID LANGUAGE plpgsql AS $$
+DECLARE
+  head BIGINT;
+BEGIN
+  -- Writers queue here; readers are not blocked. The size check makes a stale writer fail instead of forking.
+  LOCK TABLE tlog_checkpoints IN EXCLUSIVE MODE;
+  SELECT max(size) INTO head FROM tlog_checkpoints;
+  IF head IS DISTINCT FROM from_size THEN
+    RAISE EXCEPTION USING ERRCODE = 'EW409', MESSAGE = format('storage is at %s, expected %s', head, from_size);
+  END IF;
+  INSERT INTO tlog_entries (idx, data) SELECT * FROM unnest(e_idx, e_data);
+  INSERT INTO tlog_nodes (id, hash) SELECT * FROM unnest(n_ids, n_hashes);
+  INSERT INTO tlog_checkpoints (size, note) VALUES (cp_size, cp_note);
+END $$;
 `;
 
 /**
- * The log store on PostgreSQL, for the hub at scale. A commit is one transaction that first takes an EXCLUSIVE
- * lock on the checkpoint table (readers continue, a second writer waits) and checks the stored size, then inserts
- * entries and nodes with one `unnest` statement each. It is acknowledged after COMMIT returns, which with
- * PostgreSQL's default synchronous_commit=on means the WAL record is flushed to disk.
+ * The log store on PostgreSQL, for the hub at scale. A commit is one call of the `tlog_commit` function (one
+ * statement, so one transaction and one round trip): it takes an EXCLUSIVE lock on the checkpoint table (readers
+ * continue, a second writer waits), checks the stored size, and inserts entries, nodes and the checkpoint with
+ * `unnest`. It is acknowledged after the statement returns, which with PostgreSQL's default synchronous_commit=on
+ * means the commit's WAL record is flushed to disk.
  */
 export class PostgresStore implements LogStore {
   readonly location: string;
@@ -47,28 +63,26 @@ export class PostgresStore implements LogStore {
     return parseMeta(row.value);
   }
 
+  /**
+   * One statement, one round trip: `tlog_commit` runs as its own transaction, so the entries, nodes and
+   * checkpoint commit together or not at all, and a client killed mid-call leaves nothing behind.
+   */
   async commit(batch: Batch): Promise<void> {
-    await this.#tx(async (c) => {
-      await c.query("LOCK TABLE tlog_checkpoints IN EXCLUSIVE MODE");
-      const head = await c.query("SELECT max(size)::float8 AS size FROM tlog_checkpoints");
-      const size = (head.rows[0] as { size: number | null }).size;
-      if (size !== batch.fromSize)
-        throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", {
-          detail: `storage is at ${size}, expected ${batch.fromSize}`,
-        });
-      await c.query("INSERT INTO tlog_entries (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])", [
+    try {
+      await this.#pool.query("SELECT tlog_commit($1, $2, $3, $4, $5, $6, $7)", [
+        batch.fromSize,
         batch.entries.map((_, i) => batch.fromSize + i),
         batch.entries.map(toBuffer),
-      ]);
-      await c.query("INSERT INTO tlog_nodes (id, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])", [
         batch.nodes.map(nodeId),
         batch.nodes.map((n) => toBuffer(n.hash)),
-      ]);
-      await c.query("INSERT INTO tlog_checkpoints (size, note) VALUES ($1, $2)", [
         batch.checkpoint.size,
         batch.checkpoint.note,
       ]);
-    });
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "EW409")
+        throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", { detail: (err as Error).message, cause: err });
+      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
+    }
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint> {

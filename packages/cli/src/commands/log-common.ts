@@ -1,0 +1,62 @@
+// Shared plumbing of the `edgeward log` subcommands: where the log is, the signing key, output.
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { EdgewardError } from "@edgeward/core";
+import { openStore, parseSignerKey, type LogStore, type NoteSigner } from "@edgeward/tlog";
+
+/** The options every `edgeward log` subcommand takes. */
+export interface StoreOptions {
+  db?: string;
+  postgres?: string;
+}
+
+/** Adds `--db PATH` and `--postgres URL` to a subcommand. */
+export function withStoreOptions(cmd: Command): Command {
+  return cmd
+    .option("--db <path>", "the log's SQLite database file")
+    .option("--postgres <url>", "the log's PostgreSQL database (postgres://user@host:port/db)");
+}
+
+/** Opens the store named by the options, runs `body`, and always closes it (so a PostgreSQL pool ends). */
+export async function withStore<T>(
+  opts: StoreOptions,
+  body: (store: LogStore) => Promise<T>,
+  mustExist = true,
+): Promise<T> {
+  const store = openStore({ db: opts.db, postgres: opts.postgres, sqlite: { mustExist } });
+  try {
+    return await body(store);
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+/** Reads and parses a signing key file; a missing file is EW_ERR_IO, a bad one EW_ERR_NOTE_SKEY. */
+export async function loadSigner(path: string): Promise<NoteSigner> {
+  return parseSignerKey(await readText(path, "signing key file"));
+}
+
+/** Reads a small text file, mapping failures to EW_ERR_IO. */
+export async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new EdgewardError("EW_ERR_IO", { detail: `cannot read ${what} ${path}`, cause: err });
+  }
+}
+
+/** Parses a non-negative decimal option value strictly (no sign, no exponent), else EW_ERR_USAGE. */
+export function parseCount(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^(0|[1-9][0-9]*)$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n))
+    throw new EdgewardError("EW_ERR_USAGE", { detail: `${name} must be a non-negative integer` });
+  return n;
+}
+
+/** One JSON line on stdout, with bytes as base64. */
+export function printJson(value: unknown): void {
+  process.stdout.write(
+    `${JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v))}\n`,
+  );
+}
