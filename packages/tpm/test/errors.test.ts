@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createECDH } from "node:crypto";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { parsePcrSelectionText } from "@edgeward/core";
 import { rejectsWithCode, startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
-import { codeForRc, decodeRc, rcFromStderr, Tpm2ToolsDevice } from "@edgeward/tpm";
+import { codeForRc, createTpmDecryptionKey, decodeRc, rcFromStderr, Tpm2ToolsDevice } from "@edgeward/tpm";
 import { deviceFor, skipWithoutSwtpm, SLOW } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -76,8 +77,16 @@ describe("device failures (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
     const sel = parsePcrSelectionText("7");
     const sealed = await dev.seal(new Uint8Array([1, 2, 3]), sel);
     await dev.unseal(sealed);
+    const { key } = await createTpmDecryptionKey(dev, { pcrs: sel });
+    const peer = createECDH("prime256v1");
+    peer.generateKeys();
+    await dev.deriveSharedSecret(key, peer.getPublicKey());
+    const ak = await dev.createAttestationKey();
+    await dev.quote(ak, sel, new Uint8Array([1]));
+    await dev.certify(ak, key);
     await dev.pcrExtend(7, new Uint8Array([9]));
     await rejectsWithCode(dev.unseal(sealed), "EW_ERR_TPM_POLICY");
+    await rejectsWithCode(dev.deriveSharedSecret(key, peer.getPublicKey()), "EW_ERR_TPM_POLICY");
     const env = { ...process.env, ...tpm.env };
     for (const cap of ["handles-transient", "handles-loaded-session", "handles-saved-session"]) {
       const { stdout } = await run("tpm2_getcap", [cap], { env });

@@ -52,13 +52,16 @@ export class Workspace {
     return new Uint8Array(await readFile(join(this.#ctx.cwd, name)));
   }
 
-  /** Flushes what this operation may have left; after a failure, everything. */
+  /**
+   * Flushes what this operation may have left; after a failure, everything. A policy session can be left saved
+   * (tpm2_startauthsession) or loaded (tpm2_ecdhzgen exits without flushing the session it used), so both go.
+   */
   async finish(failed: boolean): Promise<void> {
-    if (failed) {
-      await this.flush("-t").catch(() => undefined);
+    if (failed) await this.flush("-t").catch(() => undefined);
+    if (failed || this.#sessions) {
       await this.flush("-l").catch(() => undefined);
+      await this.flush("-s").catch(() => undefined);
     }
-    if (failed || this.#sessions) await this.flush("-s").catch(() => undefined);
   }
 
   /**
