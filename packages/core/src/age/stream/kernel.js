@@ -263,21 +263,27 @@ let collector;
  *
  * node:crypto returns each chunk's output in a fresh 64 KiB buffer, and V8 lets about 64 MiB of dead buffers pile
  * up per thread before it collects them, which alone would put a 1 GiB seal over its 128 MiB memory budget. A
- * minor collection after each 1 MiB batch frees them at once for about 2% of the time. V8 offers scripts no
- * collector without --expose-gc, so the flag is set just long enough to create one context that has one.
+ * minor collection after each 1 MiB batch frees them at once, at no measurable cost here. V8 offers scripts no
+ * collector without --expose-gc: when the process was not started with it, the flag is set just long enough to
+ * create one context that has a collector, then cleared, so nothing else in the process sees a change.
  * @returns {(() => void) | undefined}
  */
 export function minorGc() {
   if (collector === undefined) {
     collector = null;
-    try {
-      setFlagsFromString("--expose-gc");
-      const gc = runInNewContext("gc");
-      if (typeof gc === "function") collector = () => gc({ type: "minor" });
-    } catch {
-      // Without a collector the work is the same, only with more memory.
-    } finally {
-      setFlagsFromString("--no-expose-gc");
+    const exposed = /** @type {{ gc?: unknown }} */ (globalThis).gc;
+    if (typeof exposed === "function") {
+      collector = () => exposed({ type: "minor" });
+    } else {
+      try {
+        setFlagsFromString("--expose-gc");
+        const gc = runInNewContext("gc");
+        if (typeof gc === "function") collector = () => gc({ type: "minor" });
+      } catch {
+        // Without a collector the work is the same, only with more memory.
+      } finally {
+        setFlagsFromString("--no-expose-gc");
+      }
     }
   }
   return collector ?? undefined;

@@ -255,6 +255,39 @@ describe("worker threads", () => {
     }
   });
 
+  it("two jobs at once share the pool and both finish with their own plaintext", async () => {
+    const fileKey = randomBytes(16);
+    const plainA = randomBytes(9 * MiB + 1);
+    const plainB = randomBytes(7 * MiB);
+    const a = await fileWith(await encryptBytes(fileKey, plainA));
+    const b = await fileWith(await encryptBytes(fileKey, plainB));
+    try {
+      const [ra, rb] = await Promise.all([
+        decryptFileToMemory(fileKey, a.handle, 0, { parallelism: 2, shardSize: MiB }),
+        decryptFileToMemory(fileKey, b.handle, 0, { parallelism: 2 }),
+      ]);
+      assert.ok(Buffer.from(ra.plaintext).equals(plainA));
+      assert.ok(Buffer.from(rb.plaintext).equals(plainB));
+      assert.equal(ra.shardDigests?.length, 10);
+    } finally {
+      await a.handle.close();
+      await b.handle.close();
+    }
+  });
+
+  it("a process started with --expose-gc keeps its gc, in new contexts too, after the engine ran", async () => {
+    const kernel = fileURLToPath(new URL("../../../src/age/stream/kernel.js", import.meta.url));
+    const script = `
+      import { runInNewContext } from "node:vm";
+      import { minorGc } from ${JSON.stringify(kernel)};
+      const collect = minorGc();
+      collect();
+      console.log(typeof gc, runInNewContext("typeof gc"));`;
+    const { status, stdout } = await runNode(["--expose-gc", "--input-type=module", "-e", script], 30_000);
+    assert.equal(status, 0);
+    assert.equal(stdout.trim(), "function function");
+  });
+
   for (const damaged of [true, false]) {
     it(`after a${damaged ? " failed" : ""} decryption on worker threads the process exits by itself`, async () => {
       const fileKey = randomBytes(16);
