@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { DurableLog, LogReader, encodeAuditEvent, validateAuditEvent, type Receipt } from "@edgeward/tlog";
-import { loadSigner, printJson, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
+import { loadSigner, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 
 interface AppendOptions extends StoreOptions {
   file?: string;
@@ -37,19 +37,31 @@ export function registerLogAppend(log: Command): void {
 }
 
 /**
- * Appends each non-empty line as an audit event (a missing `time` is set to now), printing acknowledgements in
- * input order. At the first invalid line it stops reading, waits for the entries before it, and fails naming the
- * line, so what was printed is exactly what was appended.
+ * Appends each non-empty line as an audit event (a missing `time` is set to now) and prints each index as soon as
+ * it is durable, in input order, so a slow stream (an agent piping events) sees its acknowledgements at once. At
+ * the first invalid line it stops reading, waits for the entries before it, and fails naming the line, so what
+ * was printed is exactly what was appended.
  */
 async function appendLines(log: DurableLog, input: Readable, json: boolean): Promise<void> {
-  const pending: Promise<Receipt>[] = [];
-  const printNext = async (): Promise<void> => {
-    const r = await pending.shift()!;
-    if (json) printJson({ index: r.index, treeSize: r.checkpoint.size });
-    else process.stdout.write(`${r.index}\n`);
+  const queue: { done: boolean; receipt?: Receipt; error?: unknown }[] = [];
+  const all: Promise<unknown>[] = [];
+  let failure: Error | undefined; // the first invalid line
+  let appendFailure: Error | undefined; // the first failed append (the log stops after one)
+  let room: (() => void) | undefined;
+  const printReady = (): void => {
+    while (queue[0]?.done === true) {
+      const { receipt, error } = queue.shift()!;
+      if (receipt === undefined) appendFailure ??= toError(error);
+      else
+        process.stdout.write(
+          json
+            ? `${JSON.stringify({ index: receipt.index, treeSize: receipt.checkpoint.size })}\n`
+            : `${receipt.index}\n`,
+        );
+    }
+    if (queue.length < IN_FLIGHT) room?.();
   };
   let lineNo = 0;
-  let failure: Error | undefined;
   const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const line of lines) {
     lineNo++;
@@ -61,17 +73,37 @@ async function appendLines(log: DurableLog, input: Readable, json: boolean): Pro
       failure =
         err instanceof EdgewardError
           ? new EdgewardError(err.code, { detail: `line ${lineNo}: ${err.detail ?? ""}`, cause: err })
-          : new EdgewardError("EW_ERR_INTERNAL", { cause: err });
+          : toError(err);
       break;
     }
-    const p = log.append(data);
-    p.catch(() => undefined); // awaited in order by printNext
-    pending.push(p);
-    if (pending.length >= IN_FLIGHT) await printNext();
+    const slot: { done: boolean; receipt?: Receipt; error?: unknown } = { done: false };
+    queue.push(slot);
+    all.push(
+      log.append(data).then(
+        (receipt) => {
+          slot.done = true;
+          slot.receipt = receipt;
+          printReady();
+        },
+        (error: unknown) => {
+          slot.done = true;
+          slot.error = error;
+          printReady();
+        },
+      ),
+    );
+    if (appendFailure !== undefined) break;
+    if (queue.length >= IN_FLIGHT) await new Promise<void>((r) => (room = r));
   }
   lines.close();
-  while (pending.length > 0) await printNext();
-  if (failure !== undefined) throw failure;
+  await Promise.all(all);
+  printReady();
+  const first = appendFailure ?? failure;
+  if (first !== undefined) throw first;
+}
+
+function toError(err: unknown): Error {
+  return err instanceof EdgewardError ? err : new EdgewardError("EW_ERR_INTERNAL", { cause: err });
 }
 
 function toEvent(line: string): ReturnType<typeof validateAuditEvent> {
