@@ -5,7 +5,10 @@
 // with the same durability settings and no hashing or signing: the ratio shows what the log costs over the
 // database itself.
 //
-//   node bench/tlog-append.ts [--seconds 3] [--runs 3] [--producers 256] [--no-postgres]
+//   node bench/tlog-append.ts [--seconds 3] [--runs 3] [--producers 256,1024] [--no-postgres]
+//
+// Producers are concurrent appenders (requests to the hub, events in the agent); group commit puts what they
+// have in flight into one transaction, so throughput grows with them. Each count is a separate row.
 //
 // Writes bench/out/tlog-append.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,13 +24,14 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "3" },
     runs: { type: "string", default: "3" },
-    producers: { type: "string", default: "256" },
+    producers: { type: "string", default: "256,1024" },
     "no-postgres": { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
 const runs = Math.max(1, Number(values.runs));
-const producers = Number(values.producers);
+const producerCounts = values.producers.split(",").map(Number);
+let producers = producerCounts[0]!;
 
 const entry = (p: number, i: number): Uint8Array =>
   Buffer.from(
@@ -117,6 +121,11 @@ async function postgresAnchor(url: string, batch: number): Promise<number> {
   return rate;
 }
 
+/** The mean batch (entries per checkpoint) of a run: the anchor inserts in batches of the same size. */
+function batchOf(run: Run): number {
+  return Math.max(1, Math.round(run.entriesPerSecond / Math.max(1, run.checkpoints / seconds)));
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -145,43 +154,40 @@ function summarise(name: string, list: Run[], anchor: number[], target: number):
 
 const results: Record<string, unknown>[] = [];
 const dir = mkdtempSync(join(tmpdir(), "edgeward-tlog-bench-"));
+const server = values["no-postgres"] ? undefined : await startPostgres();
+let n = 0;
 try {
-  const sqlite: Run[] = [];
-  const sqliteAnchorRates: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    sqlite.push(await appendRun(new SqliteStore(join(dir, `log-${r}.db`))));
-    sqliteAnchorRates.push(
-      sqliteAnchor(
-        join(dir, `anchor-${r}.db`),
-        Math.max(1, Math.round(median(sqlite.map((x) => x.entriesPerSecond / Math.max(1, x.checkpoints / seconds))))),
-      ),
-    );
-  }
-  results.push(summarise("sqlite (WAL, synchronous=FULL)", sqlite, sqliteAnchorRates, 20_000));
-
-  if (!values["no-postgres"]) {
-    await using server = await startPostgres();
-    const runsPg: Run[] = [];
-    const anchorPg: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      const schema = `b${r}`;
-      const admin = new pg.Client(server.url);
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      await admin.end();
-      const url = `${server.url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      const run = await appendRun(new PostgresStore(url));
-      runsPg.push(run);
-      anchorPg.push(
-        await postgresAnchor(
-          url,
-          Math.max(1, Math.round(run.entriesPerSecond / Math.max(1, run.checkpoints / seconds))),
-        ),
-      );
+  for (producers of producerCounts) {
+    const sqlite: Run[] = [];
+    const sqliteAnchorRates: number[] = [];
+    for (let r = 0; r < runs; r++, n++) {
+      const run = await appendRun(new SqliteStore(join(dir, `log-${n}.db`)));
+      sqlite.push(run);
+      sqliteAnchorRates.push(sqliteAnchor(join(dir, `anchor-${n}.db`), batchOf(run)));
     }
-    results.push(summarise("postgresql (synchronous_commit=on)", runsPg, anchorPg, 5_000));
+    results.push(
+      summarise(`sqlite (WAL, synchronous=FULL), ${producers} producers`, sqlite, sqliteAnchorRates, 20_000),
+    );
+
+    if (server !== undefined) {
+      const runsPg: Run[] = [];
+      const anchorPg: number[] = [];
+      for (let r = 0; r < runs; r++, n++) {
+        const schema = `b${n}`;
+        const admin = new pg.Client(server.url);
+        await admin.connect();
+        await admin.query(`CREATE SCHEMA ${schema}`);
+        await admin.end();
+        const url = `${server.url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+        const run = await appendRun(new PostgresStore(url));
+        runsPg.push(run);
+        anchorPg.push(await postgresAnchor(url, batchOf(run)));
+      }
+      results.push(summarise(`postgresql (synchronous_commit=on), ${producers} producers`, runsPg, anchorPg, 5_000));
+    }
   }
 } finally {
+  await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
