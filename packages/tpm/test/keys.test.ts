@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createECDH, createHash } from "node:crypto";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { parsePcrSelectionText } from "@edgeward/core";
 import { rejectsWithCode, startSwtpm, throwsWithCode, type Swtpm } from "@edgeward/testkit";
@@ -10,9 +12,11 @@ import {
   isTpmKeyFile,
   parseKeyFile,
   wrappedPublicPoint,
-  type Tpm2ToolsDevice,
+  Tpm2ToolsDevice,
 } from "@edgeward/tpm";
 import { deviceFor, hexed, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+
+const run = promisify(execFile);
 
 describe("the TPM decryption key and sealing (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
   let a: Swtpm;
@@ -45,6 +49,22 @@ describe("the TPM decryption key and sealing (swtpm)", { skip: skipWithoutSwtpm,
     await rejectsWithCode(devA.deriveSharedSecret(key, peer.getPublicKey()), "EW_ERR_TPM_POLICY");
     await a.reboot();
     assert.deepEqual(hexed(await devA.deriveSharedSecret(key, peer.getPublicKey())), hexed(before));
+  });
+
+  it("through tpm2-tools instead of the direct transport: the same secret, EW_ERR_TPM_FOREIGN_KEY and EW_ERR_TPM_POLICY", async () => {
+    const toolsA = new Tpm2ToolsDevice({ tcti: a.tcti, native: false });
+    const toolsB = new Tpm2ToolsDevice({ tcti: b.tcti, native: false });
+    const { key } = await createTpmDecryptionKey(toolsA, { pcrs: parsePcrSelectionText("7,15") });
+    const peer = createECDH("prime256v1");
+    peer.generateKeys();
+    const viaTools = await toolsA.deriveSharedSecret(key, peer.getPublicKey());
+    const direct = await devA.deriveSharedSecret(key, peer.getPublicKey());
+    assert.equal(hexed(viaTools), hexed(direct));
+    await rejectsWithCode(toolsB.deriveSharedSecret(key, peer.getPublicKey()), "EW_ERR_TPM_FOREIGN_KEY");
+    await toolsA.pcrExtend(15, new TextEncoder().encode("tamper"));
+    await rejectsWithCode(toolsA.deriveSharedSecret(key, peer.getPublicKey()), "EW_ERR_TPM_POLICY");
+    const { stdout } = await run("tpm2_getcap", ["handles-loaded-session"], { env: { ...process.env, ...a.env } });
+    assert.equal(stdout.trim(), "");
   });
 
   it("the key blob of TPM A loaded on TPM B rejects with EW_ERR_TPM_FOREIGN_KEY", async () => {

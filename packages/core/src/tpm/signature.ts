@@ -6,7 +6,6 @@ import { constants, verify, type KeyObject } from "node:crypto";
 import { EdgewardError } from "../errors/index.ts";
 import { hashByAlg, TPM_ALG, type TpmHash } from "./constants.ts";
 import { concat, TpmReader } from "./marshal.ts";
-import { pad } from "./public.ts";
 
 /** A parsed TPMT_SIGNATURE. */
 export type TpmSignature =
@@ -53,8 +52,8 @@ export function verifyTpmSignature(sig: TpmSignature, message: Uint8Array, key: 
       if (type !== "ec") return false;
       const size = fieldSize(key);
       if (sig.r.length > size || sig.s.length > size) return false;
-      const raw = concat([pad(sig.r, size), pad(sig.s, size)]);
-      return verify(sig.hash.name, message, { key, dsaEncoding: "ieee-p1363" }, raw);
+      // DER, not dsaEncoding "ieee-p1363": node:crypto's P1363 path costs about a third of the throughput.
+      return verify(sig.hash.name, message, key, ecdsaDer(sig.r, sig.s));
     }
     if (type !== "rsa") return false;
     if (sig.alg === TPM_ALG.RSASSA)
@@ -70,6 +69,24 @@ export function verifyTpmSignature(sig: TpmSignature, message: Uint8Array, key: 
     // node:crypto throws on malformed signature encodings; that is a failed verification, not a crash.
     return false;
   }
+}
+
+/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), DER, from big-endian r and s. */
+export function ecdsaDer(r: Uint8Array, s: Uint8Array): Uint8Array {
+  const ri = derInteger(r);
+  const si = derInteger(s);
+  const body = ri.length + si.length;
+  const head = body < 0x80 ? [0x30, body] : [0x30, 0x81, body];
+  return concat([Uint8Array.from(head), ri, si]);
+}
+
+/** A non-negative DER INTEGER: leading zeros stripped, one zero added when the top bit is set. */
+function derInteger(v: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < v.length - 1 && v[i] === 0) i++;
+  const body = v.subarray(i);
+  const lead = body.length === 0 || (body[0] ?? 0) & 0x80 ? [0] : [];
+  return concat([Uint8Array.of(0x02, body.length + lead.length, ...lead), body]);
 }
 
 const FIELD: Record<string, number> = { prime256v1: 32, secp384r1: 48, secp521r1: 66 };

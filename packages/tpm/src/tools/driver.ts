@@ -33,6 +33,8 @@ import type {
   TpmStatus,
   WrappedObject,
 } from "../device.ts";
+import { nativeEcdh } from "../native/unwrap.ts";
+import { transportKind } from "../native/transport.ts";
 import { ekCertificate, resolveEk } from "./ek.ts";
 import { readStatus } from "./getcap.ts";
 import { RC } from "./rc.ts";
@@ -45,6 +47,12 @@ export interface Tpm2ToolsOptions {
   readonly tcti?: string;
   /** Per-tool timeout (default 60 s: swtpm on a loaded machine can be slow). */
   readonly timeoutMs?: number;
+  /**
+   * Do the unwrap (TPM2_ECDH_ZGen) over the TCTI directly instead of through tpm2-tools (default true where the
+   * TCTI carries raw TPM commands: swtpm's socket, /dev/tpmrm0). It runs on every model open; tpm2-tools there
+   * means ten processes, the direct path six round trips.
+   */
+  readonly native?: boolean;
 }
 
 const SRK_ARGS = [
@@ -84,12 +92,14 @@ export class Tpm2ToolsDevice implements TpmDevice {
   readonly #timeoutMs: number;
   /** The kernel resource manager and tabrmd flush for us; swtpm and /dev/tpm0 need explicit flushes. */
   readonly #flush: boolean;
+  readonly #native: boolean;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: Tpm2ToolsOptions = {}) {
     this.tcti = options.tcti ?? process.env["TPM2TOOLS_TCTI"] ?? "device:/dev/tpmrm0";
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#flush = !/tpmrm|^tabrmd|^abrmd/.test(this.tcti);
+    this.#native = options.native !== false && transportKind(this.tcti) !== undefined;
   }
 
   get description(): string {
@@ -124,6 +134,9 @@ export class Tpm2ToolsDevice implements TpmDevice {
       return Promise.reject(
         new EdgewardError("EW_ERR_TPM_PARSE", { detail: "peer is not an uncompressed P-256 point" }),
       );
+    if (key.kind !== "tpm2")
+      return Promise.reject(new EdgewardError("EW_ERR_TPM_KEY_FILE", { detail: "not a TPM key" }));
+    if (this.#native) return this.#exclusive(() => nativeEcdh(this.tcti, key, peer));
     return this.#op(async (ws) => {
       await loadWrapped(ws, key, "key.ctx");
       // TPM2B_ECC_POINT { TPM2B x, TPM2B y } (Part 2 §11.2.5.3), the input TPM2_ECDH_ZGen takes.
@@ -284,9 +297,14 @@ export class Tpm2ToolsDevice implements TpmDevice {
     return this.#op((ws) => counterRead(ws, index));
   }
 
-  /** Runs one operation after the previous one has finished. */
+  /** Runs one tool-based operation, in its own workspace, after the previous operation has finished. */
   #op<T>(fn: (ws: Workspace) => Promise<T>): Promise<T> {
-    const next = this.#queue.then(() => inWorkspace({ tcti: this.tcti, timeoutMs: this.#timeoutMs }, this.#flush, fn));
+    return this.#exclusive(() => inWorkspace({ tcti: this.tcti, timeoutMs: this.#timeoutMs }, this.#flush, fn));
+  }
+
+  /** Runs `fn` after the previous operation has finished: a TPM without a resource manager has one set of handles. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn);
     this.#queue = next.catch(() => undefined);
     return next;
   }
