@@ -50,7 +50,7 @@ process.once("exit", () => {
 
 /** True when swtpm and tpm2-tools are installed (tests that need them skip otherwise, saying why). */
 export function swtpmAvailable(): boolean {
-  return ["/usr/bin/swtpm", "/usr/bin/tpm2_startup"].every((p) => existsSync(p));
+  return ["/usr/bin/swtpm", "/usr/bin/swtpm_setup", "/usr/bin/tpm2_startup"].every((p) => existsSync(p));
 }
 
 /** Starts one swtpm in a fresh temporary directory and waits until it answers. */
