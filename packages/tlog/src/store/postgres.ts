@@ -167,16 +167,18 @@ export class PostgresStore implements LogStore {
     } catch (err) {
       throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
     }
+    let broken: Error | undefined;
     try {
       await client.query("BEGIN");
       await body(client);
       await client.query("COMMIT");
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      // A connection that cannot even roll back is discarded rather than returned to the pool.
+      await client.query("ROLLBACK").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
       if (err instanceof EdgewardError) throw err;
       throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 }
