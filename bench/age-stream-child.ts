@@ -6,8 +6,8 @@
 // Prints one JSON line: {"op", "bytes", "seconds"} where seconds is the library call alone.
 //
 // Node's compile cache is on (as a CLI built on the engine would turn it on): after the first run the sources
-// load already compiled, without starting Node's TypeScript stripper, which costs about 0.3 s and 27 MB per
-// process here. The first run fills the cache (in the OS temp directory).
+// load already compiled, without starting Node's TypeScript stripper. age-stream.ts also sets NODE_COMPILE_CACHE
+// so that this entry file itself loads compiled; run by hand, only the engine's modules do.
 import { randomBytes } from "node:crypto";
 import { open, readFile, writeFile } from "node:fs/promises";
 import { enableCompileCache } from "node:module";
