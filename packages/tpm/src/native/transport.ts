@@ -73,8 +73,19 @@ function socketTransport(socket: Socket): TpmTransport {
   return {
     send(command) {
       return new Promise((resolve, reject) => {
-        waiter = resolve;
-        failer = reject;
+        // A TPM that does not answer within a minute is treated as busy, like a tool that timed out.
+        const timer = setTimeout(() => {
+          failer?.(new EdgewardError("EW_ERR_TPM_BUSY", { detail: "no response from the TPM within 60 s" }));
+          socket.destroy();
+        }, 60_000);
+        waiter = (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        };
+        failer = (e) => {
+          clearTimeout(timer);
+          reject(e);
+        };
         socket.write(command);
       });
     },
