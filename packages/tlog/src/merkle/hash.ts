@@ -6,6 +6,8 @@ export const HASH_SIZE = 32;
 /** The root of the empty tree: SHA-256 of the empty string (RFC 9162 §2.1.1, MTH({}) = HASH()). */
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash("sha256").digest());
 
+const NODE_INPUT = Buffer.alloc(1 + 2 * HASH_SIZE, 0x01);
+
 /** Leaf hash of an entry: SHA-256(0x00 || data) (RFC 9162 §2.1.1, MTH({d(0)}) = HASH(0x00 || d(0))). */
 export function leafHash(data: Uint8Array): Uint8Array {
   const buf = Buffer.allocUnsafe(1 + data.length);
@@ -16,6 +18,12 @@ export function leafHash(data: Uint8Array): Uint8Array {
 
 /** Interior node hash: SHA-256(0x01 || left || right) (RFC 9162 §2.1.1). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (left.length === HASH_SIZE && right.length === HASH_SIZE) {
+    // The common case reuses one buffer: hashing is synchronous, so nothing else can touch it meanwhile.
+    NODE_INPUT.set(left, 1);
+    NODE_INPUT.set(right, 1 + HASH_SIZE);
+    return sha256(NODE_INPUT);
+  }
   const buf = Buffer.allocUnsafe(1 + left.length + right.length);
   buf[0] = 0x01;
   buf.set(left, 1);
