@@ -103,6 +103,40 @@ describe("shard digests", () => {
   });
 });
 
+describe("failures leave no plaintext", () => {
+  for (const parallelism of [1, 2]) {
+    it(`when the last chunk fails on ${parallelism} thread(s), the plaintext buffer is zeroed before the error is thrown`, async () => {
+      const fileKey = randomBytes(16);
+      const size = 6 * MiB + 3;
+      const sealed = await encryptBytes(fileKey, randomBytes(size));
+      sealed[sealed.length - 1]! ^= 1;
+      const { handle } = await fileWith(sealed);
+      // Catch the one buffer of the plaintext's size the engine allocates, to look into it after the failure.
+      const Original = globalThis.SharedArrayBuffer;
+      const seen: SharedArrayBuffer[] = [];
+      globalThis.SharedArrayBuffer = class extends Original {
+        constructor(length: number) {
+          super(length);
+          if (length === size) seen.push(this);
+        }
+      } as SharedArrayBufferConstructor;
+      let progressed = 0;
+      try {
+        await rejectsWithCode(
+          decryptFileToMemory(fileKey, handle, 0, { parallelism, onProgress: (done) => (progressed = done) }),
+          "EW_ERR_AGE_PAYLOAD_AUTH",
+        );
+      } finally {
+        globalThis.SharedArrayBuffer = Original;
+        await handle.close();
+      }
+      assert.equal(seen.length, 1);
+      assert.ok(progressed >= 6 * MiB, "every chunk before the last was decrypted into the buffer");
+      assert.ok(new Uint8Array(seen[0]!).every((byte) => byte === 0));
+    });
+  }
+});
+
 describe("arguments and inputs", () => {
   it("when parallelism or an offset is not a usable integer, rejects with EW_ERR_USAGE", async () => {
     const fileKey = randomBytes(16);
