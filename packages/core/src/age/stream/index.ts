@@ -1,5 +1,6 @@
 // The age v1 payload STREAM engine on node:crypto (c2sp.org/age §Payload, c2sp.org/agead): sizes and keys,
-// streaming encryption and decryption, and file fast paths that use every core through worker threads.
+// streaming encryption and decryption, and file fast paths that use every core (the calling thread and pooled
+// worker threads).
 export {
   CHUNK_SIZE,
   PAYLOAD_NONCE_SIZE,
