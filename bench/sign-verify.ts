@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomFillSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -26,6 +26,8 @@ const compileCache = new URL("bench/out/compile-cache/", repo).pathname;
 
 interface Sample {
   readonly seconds: number;
+  /** User plus system CPU seconds of the whole process (all threads). */
+  readonly cpuSeconds: number;
   readonly peakRss: number;
   readonly workMs?: number;
 }
@@ -65,6 +67,8 @@ try {
   for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(sides)) samples[name]!.push(await run());
 
   const openssl = median(samples.openssl!.map((s) => s.seconds));
+  const opensslCpu = median(samples.openssl!.map((s) => s.cpuSeconds));
+  const cores = availableParallelism();
   const rows = Object.entries(samples).map(([name, list]) => {
     const seconds = median(list.map((s) => s.seconds));
     const work = list.every((s) => s.workMs !== undefined) ? median(list.map((s) => s.workMs!)) / 1000 : undefined;
@@ -75,11 +79,17 @@ try {
       medianWorkSeconds: work,
       workSpeedVsOpenssl: work === undefined ? undefined : openssl / work,
       peakRssMiB: Math.max(...list.map((s) => s.peakRss)) / 2 ** 20,
+      medianCpuSeconds: median(list.map((s) => s.cpuSeconds)),
+      // What the wall ratio would be on an otherwise idle machine if our CPU time spread evenly over every core
+      // (openssl uses one): a check on the measurement when other work shares the machine, not a result.
+      idleEstimateVsOpenssl: opensslCpu / (median(list.map((s) => s.cpuSeconds)) / (name === "openssl" ? 1 : cores)),
       seconds: list.map((s) => s.seconds),
     };
   });
   console.log(`OMS sign/verify of a ${sizeMiB} MiB model vs openssl dgst -sha256, median of ${runs} runs`);
-  console.log("side                        wall s   vs openssl   in-process s  vs openssl   peak RSS MiB");
+  console.log(
+    "side                        wall s   vs openssl   in-process s  vs openssl   peak RSS MiB   CPU s   idle est.",
+  );
   for (const r of rows)
     console.log(
       [
@@ -89,10 +99,26 @@ try {
         (r.medianWorkSeconds?.toFixed(3) ?? "-").padStart(14),
         (r.workSpeedVsOpenssl === undefined ? "-" : `${r.workSpeedVsOpenssl.toFixed(2)}x`).padStart(11),
         r.peakRssMiB.toFixed(1).padStart(14),
+        r.medianCpuSeconds.toFixed(2).padStart(8),
+        `${r.idleEstimateVsOpenssl.toFixed(2)}x`.padStart(12),
       ].join(""),
     );
   console.log("target: sign and verify at least 1.70x openssl (issue 2)");
-  const result = { bench: "sign-verify", sizeMiB, runs, node: process.version, date: new Date().toISOString(), rows };
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} on ${cores} cores`,
+  );
+  const result = {
+    bench: "sign-verify",
+    sizeMiB,
+    runs,
+    cores,
+    loadAverage: loadavg(),
+    node: process.version,
+    date: new Date().toISOString(),
+    rows,
+  };
   writeFileSync(new URL("sign-verify.json", outDir), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -103,7 +129,7 @@ function measure(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = 
   const report = join(dir, "time.txt");
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const proc = spawn("/usr/bin/time", ["-o", report, "-f", "%M", cmd, ...args], {
+    const proc = spawn("/usr/bin/time", ["-o", report, "-f", "%M %U %S", cmd, ...args], {
       cwd: repo,
       env,
       stdio: ["ignore", "pipe", "inherit"],
@@ -114,10 +140,11 @@ function measure(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = 
     proc.on("close", (status) => {
       const seconds = (performance.now() - started) / 1000;
       if (status !== 0) return reject(new Error(`${cmd} ${args.join(" ")} exited with ${status}`));
-      const peakRss = Number(readFileSync(report, "utf8").trim().split("\n").at(-1)) * 1024;
+      const [kib, user, sys] = (readFileSync(report, "utf8").trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+      const base = { seconds, cpuSeconds: (user ?? NaN) + (sys ?? NaN), peakRss: (kib ?? NaN) * 1024 };
       const line = Buffer.concat(out).toString("utf8").trim();
       const workMs = line.startsWith("{") ? (JSON.parse(line) as { workMs: number }).workMs : undefined;
-      resolve(workMs === undefined ? { seconds, peakRss } : { seconds, peakRss, workMs });
+      resolve(workMs === undefined ? base : { ...base, workMs });
     });
   });
 }
