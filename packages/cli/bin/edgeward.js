@@ -3,11 +3,16 @@
 // when the shell's `node` is older (Debian's system Node 20), re-run on the Node 24 the repo installs.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import module from "node:module";
 import { fileURLToPath } from "node:url";
 
 const major = Number(process.versions.node.split(".")[0]);
 if (major >= 24) {
-  await import("../src/bin.ts");
+  // Cache compiled, type-stripped modules across runs before any TypeScript loads: start-up is most of a short
+  // command's time, and a cached run never loads the type stripper (about 17 MB of memory).
+  module.enableCompileCache?.();
+  const { main } = await import("../src/main.ts");
+  process.exitCode = await main(process.argv.slice(2));
 } else {
   const node24 = fileURLToPath(new URL("../../../node_modules/node/bin/node", import.meta.url));
   if (!existsSync(node24)) {

@@ -1,13 +1,8 @@
 // @edgeward/testkit: helpers that other packages' tests share (ARCHITECTURE.md).
 export { rejectsWithCode, throwsWithCode } from "./errors.ts";
 export { tempDir } from "./tmp.ts";
-export { printedCode, runCli, type CliResult } from "./cli.ts";
-export {
-  startSwtpm,
-  startSwtpmFleet,
-  swtpmAvailable,
-  type StartSwtpmOptions,
-  type Swtpm,
-} from "./swtpm.ts";
+export { CLI_BIN, printedCode, runCli, type CliResult } from "./cli.ts";
+export { syntheticMatMulModel } from "./onnx-synthetic.ts";
+export { startSwtpm, startSwtpmFleet, swtpmAvailable, type StartSwtpmOptions, type Swtpm } from "./swtpm.ts";
 export { swtpmLocalCa, type SwtpmLocalCa } from "./swtpm-provision.ts";
 export { startPostgres, type PostgresServer } from "./postgres.ts";
