@@ -6,3 +6,4 @@ export { syntheticMatMulModel } from "./onnx-synthetic.ts";
 export { startSwtpm, startSwtpmFleet, swtpmAvailable, type StartSwtpmOptions, type Swtpm } from "./swtpm.ts";
 export { swtpmLocalCa, type SwtpmLocalCa } from "./swtpm-provision.ts";
 export { startPostgres, type PostgresServer } from "./postgres.ts";
+export { seededRandom } from "./random.ts";

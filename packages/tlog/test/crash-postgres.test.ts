@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startPostgres, tempDir } from "@edgeward/testkit";
 import { DurableLog, PostgresStore, generateNoteKey } from "@edgeward/tlog";
-import { killAndRestart, seeded } from "./crash-harness.ts";
+import { seededRandom } from "@edgeward/testkit";
+import { killAndRestart } from "./crash-harness.ts";
 
 describe("SIGKILL during a stream of appends (PostgreSQL)", () => {
   it("after each of 10 random kills, every acknowledged entry is present and the tree is consistent with every printed checkpoint", async () => {
@@ -22,7 +23,7 @@ describe("SIGKILL during a stream of appends (PostgreSQL)", () => {
       keyFile: join(dir.path, "log.key"),
       signer,
       store: () => new PostgresStore(server.url),
-      random: seeded(seed),
+      random: seededRandom(seed),
     });
     assert.ok(result.acked > 50, `only ${result.acked} appends were acknowledged in 10 rounds (seed ${seed})`);
   });

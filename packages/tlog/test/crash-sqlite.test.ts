@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "@edgeward/testkit";
 import { DurableLog, SqliteStore, generateNoteKey } from "@edgeward/tlog";
-import { killAndRestart, seeded } from "./crash-harness.ts";
+import { seededRandom } from "@edgeward/testkit";
+import { killAndRestart } from "./crash-harness.ts";
 
 describe("SIGKILL during a stream of appends (SQLite, WAL, synchronous=FULL)", () => {
   it("after each of 24 random kills, every acknowledged entry is present and the tree is consistent with every printed checkpoint", async () => {
@@ -20,7 +21,7 @@ describe("SIGKILL during a stream of appends (SQLite, WAL, synchronous=FULL)", (
       keyFile: join(dir.path, "log.key"),
       signer,
       store: () => new SqliteStore(db),
-      random: seeded(seed),
+      random: seededRandom(seed),
     });
     assert.ok(result.acked > 100, `only ${result.acked} appends were acknowledged in 24 rounds (seed ${seed})`);
     assert.ok(result.checkpoints > 24, `seed ${seed}`);

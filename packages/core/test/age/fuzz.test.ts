@@ -9,7 +9,7 @@ import { randomInt } from "node:crypto";
 import { open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { tempDir } from "@edgeward/testkit";
+import { seededRandom, tempDir } from "@edgeward/testkit";
 import { isEdgewardError } from "../../src/errors/index.ts";
 import { parseHeader } from "../../src/age/header.ts";
 import { generateIdentity, parseIdentities } from "../../src/age/identities.ts";
@@ -23,29 +23,6 @@ const MEMORY_RUNS = 10_000;
 const STREAM_RUNS = 1_000;
 const FILE_RUNS = 200;
 const CHUNK = 65536 + 16;
-
-/** sfc32, a small seeded PRNG: deterministic across runs and platforms. */
-function prng(seed: number): () => number {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next = (): number => {
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    d >>>= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 15; i++) next();
-  return next;
-}
 
 interface Sample {
   readonly name: string;
@@ -170,7 +147,7 @@ function mutate(rand: () => number, sample: Sample, others: readonly Sample[]): 
 describe(`fuzzing sealed files (seed ${SEED}; rerun with EDGEWARD_FUZZ_SEED=${SEED})`, () => {
   it(`rejects every one of ${MEMORY_RUNS + STREAM_RUNS + FILE_RUNS} mutations with an EdgewardError`, async (t) => {
     t.diagnostic(`EDGEWARD_FUZZ_SEED=${SEED}`);
-    const rand = prng(SEED);
+    const rand = seededRandom(SEED);
     const x = generateIdentity("x25519");
     const pq = generateIdentity("pq");
     const tag = generateIdentity("p256");
