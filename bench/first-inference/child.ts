@@ -33,10 +33,9 @@ if (mode === "sealed") {
   });
   await fh.close();
   t1 = performance.now();
-  // onnxruntime-node takes only a non-shared ArrayBuffer.
-  session = await ort.InferenceSession.create(
-    plaintext.buffer instanceof ArrayBuffer ? plaintext : new Uint8Array(plaintext),
-  );
+  // onnxruntime-node takes only a non-shared ArrayBuffer, which openToMemory returns: no copy.
+  if (!(plaintext.buffer instanceof ArrayBuffer)) throw new Error("openToMemory returned shared memory");
+  session = await ort.InferenceSession.create(plaintext);
 } else if (mode === "checked") {
   const publicKey = loadPublicKey(await readFile(pubPath, "utf8"));
   const bundle = JSON.parse(await readFile(sigPath, "utf8")) as unknown;

@@ -15,8 +15,8 @@ export interface OutputSummary {
 
 /**
  * Loads an ONNX model from bytes in memory (never from a path: the plaintext model must not touch disk,
- * ARCHITECTURE.md "Rules that hold everywhere"). onnxruntime-node accepts only a non-shared ArrayBuffer, so a
- * SharedArrayBuffer-backed model is copied first.
+ * ARCHITECTURE.md "Rules that hold everywhere"). onnxruntime-node accepts only a non-shared ArrayBuffer, which
+ * openToMemory returns, so the model is loaded without a copy; a SharedArrayBuffer-backed model is copied first.
  */
 export async function loadModel(model: Uint8Array): Promise<ort.InferenceSession> {
   const bytes = model.buffer instanceof ArrayBuffer ? model : new Uint8Array(model);

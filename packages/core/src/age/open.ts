@@ -97,8 +97,9 @@ export interface OpenToMemoryOptions extends OpenOptions {
 
 /**
  * Opens an age file into memory and returns the plaintext only after every chunk authenticated and, when
- * `opts.verify` is given, after it resolved. A FileHandle is decrypted by worker threads on every core straight
- * into one buffer; a byte array is decrypted in this thread. On any failure nothing is returned and no
+ * `opts.verify` is given, after it resolved. A FileHandle is decrypted by worker threads on every core into one
+ * regular (non-shared) ArrayBuffer, which onnxruntime-node loads without a copy; a byte array is decrypted in
+ * this thread. On any failure nothing is returned and no
  * plaintext is left in the buffer.
  */
 export async function openToMemory(
@@ -141,7 +142,10 @@ async function handleToMemory(
   const header = await readHeaderFromHandle(input, opts.limits);
   const fileKey = await unwrapHeader(header, identities);
   try {
+    // A regular ArrayBuffer, as the byte-array and armored paths return: onnxruntime-node loads a model only
+    // from one, so a shared one would cost the caller a copy of the whole model.
     const result = await decryptFileToMemory(fileKey, input, header.payloadOffset, {
+      shared: false,
       ...progress(opts.onProgress),
       ...(opts.shardSize === undefined ? {} : { shardSize: opts.shardSize }),
     });

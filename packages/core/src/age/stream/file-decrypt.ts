@@ -25,7 +25,7 @@ import {
 } from "./format.ts";
 import type { TaskInput } from "./pool.ts";
 import type { DecryptTarget } from "./protocol.ts";
-import { runJob, type DoneReply } from "./scheduler.ts";
+import { runJob, type DoneReply, type JobOptions } from "./scheduler.ts";
 
 /** Options shared by the file decryption paths. */
 export interface DecryptFileOptions {
@@ -46,12 +46,20 @@ export interface DecryptToMemoryOptions extends DecryptFileOptions {
    * (EW_ERR_AGE_STREAM_SHARD_SIZE otherwise). An empty plaintext has no shards.
    */
   readonly shardSize?: number;
+  /**
+   * Where the plaintext lives. true (default): one SharedArrayBuffer that every thread decrypts into directly.
+   * false: one regular ArrayBuffer, which onnxruntime-node's InferenceSession.create takes without a copy; the
+   * calling thread decrypts into it directly, and each worker lane into a staging SharedArrayBuffer of one task
+   * (reused, zeroed after each) that the calling thread copies in: a copy into memory that has to be faulted in
+   * once anyway, and peak memory stays the plaintext plus a few MiB (a shard per lane with `shardSize`).
+   */
+  readonly shared?: boolean;
 }
 
 /** What {@link decryptFileToMemory} returns, only after every chunk authenticated. */
 export interface DecryptToMemoryResult {
   /**
-   * The plaintext, a view of a SharedArrayBuffer of exactly its size (the threads wrote into it directly).
+   * The plaintext, a view of a SharedArrayBuffer (or, with `shared: false`, an ArrayBuffer) of exactly its size.
    * Zero it (`plaintext.fill(0)`) when the model is unloaded.
    */
   readonly plaintext: Uint8Array;
@@ -80,9 +88,10 @@ export async function decryptFileToMemory(
   if (opts.shardSize !== undefined) checkShardSize(opts.shardSize);
   const payload = await openPayload(fileKey, input, offset, opts);
   const { layout } = payload;
-  let buffer: SharedArrayBuffer;
+  let buffer: SharedArrayBuffer | ArrayBuffer;
   try {
-    buffer = new SharedArrayBuffer(layout.plaintextSize);
+    buffer =
+      opts.shared === false ? new ArrayBuffer(layout.plaintextSize) : new SharedArrayBuffer(layout.plaintextSize);
   } catch (err) {
     throw new EdgewardError("EW_ERR_INPUT_TOO_LARGE", { detail: `${layout.plaintextSize} bytes`, cause: err });
   }
@@ -93,7 +102,8 @@ export async function decryptFileToMemory(
     // one empty chunk still has to authenticate.
     const digests = shardChunks !== undefined && layout.plaintextSize > 0;
     const size = digests ? shardChunks : TASK_CHUNKS;
-    const done = await runDecrypt(payload, { kind: "memory", buffer }, size, digests, opts);
+    const viaLane = buffer instanceof SharedArrayBuffer ? undefined : stageLanes(plaintext, size);
+    const done = await runDecrypt(payload, { kind: "memory", buffer }, size, digests, opts, viaLane);
     await checkTail(payload);
     if (shardChunks === undefined) return { plaintext };
     return { plaintext, shardDigests: digests ? done.map((reply) => toBuffer(reply.digest)) : [] };
@@ -185,6 +195,7 @@ async function runDecrypt(
   chunksPerTask: number,
   digest: boolean,
   opts: DecryptFileOptions,
+  viaLane?: JobOptions["viaLane"],
 ): Promise<DoneReply[]> {
   const { layout } = payload;
   const tasks: TaskInput[] = chunkRanges(layout.chunks, chunksPerTask).map(([first, end]) => ({
@@ -204,7 +215,35 @@ async function runDecrypt(
     total: layout.plaintextSize,
     inline: layout.plaintextSize <= INLINE_LIMIT,
     depth: chunksPerTask * CHUNK_SIZE > DEEP_TASK_LIMIT ? 1 : 2,
+    viaLane,
   });
+}
+
+/**
+ * Worker lanes of a decryption into the regular buffer `plaintext` (which only the calling thread can reach):
+ * each lane decrypts into its own staging SharedArrayBuffer of `chunksPerTask` chunks, allocated on first use
+ * and reused, and the calling thread copies a task's plaintext in once its worker authenticated every chunk of
+ * it, then zeroes the staging range whatever the outcome.
+ */
+function stageLanes(plaintext: Uint8Array, chunksPerTask: number): NonNullable<JobOptions["viaLane"]> {
+  const staging = new Map<number, SharedArrayBuffer>();
+  return (lane, task) => {
+    let buffer = staging.get(lane);
+    if (buffer === undefined) {
+      buffer = new SharedArrayBuffer(Math.min(plaintext.length, chunksPerTask * CHUNK_SIZE));
+      staging.set(lane, buffer);
+    }
+    const base = task.first * CHUNK_SIZE;
+    const length = Math.min(plaintext.length, task.end * CHUNK_SIZE) - base;
+    const view = new Uint8Array(buffer, 0, Math.max(0, length));
+    return {
+      task: task.kind === "decrypt" ? { ...task, target: { kind: "memory", buffer, base } } : task,
+      finish(reply) {
+        if (reply.type === "done") plaintext.set(view, base);
+        view.fill(0);
+      },
+    };
+  };
 }
 
 function toBuffer(digest: Uint8Array | undefined): Buffer {

@@ -175,6 +175,7 @@ function decryptBatch(task, first, end, hash) {
   const buffer = scratch(length + (end - first) * TAG_SIZE);
   readFully(task.inFd, buffer, task.inBase + first * ENCRYPTED_CHUNK_SIZE, first);
   const memory = target.kind === "memory" ? new Uint8Array(target.buffer) : null;
+  const memoryBase = target.kind === "memory" ? (target.base ?? 0) : 0;
   /** @type {Buffer[]} */
   const pieces = [];
   try {
@@ -186,7 +187,7 @@ function decryptBatch(task, first, end, hash) {
       // Hash while the chunk is in cache: the shard digest costs no second pass over memory.
       hash?.update(plaintext);
       if (memory !== null) {
-        memory.set(plaintext, i * CHUNK_SIZE);
+        memory.set(plaintext, i * CHUNK_SIZE - memoryBase);
         plaintext.fill(0);
       } else {
         pieces.push(plaintext);

@@ -21,7 +21,13 @@ export interface EncryptTask {
 
 /** Where a decrypt task puts authenticated plaintext. */
 export type DecryptTarget =
-  | { readonly kind: "memory"; readonly buffer: SharedArrayBuffer }
+  | {
+      readonly kind: "memory";
+      /** Shared when a worker writes it; the calling thread may also write a regular ArrayBuffer. */
+      readonly buffer: SharedArrayBuffer | ArrayBuffer;
+      /** Plaintext offset of the buffer's first byte (a staging buffer holds one task's range); default 0. */
+      readonly base?: number;
+    }
   | { readonly kind: "file"; readonly fd: number; readonly base: number };
 
 /** Decrypt and authenticate chunks [first, end), optionally hashing their plaintext as one shard. */

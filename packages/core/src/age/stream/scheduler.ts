@@ -26,6 +26,18 @@ export interface JobOptions {
   readonly inline: boolean;
   /** Tasks in flight per worker: 2 hides the message round trip; 1 balances a few large tasks. */
   readonly depth: 1 | 2;
+  /**
+   * Rewrites a task before worker lane `lane` (0 .. workers × depth − 1; a lane runs one task at a time) gets it,
+   * and returns what the calling thread runs once the worker's final reply came, before it is recorded. Lets a
+   * job give each lane a staging buffer it reuses (file-decrypt.ts, regular memory).
+   */
+  readonly viaLane?: ((lane: number, task: JobTask) => StagedTask) | undefined;
+}
+
+/** A task as a worker lane runs it, and what finishes it on the calling thread. */
+export interface StagedTask {
+  readonly task: JobTask;
+  readonly finish: (reply: FinalReply) => void;
 }
 
 /** How long the calling thread works before it lets the event loop run. */
@@ -74,10 +86,13 @@ export async function runJob(taskList: readonly TaskInput[], options: JobOptions
     }
   };
 
-  const workerLane = async (worker: PoolWorker): Promise<void> => {
+  const workerLane = async (worker: PoolWorker, lane: number): Promise<void> => {
     while (more()) {
       const index = next++;
-      record(index, await runOnWorker(worker, tasks[index]!, progress));
+      const staged = options.viaLane?.(lane, tasks[index]!);
+      const reply = await runOnWorker(worker, staged?.task ?? tasks[index]!, progress);
+      staged?.finish(reply);
+      record(index, reply);
     }
   };
   const callerLane = async (): Promise<void> => {
@@ -106,7 +121,9 @@ export async function runJob(taskList: readonly TaskInput[], options: JobOptions
   const threads = options.inline ? 1 : Math.min(options.parallelism ?? defaultParallelism(), tasks.length);
   const workers = threads > 1 ? poolWorkers(threads - 1) : [];
   // Workers get their first tasks before the calling thread starts on its own.
-  const lanes = workers.flatMap((worker) => Array.from({ length: options.depth }, () => workerLane(worker)));
+  const lanes = workers.flatMap((worker, w) =>
+    Array.from({ length: options.depth }, (_, d) => workerLane(worker, w * options.depth + d)),
+  );
   lanes.push(callerLane());
   await Promise.all(lanes);
   if (callbackError !== undefined) throw callbackError.error;

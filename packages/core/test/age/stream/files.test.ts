@@ -40,14 +40,20 @@ describe("shard digests", () => {
     [100, CHUNK_SIZE], // on the calling thread only
   ];
   for (const [size, shardSize] of cases) {
-    for (const parallelism of [1, 2]) {
-      it(`a ${size}-byte plaintext in ${shardSize}-byte shards on ${parallelism} thread(s) gives the SHA-256 of each slice`, async () => {
+    for (const [parallelism, shared] of [
+      [1, true],
+      [2, true],
+      [2, false],
+    ] as const) {
+      const memory = shared ? "shared" : "regular";
+      it(`a ${size}-byte plaintext in ${shardSize}-byte shards on ${parallelism} thread(s) into ${memory} memory gives the SHA-256 of each slice`, async () => {
         const fileKey = randomBytes(16);
         const plaintext = randomBytes(size);
         const { handle } = await fileWith(await encryptBytes(fileKey, plaintext));
         try {
-          const result = await decryptFileToMemory(fileKey, handle, 0, { shardSize, parallelism });
+          const result = await decryptFileToMemory(fileKey, handle, 0, { shardSize, parallelism, shared });
           assert.ok(Buffer.from(result.plaintext).equals(plaintext));
+          assert.equal(result.plaintext.buffer instanceof SharedArrayBuffer, shared);
           const expected: Buffer[] = [];
           for (let at = 0; at < size; at += shardSize) {
             expected.push(
@@ -135,6 +141,49 @@ describe("failures leave no plaintext", () => {
       assert.ok(new Uint8Array(seen[0]!).every((byte) => byte === 0));
     });
   }
+
+  it("when the last chunk fails into regular memory on 2 threads, the plaintext and every staging buffer are zeroed", async () => {
+    const fileKey = randomBytes(16);
+    const size = 6 * MiB + 3;
+    const sealed = await encryptBytes(fileKey, randomBytes(size));
+    sealed[sealed.length - 1]! ^= 1;
+    const { handle } = await fileWith(sealed);
+    // Catch the plaintext buffer and the workers' staging buffers, to look into them after the failure.
+    const OriginalShared = globalThis.SharedArrayBuffer;
+    const OriginalRegular = globalThis.ArrayBuffer;
+    const seen: Array<ArrayBuffer | SharedArrayBuffer> = [];
+    globalThis.SharedArrayBuffer = class extends OriginalShared {
+      constructor(length: number) {
+        super(length);
+        if (length >= MiB) seen.push(this);
+      }
+    } as SharedArrayBufferConstructor;
+    globalThis.ArrayBuffer = class extends OriginalRegular {
+      constructor(length: number) {
+        super(length);
+        if (length === size) seen.push(this);
+      }
+    } as ArrayBufferConstructor;
+    try {
+      await rejectsWithCode(
+        decryptFileToMemory(fileKey, handle, 0, { parallelism: 2, shared: false }),
+        "EW_ERR_AGE_PAYLOAD_AUTH",
+      );
+    } finally {
+      globalThis.SharedArrayBuffer = OriginalShared;
+      globalThis.ArrayBuffer = OriginalRegular;
+      await handle.close();
+    }
+    assert.ok(
+      seen.some((buffer) => !(buffer instanceof OriginalShared)),
+      "the plaintext buffer was seen",
+    );
+    assert.ok(
+      seen.some((buffer) => buffer instanceof OriginalShared),
+      "a staging buffer was seen",
+    );
+    for (const buffer of seen) assert.ok(new Uint8Array(buffer).every((byte) => byte === 0));
+  });
 });
 
 describe("arguments and inputs", () => {
