@@ -52,3 +52,5 @@ export declare function startTask(
 
 /** A minor garbage collection, or undefined where V8 refuses one. */
 export declare function minorGc(): (() => void) | undefined;
+/** Zeroes this thread's I/O buffer if an encrypt batch left plaintext in it (call when the thread is idle). */
+export declare function wipeScratch(): void;

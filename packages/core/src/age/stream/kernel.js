@@ -149,19 +149,18 @@ function encryptBatch(task, first, end) {
   const { layout, key } = task;
   const length = batchPlaintextSize(layout, first, end);
   const buffer = scratch(length);
-  try {
-    readFully(task.inFd, buffer, first * CHUNK_SIZE, first);
-    /** @type {Buffer[]} */
-    const pieces = [];
-    for (let i = first, at = 0; i < end; i++) {
-      const size = chunkPlaintextSize(layout, i);
-      pieces.push(...sealChunk(key, i, isFinal(layout, i), buffer.subarray(at, at + size)));
-      at += size;
-    }
-    writeFully(task.outFd, pieces, task.outBase + first * ENCRYPTED_CHUNK_SIZE, first);
-  } finally {
-    buffer.fill(0);
+  // The next batch overwrites this plaintext; wipeScratch clears what the last one left once the thread is idle
+  // (zeroing 2 MiB after every batch cost ~0.2 CPU-s per GiB sealed here).
+  scratchHoldsPlaintext = true;
+  readFully(task.inFd, buffer, first * CHUNK_SIZE, first);
+  /** @type {Buffer[]} */
+  const pieces = [];
+  for (let i = first, at = 0; i < end; i++) {
+    const size = chunkPlaintextSize(layout, i);
+    pieces.push(...sealChunk(key, i, isFinal(layout, i), buffer.subarray(at, at + size)));
+    at += size;
   }
+  writeFully(task.outFd, pieces, task.outBase + first * ENCRYPTED_CHUNK_SIZE, first);
   return length;
 }
 
@@ -212,6 +211,20 @@ function batchPlaintextSize(layout, first, end) {
 
 /** @type {Buffer | undefined} */
 let scratchBuffer;
+
+/** Whether the scratch buffer may hold plaintext read by an encrypt batch. */
+let scratchHoldsPlaintext = false;
+
+/**
+ * Zeroes this thread's I/O buffer if an encrypt batch left plaintext in it. Runs when the thread has no task
+ * left (worker.js when its queue drains, the scheduler when the calling thread's lane ends), not after every
+ * batch: each batch overwrites the last one's plaintext anyway.
+ */
+export function wipeScratch() {
+  if (!scratchHoldsPlaintext || scratchBuffer === undefined) return;
+  scratchBuffer.fill(0);
+  scratchHoldsPlaintext = false;
+}
 
 /** One reusable I/O buffer per thread (a thread runs one batch at a time). @param {number} size */
 function scratch(size) {

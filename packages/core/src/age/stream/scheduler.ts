@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { EdgewardError } from "../../errors/index.ts";
-import { minorGc, startTask } from "./kernel.js";
+import { minorGc, startTask, wipeScratch } from "./kernel.js";
 import { poolWorkers, runOnWorker, type FinalReply, type JobTask, type PoolWorker, type TaskInput } from "./pool.ts";
 import type { WorkerReply } from "./protocol.ts";
 
@@ -116,6 +116,7 @@ export async function runJob(taskList: readonly TaskInput[], options: JobOptions
       }
       await yieldToEventLoop();
     }
+    wipeScratch();
   };
 
   const threads = options.inline ? 1 : Math.min(options.parallelism ?? defaultParallelism(), tasks.length);
