@@ -19,6 +19,7 @@ import {
   verifyModel,
 } from "@edgeward/core";
 import { encodeNpyFloat32 } from "../inference/npy.ts";
+import { tpmDemo } from "./demo-tpm.ts";
 import { sampleImageTensor } from "../inference/sample-input.ts";
 import { infer, loadModel, type OutputSummary } from "../inference/session.ts";
 import { openForRead, writeAtomically } from "../support/files.ts";
@@ -171,13 +172,16 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       `\n   time to first inference: sealed ${ms("sealed:").toFixed(0)} ms, plaintext checked against its ` +
         `signature ${ms("plaintext:").toFixed(0)} ms (${(ms("sealed:") / ms("plaintext:")).toFixed(2)}x)`,
     );
+    say("\n7. Keys in a TPM  (edgeward tpm keygen -o device.tpmkey; edgeward run MODEL.age -i device.tpmkey …)");
+    const tpm = await timed("tpm section", () => tpmDemo(dir, model, say));
+
     say("\nTimings (ms):");
     for (const s of steps) say(`   ${s.step.padEnd(24)} ${s.ms.toFixed(1).padStart(9)}`);
     say(
       `\nResult: outputs ${same ? "identical" : "DIFFERENT"}; the plaintext model existed only in this process's memory.`,
     );
     if (opts.json)
-      printJson({ model: basename(source), size, steps, identicalOutputs: same, outputs: sealedOut, attacks });
+      printJson({ model: basename(source), size, steps, identicalOutputs: same, outputs: sealedOut, attacks, tpm });
     if (!same) process.exitCode = 1;
   } finally {
     if (opts.keep) say(`(kept ${dir})`);
