@@ -44,13 +44,7 @@ export declare function openChunk(
 ): Buffer | ChunkFailureCode;
 
 /** Starts a task; each step() does one batch and returns true once the task's final reply was posted. */
-export declare function startTask(
-  task: TaskMessage,
-  post: (reply: WorkerReply) => void,
-  afterBatch: (() => void) | undefined,
-): { step(): boolean };
+export declare function startTask(task: TaskMessage, post: (reply: WorkerReply) => void): { step(): boolean };
 
-/** A minor garbage collection, or undefined where V8 refuses one. */
-export declare function minorGc(): (() => void) | undefined;
 /** Zeroes this thread's I/O buffer if an encrypt batch left plaintext in it (call when the thread is idle). */
 export declare function wipeScratch(): void;

@@ -9,8 +9,6 @@
 import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
 import { readSync, writevSync } from "node:fs";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 
 /** Plaintext bytes per chunk: 64 KiB (c2sp.org/agead). */
 export const CHUNK_SIZE = 65536;
@@ -19,8 +17,7 @@ export const TAG_SIZE = 16;
 /** Bytes a full chunk takes in the file. */
 export const ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
 /**
- * Chunks per read or write system call (2 MiB of plaintext): the unit a task can stop or yield after, and the
- * amount of garbage a thread makes between two collections (see minorGc; 2 MiB measured fastest here).
+ * Chunks per read or write system call (2 MiB of plaintext): the unit a task can stop or yield after.
  */
 export const BATCH_CHUNKS = 32;
 
@@ -111,10 +108,9 @@ class TaskFailure extends Error {
  * "aborted" at the next step.
  * @param {import("./protocol.ts").TaskMessage} task
  * @param {(reply: import("./protocol.ts").WorkerReply) => void} post
- * @param {(() => void) | undefined} afterBatch runs after each batch (to free the batch's garbage)
  * @returns {{ step(): boolean }}
  */
-export function startTask(task, post, afterBatch) {
+export function startTask(task, post) {
   const control = new BigInt64Array(task.control);
   const hash = task.kind === "decrypt" && task.digest ? createHash("sha256") : null;
   let first = task.first;
@@ -132,7 +128,6 @@ export function startTask(task, post, afterBatch) {
           const bytes = task.kind === "encrypt" ? encryptBatch(task, first, end) : decryptBatch(task, first, end, hash);
           first = end;
           post({ id: task.id, type: "progress", bytes });
-          afterBatch?.();
           return false;
         }
       } catch (err) {
@@ -313,39 +308,3 @@ function keepFreedMemoryMapped() {
   new ArrayBuffer(8 * 1024 * 1024).transfer(0);
 }
 keepFreedMemoryMapped();
-
-/** @type {(() => void) | null | undefined} */
-let collector;
-
-/**
- * A function that runs a minor (young-generation) garbage collection, or undefined where V8 refuses.
- *
- * node:crypto returns each chunk's output in a fresh 64 KiB buffer, and V8 lets about 64 MiB of dead buffers pile
- * up per thread before it collects them, which alone would put a 1 GiB seal over its 128 MiB memory budget. A
- * minor collection after each 2 MiB batch frees them while malloc can still reuse their memory instead of
- * faulting in new pages; a collection costs ~0.1 ms, and 2 MiB between them ran fastest here (1 and 4 MiB were
- * slower, leaving it to V8 slower still). V8 offers scripts no
- * collector without --expose-gc: when the process was not started with it, the flag is set just long enough to
- * create one context that has a collector, then cleared, so nothing else in the process sees a change.
- * @returns {(() => void) | undefined}
- */
-export function minorGc() {
-  if (collector === undefined) {
-    collector = null;
-    const exposed = /** @type {{ gc?: unknown }} */ (globalThis).gc;
-    if (typeof exposed === "function") {
-      collector = () => exposed({ type: "minor" });
-    } else {
-      try {
-        setFlagsFromString("--expose-gc");
-        const gc = runInNewContext("gc");
-        if (typeof gc === "function") collector = () => gc({ type: "minor" });
-      } catch {
-        // Without a collector the work is the same, only with more memory.
-      } finally {
-        setFlagsFromString("--no-expose-gc");
-      }
-    }
-  }
-  return collector ?? undefined;
-}

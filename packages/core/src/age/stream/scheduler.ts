@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { EdgewardError } from "../../errors/index.ts";
-import { minorGc, startTask, wipeScratch } from "./kernel.js";
+import { startTask, wipeScratch } from "./kernel.js";
 import { poolWorkers, runOnWorker, type FinalReply, type JobTask, type PoolWorker, type TaskInput } from "./pool.ts";
 import type { WorkerReply } from "./protocol.ts";
 
@@ -96,17 +96,12 @@ export async function runJob(taskList: readonly TaskInput[], options: JobOptions
     }
   };
   const callerLane = async (): Promise<void> => {
-    const afterBatch = minorGc();
     while (more()) {
       const index = next++;
-      const running = startTask(
-        { ...tasks[index]!, id: index },
-        (reply) => {
-          if (reply.type === "progress") progress(reply.bytes);
-          else record(index, reply);
-        },
-        afterBatch,
-      );
+      const running = startTask({ ...tasks[index]!, id: index }, (reply) => {
+        if (reply.type === "progress") progress(reply.bytes);
+        else record(index, reply);
+      });
       let sliceStart = performance.now();
       while (!running.step()) {
         if (performance.now() - sliceStart > SLICE_MS) {

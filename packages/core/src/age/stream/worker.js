@@ -4,16 +4,15 @@
 // thread lives on for the next one.
 import { clearImmediate, setImmediate } from "node:timers";
 import { parentPort } from "node:worker_threads";
-import { minorGc, startTask, wipeScratch } from "./kernel.js";
+import { startTask, wipeScratch } from "./kernel.js";
 
 const port = parentPort;
 if (port !== null) {
-  const afterBatch = minorGc();
   /** @type {NodeJS.Immediate | undefined} */
   let wipe;
   port.on("message", (task) => {
     if (wipe !== undefined) clearImmediate(wipe);
-    const running = startTask(task, (reply) => port.postMessage(reply), afterBatch);
+    const running = startTask(task, (reply) => port.postMessage(reply));
     while (!running.step());
     // Once no task is queued behind this one, no plaintext stays in the thread's buffer.
     wipe = setImmediate(() => {

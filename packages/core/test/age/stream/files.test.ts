@@ -358,19 +358,6 @@ describe("worker threads", () => {
     }
   });
 
-  it("a process started with --expose-gc keeps its gc, in new contexts too, after the engine ran", async () => {
-    const kernel = fileURLToPath(new URL("../../../src/age/stream/kernel.js", import.meta.url));
-    const script = `
-      import { runInNewContext } from "node:vm";
-      import { minorGc } from ${JSON.stringify(kernel)};
-      const collect = minorGc();
-      collect();
-      console.log(typeof gc, runInNewContext("typeof gc"));`;
-    const { status, stdout } = await runNode(["--expose-gc", "--input-type=module", "-e", script], 30_000);
-    assert.equal(status, 0);
-    assert.equal(stdout.trim(), "function function");
-  });
-
   for (const damaged of [true, false]) {
     it(`after a${damaged ? " failed" : ""} decryption on worker threads the process exits by itself`, async () => {
       const fileKey = randomBytes(16);
