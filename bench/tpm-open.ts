@@ -68,7 +68,14 @@ try {
   };
   await openOnce("software"); // warm up workers and caches
   await openOnce("tpm");
-  for (let i = 0; i < runs; i++) for (const name of Object.keys(times)) times[name]!.push(await openOnce(name));
+  // Rotate the order every round, so no side always follows the same neighbour (whose freed 256 MiB buffer and
+  // worker state the next open inherits).
+  const names = Object.keys(times);
+  for (let i = 0; i < runs; i++)
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length]!;
+      times[name]!.push(await openOnce(name));
+    }
   const med = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
   const result = {
     bench: "tpm-open",
