@@ -28,7 +28,10 @@ export async function hashRanges(source: ModelSource, ranges: readonly ByteRange
   const staged = source.kind === "bytes" && !(source.data.buffer instanceof SharedArrayBuffer);
   if (total <= INLINE_MAX || (staged && longest > STAGING_MAX)) return ranges.map((r) => hashInline(source, r));
   const pool = hashPool();
-  const settled = await Promise.allSettled(ranges.map((r) => pool.hash(toTask(source, r))));
+  const all = Promise.allSettled(ranges.map((r) => pool.hash(toTask(source, r))));
+  // This thread hashes from the same queue as the workers, with the same 256 KiB positioned reads.
+  await pool.assist((task) => hashInline(fromTask(task), task));
+  const settled = await all;
   return settled.map((s) => {
     if (s.status === "rejected") throw s.reason;
     return s.value;
@@ -85,6 +88,10 @@ function toTask(source: ModelSource, r: ByteRange): HashTask {
   return source.kind === "fd"
     ? { kind: "fd", fd: source.fd, start: r.start, end: r.end }
     : { kind: "bytes", data: source.data, start: r.start, end: r.end };
+}
+
+function fromTask(task: HashTask): ModelSource {
+  return task.kind === "fd" ? { kind: "fd", fd: task.fd } : { kind: "bytes", data: task.data };
 }
 
 function hashInline(source: ModelSource, r: ByteRange): Buffer {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { rejectsWithCode, tempDir } from "@edgeward/testkit";
 import { hashRanges } from "../../src/oms/hash-model.ts";
-import { hashPool } from "../../src/oms/hash-pool.ts";
+import { HashPool, hashPool } from "../../src/oms/hash-pool.ts";
 import { shardRanges } from "../../src/oms/layout.ts";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest();
@@ -30,6 +30,19 @@ describe("the shard hashing pool", () => {
     shared.set(data);
     assert.deepEqual(await hashRanges({ kind: "bytes", data: shared }, ranges), expected);
     assert.ok(hashPool().size >= 1);
+  });
+
+  it("when the calling thread assists, it and the worker's two in-flight tasks give the digests in order", async () => {
+    // Ordinary memory is staged per in-flight slot: sharing one buffer would corrupt the first of the two tasks.
+    const pool = new HashPool(1);
+    const all = Promise.all(ranges.map((r) => pool.hash({ kind: "bytes", data, start: r.start, end: r.end })));
+    let here = 0;
+    await pool.assist((task) => {
+      here++;
+      return sha256(task.kind === "bytes" ? task.data.subarray(task.start, task.end) : new Uint8Array());
+    });
+    assert.deepEqual(await all, expected);
+    assert.ok(here >= 1 && here <= ranges.length - 2, `the calling thread hashed ${here} of ${ranges.length}`);
   });
 
   it("keeps concurrent jobs apart", async () => {
