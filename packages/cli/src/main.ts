@@ -4,23 +4,26 @@ import { COMMANDS } from "./commands/index.ts";
 
 /**
  * Builds the `edgeward` program. One file per command under `commands/` (sigstore-js `cli/src/commands`);
- * each exports a `register(program)` that adds itself.
+ * each exports a `register(program)` that adds itself. With `only`, just that command is loaded (the one being
+ * run); otherwise all of them (for help, and for an unknown command's error).
  */
-export function buildProgram(): Command {
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("edgeward")
     .description("Edgeward: sealed models, TPM-bound keys, attestation and a tamper-evident audit log for edge AI")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "error EW_ERR_USAGE: ")) })
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  const loaders = only !== undefined && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only]!] : Object.values(COMMANDS);
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
   return program;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    // The command is the first argument that is not an option (edgeward has no global options taking values).
+    const program = await buildProgram(argv.find((a) => !a.startsWith("-")));
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (err) {

@@ -1,6 +1,5 @@
 import { EdgewardError, parseIdentities, parseRecipient, parseRecipientsFile } from "@edgeward/core";
 import type { AgeIdentity, AgeRecipient } from "@edgeward/core";
-import { isTpmKeyFile, tpmIdentityFromText } from "@edgeward/tpm";
 import { readSmallFile } from "./files.ts";
 
 /**
@@ -10,6 +9,8 @@ import { readSmallFile } from "./files.ts";
 export async function loadIdentities(paths: readonly string[]): Promise<AgeIdentity[]> {
   if (paths.length === 0) throw new EdgewardError("EW_ERR_USAGE", { detail: "give at least one -i IDENTITY file" });
   const identities: AgeIdentity[] = [];
+  // The TPM driver loads only for commands that take identities.
+  const { isTpmKeyFile, tpmIdentityFromText } = await import("@edgeward/tpm");
   for (const path of paths) {
     const text = (await readSmallFile(path, "identity file")).toString("utf8");
     if (isTpmKeyFile(text)) identities.push(tpmIdentityFromText(text));
