@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const ALL = [
   "age-stream",
+  "seal-cli",
   "sign-verify",
   "first-inference",
   "tpm-quote-verify",
