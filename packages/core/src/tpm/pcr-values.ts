@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { EdgewardError } from "../errors/index.ts";
 import { hashByAlg, hashByName, PCR_COUNT, type PcrBank } from "./constants.ts";
+import { concat } from "./marshal.ts";
 import type { PcrBankSelection, PcrSelection } from "./pcr-selection.ts";
 
 /** PCR values by bank and index: `{ sha256: { 7: digest } }`. */
@@ -17,7 +18,6 @@ export type PcrValues = Partial<Record<PcrBank, Readonly<Record<number, Uint8Arr
 /** The selected values concatenated in selection order; EW_ERR_QUOTE_PCR_MISSING when one is absent. */
 export function concatSelectedPcrs(values: PcrValues, selection: PcrSelection): Uint8Array {
   const parts: Uint8Array[] = [];
-  let n = 0;
   for (const { bank, pcrs } of selection) {
     const size = hashByName(bank)?.size ?? 0;
     for (const i of pcrs) {
@@ -26,16 +26,9 @@ export function concatSelectedPcrs(values: PcrValues, selection: PcrSelection): 
       if (v.length !== size)
         throw new EdgewardError("EW_ERR_TPM_PCR_VALUES", { detail: `${bank}:${i} has ${v.length} bytes` });
       parts.push(v);
-      n += v.length;
     }
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** H(PCR[sel0] ‖ PCR[sel1] ‖ …) with `hash` (`sha256`): the pcrDigest of TPMS_QUOTE_INFO and of PolicyPCR. */
