@@ -94,6 +94,30 @@ describe("edgeward seal, open, verify, inspect", () => {
     ]);
   });
 
+  it("verify --json reports the same subject digest for the sealed model as for the plaintext, and open --json its size", async () => {
+    const digestOf = async (args: string[]) =>
+      (JSON.parse((await ok([...args, "--json"])).toString()) as { digest: string }).digest;
+    const plain = await digestOf(["verify", p("model.bin"), "--sig", p("model.age.sig"), "--key", p("publisher.pub")]);
+    const sealed = await digestOf([
+      "verify",
+      p("model.age"),
+      "--sig",
+      p("model.age.sig"),
+      "--key",
+      p("publisher.pub"),
+      "-i",
+      p("device.key"),
+    ]);
+    assert.match(plain, /^[0-9a-f]{64}$/);
+    assert.equal(sealed, plain);
+    const opened = JSON.parse(
+      (await ok(["open", p("model.age"), "-i", p("device.key"), "-o", p("out-json"), "--json"])).toString(),
+    ) as {
+      size: number;
+    };
+    assert.equal(opened.size, model.length);
+  });
+
   it("the sealed file opens with the age CLI, and a file from `age -r` opens with edgeward", async () => {
     const plain = execFileSync("age", ["-d", "-i", p("device.key"), p("model.age")]);
     assert.deepEqual(plain, model);
@@ -219,6 +243,25 @@ describe("edgeward refuses bad input with a typed code and leaves no output file
   it("when the model file does not exist, seal fails with EW_ERR_IO and exit status 3", async () => {
     await fails(["seal", p("missing.bin"), "-r", recipientOf(p("device.key")), "-o", p("out-missing")], "EW_ERR_IO", 3);
     assert.ok(!existsSync(p("out-missing")));
+  });
+
+  it("when open has no -i, or --sig without --verify, or seal has no recipient, fails with EW_ERR_USAGE and exit 2", async () => {
+    await fails(["open", p("model.age"), "-o", p("out-noid")], "EW_ERR_USAGE", 2);
+    await fails(
+      ["open", p("model.age"), "-i", p("device.key"), "--sig", p("model.age.sig"), "-o", p("out-s")],
+      "EW_ERR_USAGE",
+      2,
+    );
+    await fails(
+      ["run", p("model.age"), "-i", p("device.key"), "--sig", p("model.age.sig"), "--input", p("x")],
+      "EW_ERR_USAGE",
+      2,
+    );
+    await fails(["seal", p("model.bin"), "-o", p("out-norcpt")], "EW_ERR_USAGE", 2);
+    assert.deepEqual(
+      leftovers().filter((f) => ["out-noid", "out-s", "out-norcpt"].includes(f)),
+      [],
+    );
   });
 
   it("when a recipient is malformed, seal fails with EW_ERR_AGE_RECIPIENT", async () => {

@@ -50,8 +50,11 @@ export function registerOpen(program: Command): void {
           for await (const chunk of openStream(source, identities)) await writeStdout(chunk);
           return;
         }
-        await writeAtomically(opts.output, (out) => openToFile(input, out, identities));
-        if (opts.json) printJson({ output: opts.output, size: (await input.stat()).size, verified: false });
+        let size = 0;
+        await writeAtomically(opts.output, async (out) => {
+          size = (await openToFile(input, out, identities)).plaintextSize;
+        });
+        if (opts.json) printJson({ output: opts.output, size, verified: false });
       } finally {
         await input.close();
       }

@@ -53,7 +53,8 @@ export function registerRun(program: Command): void {
       await session.release();
       const report = {
         model: sealed,
-        verified: opened.verified,
+        verified: opened.verification !== undefined,
+        digest: opened.verification?.digest ?? null,
         hardwareBacked: identities.some((i) => i.hardwareBacked),
         plaintextWrittenToDisk: false,
         timingsMs: { open: opened.timings.openMs, load: t1 - t0, infer: t2 - t1 },
@@ -61,7 +62,7 @@ export function registerRun(program: Command): void {
       };
       if (opts.json) return printJson(report);
       printLines(
-        `Model ${sealed}: opened in memory${opened.verified ? ", signature verified" : " (signature NOT checked)"}`,
+        `Model ${sealed}: opened in memory${opened.verification ? ", signature verified" : " (signature NOT checked)"}`,
         `open ${fmt(opened.timings.openMs)}  load ${fmt(t1 - t0)}  infer ${fmt(t2 - t1)}`,
         ...Object.entries(outputs).map(
           ([name, o]) => `output ${name} ${o.type}[${o.dims.join("x")}] min ${o.min} max ${o.max} sha256 ${o.sha256}`,

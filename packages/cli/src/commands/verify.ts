@@ -33,9 +33,10 @@ export function registerVerify(program: Command): void {
       let digest: string;
       if (sealed) {
         const identities = await loadIdentities(opts.identity ?? []);
-        const { plaintext } = await openVerified(model, identities, { publicKeyPath: opts.key, sigPath: opts.sig });
-        plaintext.fill(0);
-        digest = "verified in memory";
+        const opened = await openVerified(model, identities, { publicKeyPath: opts.key, sigPath: opts.sig });
+        opened.plaintext.fill(0);
+        if (opened.verification === undefined) throw new EdgewardError("EW_ERR_INTERNAL", { detail: "not verified" });
+        digest = opened.verification.digest;
       } else {
         const { publicKey, bundle } = await loadCheck(opts.key, opts.sig);
         digest = (await verifyModel({ bundle, publicKey, path: model })).digest;

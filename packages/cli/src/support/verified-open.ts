@@ -1,4 +1,4 @@
-import type { AgeIdentity } from "@edgeward/core";
+import type { AgeIdentity, ModelVerification } from "@edgeward/core";
 import { bundleShardSize, EdgewardError, loadPublicKey, openToMemory, verifyModel } from "@edgeward/core";
 import { openForRead, readSmallFile } from "./files.ts";
 
@@ -17,10 +17,11 @@ export async function openVerified(
   sealed: string,
   identities: readonly AgeIdentity[],
   check?: { publicKeyPath: string; sigPath: string },
-): Promise<{ plaintext: Uint8Array; timings: OpenTimings; verified: boolean }> {
+): Promise<{ plaintext: Uint8Array; timings: OpenTimings; verification: ModelVerification | undefined }> {
   const verify = check === undefined ? undefined : await loadCheck(check.publicKeyPath, check.sigPath);
   const input = await openForRead(sealed, "sealed file");
   const started = performance.now();
+  let verification: ModelVerification | undefined;
   try {
     const shardSize = verify === undefined ? undefined : bundleShardSize(verify.bundle);
     const plaintext = await openToMemory(input, identities, {
@@ -29,7 +30,7 @@ export async function openVerified(
         ? {}
         : {
             verify: async (data: Uint8Array, shardDigests?: Buffer[]) => {
-              await verifyModel({
+              verification = await verifyModel({
                 bundle: verify.bundle,
                 publicKey: verify.publicKey,
                 data,
@@ -38,7 +39,7 @@ export async function openVerified(
             },
           }),
     });
-    return { plaintext, timings: { openMs: performance.now() - started }, verified: verify !== undefined };
+    return { plaintext, timings: { openMs: performance.now() - started }, verification };
   } finally {
     await input.close();
   }
