@@ -13,6 +13,8 @@ const dir = tempDir("edgeward-run-");
 const p = (name: string) => join(dir.path, name);
 const N = 256;
 const M = 64;
+/** `edgeward run` of the sealed, signed model with its signature checked. */
+const RUN_VERIFIED = ["run", p("model.age"), "-i", p("device.key"), "--verify", p("pub.pub"), "--input", p("x.npy")];
 const x = Float32Array.from({ length: N }, (_, i) => Math.sin(i) / 4);
 
 async function ok(args: string[]): Promise<Buffer> {
@@ -34,21 +36,10 @@ after(() => dir[Symbol.dispose]());
 
 describe("edgeward run", () => {
   it("gives the same outputs as the plaintext model run directly by ONNX Runtime", async () => {
-    const out = JSON.parse(
-      (
-        await ok([
-          "run",
-          p("model.age"),
-          "-i",
-          p("device.key"),
-          "--verify",
-          p("pub.pub"),
-          "--input",
-          p("x.npy"),
-          "--json",
-        ])
-      ).toString(),
-    ) as { verified: boolean; outputs: Record<string, { sha256: string; dims: number[] }> };
+    const out = JSON.parse((await ok([...RUN_VERIFIED, "--json"])).toString()) as {
+      verified: boolean;
+      outputs: Record<string, { sha256: string; dims: number[] }>;
+    };
     assert.equal(out.verified, true);
     const session = await ort.InferenceSession.create(readFileSync(p("model.onnx")));
     const direct = (await session.run({ x: new ort.Tensor("float32", x, [1, N]) }))["y"];
@@ -75,14 +66,7 @@ describe("edgeward run", () => {
         trace,
         process.execPath,
         CLI_BIN,
-        "run",
-        p("model.age"),
-        "-i",
-        p("device.key"),
-        "--verify",
-        p("pub.pub"),
-        "--input",
-        p("x.npy"),
+        ...RUN_VERIFIED,
       ],
       { encoding: "utf8" },
     );

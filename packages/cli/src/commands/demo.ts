@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
@@ -57,7 +57,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const source = opts.model ?? defaultModel();
     const model = join(dir, basename(source));
     await copyFile(source, model);
-    const size = (await readFile(model)).length;
+    const { size } = await stat(model);
     say(`Edgeward demo — working in ${dir}`);
     say(`Model: ${basename(source)} (${(size / 1e6).toFixed(1)} MB)${opts.model ? "" : ", PP-OCR v4 text detector"}\n`);
 
@@ -166,7 +166,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       );
 
     say("\n6. Attacks — each refused with a typed code, nothing written");
-    const attacks = await runAttacks(dir, model, sealed, device);
+    const attacks = await runAttacks(dir, model, size, sealed, device);
     for (const a of attacks) say(`   ${a.attack.padEnd(38)} -> ${a.code}`);
 
     const ms = (name: string) => steps.filter((st) => st.step.startsWith(name)).reduce((a, st) => a + st.ms, 0);
@@ -194,11 +194,11 @@ async function runDemo(opts: DemoOptions): Promise<void> {
 async function runAttacks(
   dir: string,
   model: string,
+  size: number,
   sealed: string,
   device: Awaited<ReturnType<typeof parseIdentities>>,
 ): Promise<{ attack: string; code: string }[]> {
   const bytes = await readFile(sealed);
-  const size = (await readFile(model)).length;
   const flipped = Buffer.from(bytes);
   const at = bytes.length - 100;
   flipped[at] = (flipped[at] ?? 0) ^ 1;
