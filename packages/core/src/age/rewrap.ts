@@ -10,7 +10,7 @@ import { dearmor } from "./armor.ts";
 import { parseHeader, serializeHeader, type AgeHeader, type HeaderLimits } from "./header.ts";
 import { peekArmor, readHeaderFromStream } from "./header-reader.ts";
 import { wrapToAll } from "./seal.ts";
-import { handleChunks, type ByteSource } from "./source.ts";
+import { handleChunks, writeAllAt, type ByteSource } from "./source.ts";
 import type { AgeIdentity, AgeRecipient } from "./types.ts";
 import { unwrapHeader } from "./unwrap.ts";
 
@@ -78,20 +78,8 @@ export async function rewrapFile(
   let written = 0;
   for await (const piece of rewrapStream(handleChunks(input), identities, recipients)) {
     if (headerSize < 0) headerSize = piece.length;
-    await writeAllAt(output, piece, position + written);
+    await writeAllAt(output, piece, position + written, "writing the re-wrapped file");
     written += piece.length;
   }
   return { headerSize, payloadSize: written - headerSize };
-}
-
-async function writeAllAt(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  try {
-    for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-      if (bytesWritten === 0) throw new Error("write returned 0 bytes");
-      done += bytesWritten;
-    }
-  } catch (err) {
-    throw new EdgewardError("EW_ERR_IO", { detail: "writing the re-wrapped file", cause: err });
-  }
 }

@@ -9,7 +9,7 @@ import { serializeHeader } from "./header.ts";
 import { FILE_KEY_LENGTH } from "./stanza-checks.ts";
 import { encryptFileToFile, encryptPayload, type ProgressCallback } from "./stream/index.ts";
 import type { AgeRecipient, Stanza } from "./types.ts";
-import type { ByteSource } from "./source.ts";
+import { writeAllAt, type ByteSource } from "./source.ts";
 
 /** Options for {@link sealFile}. */
 export interface SealFileOptions {
@@ -104,15 +104,12 @@ export async function sealFile(
 
 /** Writes `data` at the current end of `handle` (positionally) and returns where it started. */
 async function writeAtEnd(handle: FileHandle, data: Uint8Array): Promise<number> {
+  let position: number;
   try {
-    const position = (await handle.stat()).size;
-    for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-      if (bytesWritten === 0) throw new Error("write returned 0 bytes");
-      done += bytesWritten;
-    }
-    return position;
+    position = (await handle.stat()).size;
   } catch (err) {
     throw new EdgewardError("EW_ERR_IO", { detail: "writing the age header", cause: err });
   }
+  await writeAllAt(handle, data, position, "writing the age header");
+  return position;
 }

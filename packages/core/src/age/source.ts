@@ -72,3 +72,16 @@ export async function* resume(
     if (!finished) await iterator.return?.();
   }
 }
+
+/** Writes all of `data` to `handle` at `position`; any failure (or a write of 0 bytes) is EW_ERR_IO naming `what`. */
+export async function writeAllAt(handle: FileHandle, data: Uint8Array, position: number, what: string): Promise<void> {
+  try {
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+      if (bytesWritten === 0) throw new Error("write returned 0 bytes");
+      done += bytesWritten;
+    }
+  } catch (err) {
+    throw new EdgewardError("EW_ERR_IO", { detail: what, cause: err });
+  }
+}
