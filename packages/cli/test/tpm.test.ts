@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { printedCode, runCli, startSwtpm, swtpmAvailable, tempDir, type Swtpm } from "@edgeward/testkit";
+import { printedCode, runCli, startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
 
 // `edgeward tpm` as a user runs it: real processes against swtpm through TPM2TOOLS_TCTI.
 const FIXTURES = new URL("../../core/test/tpm/fixtures/", import.meta.url).pathname;
@@ -60,79 +60,75 @@ describe("edgeward tpm verify-quote on files tpm2_quote -m -s -o wrote (no TPM n
   });
 });
 
-describe(
-  "edgeward tpm against swtpm",
-  { skip: !swtpmAvailable() && "swtpm is not installed", timeout: 180_000 },
-  () => {
-    let tpm: Swtpm;
-    const dir = tempDir();
-    const p = (name: string): string => join(dir.path, name);
-    const env = (): NodeJS.ProcessEnv => ({ TPM2TOOLS_TCTI: tpm.tcti });
-    async function ok(args: string[]): Promise<string> {
-      const res = await runCli(args, { env: env() });
-      assert.equal(res.status, 0, `edgeward ${args.join(" ")}: ${res.stderr}`);
-      return res.stdout.toString();
-    }
+describe("edgeward tpm against swtpm", { timeout: 180_000 }, () => {
+  let tpm: Swtpm;
+  const dir = tempDir();
+  const p = (name: string): string => join(dir.path, name);
+  const env = (): NodeJS.ProcessEnv => ({ TPM2TOOLS_TCTI: tpm.tcti });
+  async function ok(args: string[]): Promise<string> {
+    const res = await runCli(args, { env: env() });
+    assert.equal(res.status, 0, `edgeward ${args.join(" ")}: ${res.stderr}`);
+    return res.stdout.toString();
+  }
 
-    before(async () => {
-      tpm = await startSwtpm({ ekCert: "copy" });
-    });
-    after(async () => {
-      await tpm?.stop();
-      dir[Symbol.dispose]();
-    });
+  before(async () => {
+    tpm = await startSwtpm({ ekCert: "copy" });
+  });
+  after(async () => {
+    await tpm?.stop();
+    dir[Symbol.dispose]();
+  });
 
-    it("status reports the manufacturer, PCR banks and EK certificates", async () => {
-      const s = JSON.parse(await ok(["tpm", "status", "--json"])) as Record<string, unknown>;
-      assert.equal(s["manufacturer"], "IBM");
-      assert.equal(s["hardwareBacked"], true);
-      assert.deepEqual(s["ekCertificates"], { rsa: true, ecc: true });
-      assert.deepEqual(s["pcrBanks"], ["sha256"]);
-    });
+  it("status reports the manufacturer, PCR banks and EK certificates", async () => {
+    const s = JSON.parse(await ok(["tpm", "status", "--json"])) as Record<string, unknown>;
+    assert.equal(s["manufacturer"], "IBM");
+    assert.equal(s["hardwareBacked"], true);
+    assert.deepEqual(s["ekCertificates"], { rsa: true, ecc: true });
+    assert.deepEqual(s["pcrBanks"], ["sha256"]);
+  });
 
-    it("keygen, seal, open through the TPM; after extend, open fails with EW_ERR_TPM_POLICY", async () => {
-      const recipient = (await ok(["tpm", "keygen", "--pcrs", "7,14", "-o", p("device.tpmkey")])).trim();
-      assert.match(recipient, /^age1tag1/);
-      assert.equal(statSync(p("device.tpmkey")).mode & 0o777, 0o600);
-      const model = randomBytes(70_000);
-      writeFileSync(p("model.bin"), model);
-      await ok(["seal", p("model.bin"), "-r", recipient, "-o", p("model.age")]);
-      await ok(["open", p("model.age"), "-i", p("device.tpmkey"), "-o", p("out.bin")]);
-      assert.deepEqual(readFileSync(p("out.bin")), model);
-      await ok(["tpm", "extend", "--pcr", "14", "--data", "tamper: case opened"]);
-      const res = await runCli(["open", p("model.age"), "-i", p("device.tpmkey"), "-o", p("out2.bin")], { env: env() });
-      assert.equal(printedCode(res), "EW_ERR_TPM_POLICY", res.stderr);
-      await tpm.reboot();
-      await ok(["open", p("model.age"), "-i", p("device.tpmkey"), "-o", p("out3.bin")]);
-    });
+  it("keygen, seal, open through the TPM; after extend, open fails with EW_ERR_TPM_POLICY", async () => {
+    const recipient = (await ok(["tpm", "keygen", "--pcrs", "7,14", "-o", p("device.tpmkey")])).trim();
+    assert.match(recipient, /^age1tag1/);
+    assert.equal(statSync(p("device.tpmkey")).mode & 0o777, 0o600);
+    const model = randomBytes(70_000);
+    writeFileSync(p("model.bin"), model);
+    await ok(["seal", p("model.bin"), "-r", recipient, "-o", p("model.age")]);
+    await ok(["open", p("model.age"), "-i", p("device.tpmkey"), "-o", p("out.bin")]);
+    assert.deepEqual(readFileSync(p("out.bin")), model);
+    await ok(["tpm", "extend", "--pcr", "14", "--data", "tamper: case opened"]);
+    const res = await runCli(["open", p("model.age"), "-i", p("device.tpmkey"), "-o", p("out2.bin")], { env: env() });
+    assert.equal(printedCode(res), "EW_ERR_TPM_POLICY", res.stderr);
+    await tpm.reboot();
+    await ok(["open", p("model.age"), "-i", p("device.tpmkey"), "-o", p("out3.bin")]);
+  });
 
-    it("quote writes the three tpm2_quote files, and verify-quote accepts them with the recorded signer", async () => {
-      const n = randomBytes(20).toString("hex");
-      await ok(["tpm", "quote", "--pcrs", "0,1,2,3,4,5,6,7", "--nonce", n, "-o", p("q")]);
-      const signer = readFileSync(p("q/ak.name"), "utf8").trim();
-      const args = [
-        ...["tpm", "verify-quote", "--ak", p("q/ak.pem"), "--message", p("q/quote.msg")],
-        ...["--signature", p("q/quote.sig"), "--pcrs", p("q/quote.pcrs"), "--nonce", n, "--signer", signer],
-      ];
-      assert.match(await ok(args), /^quote OK/);
-    });
+  it("quote writes the three tpm2_quote files, and verify-quote accepts them with the recorded signer", async () => {
+    const n = randomBytes(20).toString("hex");
+    await ok(["tpm", "quote", "--pcrs", "0,1,2,3,4,5,6,7", "--nonce", n, "-o", p("q")]);
+    const signer = readFileSync(p("q/ak.name"), "utf8").trim();
+    const args = [
+      ...["tpm", "verify-quote", "--ak", p("q/ak.pem"), "--message", p("q/quote.msg")],
+      ...["--signature", p("q/quote.sig"), "--pcrs", p("q/quote.pcrs"), "--nonce", n, "--signer", signer],
+    ];
+    assert.match(await ok(args), /^quote OK/);
+  });
 
-    it("counter increment only goes up and read returns it", async () => {
-      const first = BigInt((await ok(["tpm", "counter", "increment"])).trim());
-      const second = BigInt((await ok(["tpm", "counter", "increment"])).trim());
-      assert.equal(second, first + 1n);
-      assert.equal(BigInt((await ok(["tpm", "counter", "read"])).trim()), second);
-    });
+  it("counter increment only goes up and read returns it", async () => {
+    const first = BigInt((await ok(["tpm", "counter", "increment"])).trim());
+    const second = BigInt((await ok(["tpm", "counter", "increment"])).trim());
+    assert.equal(second, first + 1n);
+    assert.equal(BigInt((await ok(["tpm", "counter", "read"])).trim()), second);
+  });
 
-    it("with --software, says the keystore is NOT hardware-backed", async () => {
-      const out = await ok(["tpm", "--software", "--keystore", p("keystore"), "status"]);
-      assert.match(out, /hardware-backed: +NO/);
-    });
+  it("with --software, says the keystore is NOT hardware-backed", async () => {
+    const out = await ok(["tpm", "--software", "--keystore", p("keystore"), "status"]);
+    assert.match(out, /hardware-backed: +NO/);
+  });
 
-    it("with no TPM at the TCTI, exits 8 with EW_ERR_TPM_UNAVAILABLE", async () => {
-      const res = await runCli(["tpm", "status"], { env: { TPM2TOOLS_TCTI: `swtpm:path=${p("none.sock")}` } });
-      assert.equal(printedCode(res), "EW_ERR_TPM_UNAVAILABLE");
-      assert.equal(res.status, 8);
-    });
-  },
-);
+  it("with no TPM at the TCTI, exits 8 with EW_ERR_TPM_UNAVAILABLE", async () => {
+    const res = await runCli(["tpm", "status"], { env: { TPM2TOOLS_TCTI: `swtpm:path=${p("none.sock")}` } });
+    assert.equal(printedCode(res), "EW_ERR_TPM_UNAVAILABLE");
+    assert.equal(res.status, 8);
+  });
+});

@@ -48,13 +48,15 @@ process.once("exit", () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** True when swtpm and tpm2-tools are installed (tests that need them skip otherwise, saying why). */
+/** True when swtpm and tpm2-tools are installed. */
 export function swtpmAvailable(): boolean {
   return ["/usr/bin/swtpm", "/usr/bin/swtpm_setup", "/usr/bin/tpm2_startup"].every((p) => existsSync(p));
 }
 
 /** Starts one swtpm in a fresh temporary directory and waits until it answers. */
 export async function startSwtpm(options: StartSwtpmOptions = {}): Promise<Swtpm> {
+  // Tests never skip for want of a TPM: a missing install step must fail, not hide (README, Quick start).
+  if (!swtpmAvailable()) throw new Error("swtpm and tpm2-tools are not installed; run `npm run setup` as root");
   const dir = mkdtempSync(join(tmpdir(), "edgeward-swtpm-"));
   dirs.add(dir);
   try {

@@ -15,12 +15,12 @@ import {
 } from "@edgeward/core";
 import { rejectsWithCode, startSwtpm, tempDir, throwsWithCode, type Swtpm } from "@edgeward/testkit";
 import { createTpmDecryptionKey, type AttestationKey, type Tpm2ToolsDevice } from "@edgeward/tpm";
-import { deviceFor, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+import { deviceFor, SLOW } from "./helpers.ts";
 
 const run = promisify(execFile);
 const BOOT = parsePcrSelectionText("0,1,2,3,4,5,6,7");
 
-describe("quotes and certify evidence from a real TPM (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
+describe("quotes and certify evidence from a real TPM (swtpm)", SLOW, () => {
   let a: Swtpm;
   let b: Swtpm;
   let devA: Tpm2ToolsDevice;

@@ -10,9 +10,9 @@ import {
   type SwtpmLocalCa,
 } from "@edgeward/testkit";
 import type { EkType, Tpm2ToolsDevice } from "@edgeward/tpm";
-import { deviceFor, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+import { deviceFor, SLOW } from "./helpers.ts";
 
-describe("endorsement: EK certificates and credential activation (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
+describe("endorsement: EK certificates and credential activation (swtpm)", SLOW, () => {
   let provisioned: Swtpm;
   let other: Swtpm;
   let fresh: Swtpm;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { parsePcrSelectionText } from "@edgeward/core";
 import { rejectsWithCode, startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
 import { codeForRc, createTpmDecryptionKey, decodeRc, rcFromStderr, Tpm2ToolsDevice } from "@edgeward/tpm";
-import { deviceFor, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+import { deviceFor, SLOW } from "./helpers.ts";
 
 const run = promisify(execFile);
 
@@ -44,7 +44,7 @@ describe("TPM response codes become typed errors", () => {
   });
 });
 
-describe("device failures (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
+describe("device failures (swtpm)", SLOW, () => {
   let tpm: Swtpm;
   before(async () => {
     tpm = await startSwtpm();

@@ -1,9 +1,9 @@
-/** Shared by the swtpm tests: skip cleanly where swtpm is absent, and a device for a running swtpm. */
-import { swtpmAvailable, type Swtpm } from "@edgeward/testkit";
+/**
+ * Shared by the swtpm tests. They never skip: where swtpm is missing, startSwtpm fails and says to run setup, so a
+ * missing install step fails CI instead of hiding.
+ */
+import type { Swtpm } from "@edgeward/testkit";
 import { Tpm2ToolsDevice } from "@edgeward/tpm";
-
-/** `describe(..., { skip })` value: false where swtpm runs, else the reason. */
-export const skipWithoutSwtpm: false | string = swtpmAvailable() ? false : "swtpm and tpm2-tools are not installed";
 
 /** The tpm2-tools device for `tpm`. */
 export function deviceFor(tpm: Swtpm): Tpm2ToolsDevice {

@@ -14,11 +14,11 @@ import {
   wrappedPublicPoint,
   Tpm2ToolsDevice,
 } from "@edgeward/tpm";
-import { deviceFor, hexed, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+import { deviceFor, hexed, SLOW } from "./helpers.ts";
 
 const run = promisify(execFile);
 
-describe("the TPM decryption key and sealing (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
+describe("the TPM decryption key and sealing (swtpm)", SLOW, () => {
   let a: Swtpm;
   let b: Swtpm;
   let devA: Tpm2ToolsDevice;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { openToMemory, parseRecipient, sealStream } from "@edgeward/core";
 import { rejectsWithCode, startSwtpmFleet, syntheticMatMulModel, tempDir, type Swtpm } from "@edgeward/testkit";
 import { APPLICATION_PCR, createTpmDecryptionKey, isTpmKeyFile, loadTpmIdentity } from "@edgeward/tpm";
-import { deviceFor, skipWithoutSwtpm, SLOW } from "./helpers.ts";
+import { deviceFor, SLOW } from "./helpers.ts";
 
 /** Seals `model` to `recipient` with core's age API. */
 async function seal(model: Uint8Array, recipient: string): Promise<Uint8Array> {
@@ -14,7 +14,7 @@ async function seal(model: Uint8Array, recipient: string): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
-describe("a model sealed to a device's TPM key (swtpm)", { skip: skipWithoutSwtpm, ...SLOW }, () => {
+describe("a model sealed to a device's TPM key (swtpm)", SLOW, () => {
   let fleet: Swtpm[] & AsyncDisposable;
   let a: Swtpm;
   let b: Swtpm;
