@@ -162,3 +162,30 @@ export {
   type VerifyEkCertificateInput,
   type VerifyQuoteInput,
 } from "./tpm/index.ts";
+
+// The TCG PC Client firmware event log and Secure Boot from it (promise 2; docs/audit.md)
+export {
+  checkSecureBoot,
+  EFI_GLOBAL_VARIABLE,
+  EFI_IMAGE_SECURITY_DATABASE,
+  EV,
+  EVENTLOG_LIMITS,
+  eventTypeName,
+  guidString,
+  parseEfiVariable,
+  parseEventLog,
+  replayEventLog,
+  secureBootState,
+  startupLocality,
+  summarizeSignatureDb,
+  type CheckSecureBootInput,
+  type EfiVariable,
+  type EventDigest,
+  type EventLog,
+  type EventLogAlgorithm,
+  type SecureBootEvidence,
+  type SecureBootState,
+  type SignatureDbSummary,
+  type SpecIdEvent,
+  type TcgEvent,
+} from "./tpm/eventlog/index.ts";

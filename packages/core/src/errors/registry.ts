@@ -1,4 +1,6 @@
 import { AGE_ERRORS } from "./codes/age.ts";
+import { AUDIT_ERRORS } from "./codes/audit.ts";
+import { EVENTLOG_ERRORS } from "./codes/eventlog.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
@@ -17,6 +19,8 @@ export const ERRORS = {
   ...TPM_ERRORS,
   ...TLOG_ERRORS,
   ...INFERENCE_ERRORS,
+  ...EVENTLOG_ERRORS,
+  ...AUDIT_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -30,6 +34,8 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "TPM and attestation", codes: TPM_ERRORS },
   { title: "Audit log", codes: TLOG_ERRORS },
   { title: "Models and inference", codes: INFERENCE_ERRORS },
+  { title: "Firmware event log and secure boot", codes: EVENTLOG_ERRORS },
+  { title: "Device audit and egress", codes: AUDIT_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */
