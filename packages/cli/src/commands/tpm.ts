@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { openTpmDevice, type TpmDevice } from "@edgeward/tpm";
 import { registerTpmCounter } from "./tpm-counter.ts";
+import { registerTpmEventlog } from "./tpm-eventlog.ts";
 import { registerTpmExtend } from "./tpm-extend.ts";
 import { registerTpmKeygen } from "./tpm-keygen.ts";
 import { registerTpmQuote } from "./tpm-quote.ts";
@@ -32,6 +33,7 @@ export function registerTpm(program: Command): void {
   registerTpmVerifyQuote(tpm);
   registerTpmExtend(tpm);
   registerTpmCounter(tpm);
+  registerTpmEventlog(tpm);
 }
 
 /** The device the global options name. */

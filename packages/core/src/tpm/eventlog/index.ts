@@ -19,3 +19,4 @@ export {
   type SecureBootEvidence,
   type SecureBootState,
 } from "./secure-boot.ts";
+export { pcrsToHex, summarizeEventLog, type EventLogSummary, type EventSummary } from "./summary.ts";
