@@ -4,7 +4,9 @@
 #   - npm packages, Node.js 24 among them (the devDependency `node`), when the lock file changed;
 #   - age, swtpm, swtpm-tools, tpm2-tools, openssl, strace and PostgreSQL through apt when missing (tests use
 #     them as the second implementation, the real TPM and an outside observer of file writes; ARCHITECTURE.md,
-#     "Rules that hold everywhere").
+#     "Rules that hold everywhere");
+#   - nftables and iproute2 (egress rulesets checked with nft -c and loaded in a test's own network namespace) and
+#     chromium (the audit's HTML report rendered headless).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,9 @@ need swtpm_setup swtpm-tools
 need tpm2_quote tpm2-tools
 need openssl openssl
 need strace strace
+need nft nftables
+need ip iproute2
+need chromium chromium
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 
 if [ -n "$missing" ]; then

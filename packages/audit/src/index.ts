@@ -1,0 +1,13 @@
+// @edgeward/audit: the device audit (`edgeward audit`, one check per promise of ARCHITECTURE.md) and the egress
+// rule generators of promise 3 (nftables, Kubernetes NetworkPolicy). docs/audit.md describes both.
+export {
+  parseCidr,
+  parseHostPort,
+  parseHubUrl,
+  parsePort,
+  type Endpoint,
+  type ResolvedEndpoint,
+} from "./egress/endpoint.ts";
+export { resolveEndpoints, systemResolver, type Resolver } from "./egress/resolve.ts";
+export { EGRESS_TABLE, nftablesRuleset, type NftablesOptions } from "./egress/nftables.ts";
+export { k8sEgressPolicies, k8sEgressYaml, type K8sPolicyOptions, type NetworkPolicyObject } from "./egress/k8s.ts";
