@@ -11,3 +11,16 @@ export {
 export { resolveEndpoints, systemResolver, type Resolver } from "./egress/resolve.ts";
 export { EGRESS_TABLE, nftablesRuleset, type NftablesOptions } from "./egress/nftables.ts";
 export { k8sEgressPolicies, k8sEgressYaml, type K8sPolicyOptions, type NetworkPolicyObject } from "./egress/k8s.ts";
+export { HostView } from "./host/host-view.ts";
+export { classifyFile, type FileKind } from "./host/classify.ts";
+export { parseState, type AuditState } from "./state/state.ts";
+export type { AuditContext, Check, CheckResult, CheckStatus, Verdict } from "./checks/check.ts";
+export { CHECKS } from "./checks/index.ts";
+export {
+  DEFAULT_STATE_DIR,
+  FAKE_NFT_RULESET,
+  REPORT_VERSION,
+  runAudit,
+  type AuditReport,
+  type RunAuditOptions,
+} from "./run.ts";
