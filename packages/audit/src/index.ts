@@ -24,3 +24,7 @@ export {
   type AuditReport,
   type RunAuditOptions,
 } from "./run.ts";
+export { renderText } from "./report/text.ts";
+export { renderSarif } from "./report/sarif.ts";
+export { renderHtml } from "./report/html.ts";
+export { AUDIT_REPORT_SCHEMA } from "./report/schema.ts";

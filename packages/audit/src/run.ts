@@ -82,7 +82,8 @@ async function runOne(check: Check, ctx: AuditContext): Promise<CheckResult> {
   const base = { id: check.id, title: check.title, promise: check.promise };
   try {
     const v = await check.run(ctx);
-    return { ...base, status: v.status, evidence: v.evidence, fix: v.status === "pass" ? "" : (v.fix ?? check.fix) };
+    const fix = v.status === "pass" || v.status === "not-applicable" ? "" : (v.fix ?? check.fix);
+    return { ...base, status: v.status, evidence: v.evidence, fix };
   } catch (err) {
     const why = isEdgewardError(err) ? err.code : err instanceof Error ? err.name : "error";
     return { ...base, status: "fail", evidence: [`the check could not run: ${why}`], fix: check.fix };

@@ -18,11 +18,16 @@ export async function scanFor(
   dirs: readonly string[],
   kinds: ReadonlySet<FileKind>,
 ): Promise<Finding[]> {
+  const files = (await walk(host, dirs)).filter((e) => e.stats.isFile() && e.stats.size > 0);
   const findings: Finding[] = [];
-  for (const entry of await walk(host, dirs)) {
-    if (!entry.stats.isFile() || entry.stats.size === 0) continue;
-    const kind = classifyFile(entry.path, await head(host.path(entry.path)));
-    if (kind !== undefined && kinds.has(kind)) findings.push({ path: entry.path, kind });
+  // Files are read in batches so their I/O overlaps without opening thousands of descriptors at once.
+  for (let i = 0; i < files.length; i += 64) {
+    const batch = files.slice(i, i + 64);
+    const heads = await Promise.all(batch.map((e) => head(host.path(e.path))));
+    batch.forEach((e, j) => {
+      const kind = classifyFile(e.path, heads[j]!);
+      if (kind !== undefined && kinds.has(kind)) findings.push({ path: e.path, kind });
+    });
   }
   return findings;
 }

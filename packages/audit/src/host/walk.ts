@@ -27,14 +27,18 @@ export async function walk(
   limits: WalkLimits = DEFAULT_LIMITS,
 ): Promise<WalkEntry[]> {
   const out: WalkEntry[] = [];
-  const queue: { path: string; depth: number }[] = dirs.map((path) => ({ path, depth: 0 }));
-  while (queue.length > 0 && out.length < limits.maxEntries) {
-    const { path, depth } = queue.shift()!;
-    const stats = await host.stat(path);
-    if (stats === undefined) continue;
-    out.push({ path, stats });
-    if (!stats.isDirectory() || depth >= limits.maxDepth) continue;
-    for (const name of await host.list(path)) queue.push({ path: posix.join(path, name), depth: depth + 1 });
+  // Breadth first, one directory level at a time, its entries stat'ed together (I/O waits overlap).
+  let level: string[] = [...dirs];
+  for (let depth = 0; level.length > 0 && out.length < limits.maxEntries; depth++) {
+    const found = await Promise.all(level.map(async (path) => ({ path, stats: await host.stat(path) })));
+    const next: string[] = [];
+    for (const { path, stats } of found) {
+      if (stats === undefined || out.length >= limits.maxEntries) continue;
+      out.push({ path, stats });
+      if (stats.isDirectory() && depth < limits.maxDepth) next.push(path);
+    }
+    const children = await Promise.all(next.map(async (d) => (await host.list(d)).map((n) => posix.join(d, n))));
+    level = children.flat();
   }
   return out;
 }

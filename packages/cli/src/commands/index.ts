@@ -20,4 +20,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   log: async () => (await import("./log.ts")).registerLog,
   tpm: async () => (await import("./tpm.ts")).registerTpm,
   egress: async () => (await import("./egress.ts")).registerEgress,
+  audit: async () => (await import("./audit.ts")).registerAudit,
 };
