@@ -14,6 +14,8 @@ const ALL = [
   "tpm-open",
   "tlog-append",
   "tlog-proof",
+  "audit",
+  "audit-eventlog",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));
