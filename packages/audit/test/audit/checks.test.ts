@@ -114,6 +114,17 @@ const CASES: BrokenCase[] = [
   },
   {
     check: "promise-3-egress",
+    when: "a hand-written rule lets TCP 443 out to any address",
+    breakIt: async (r) =>
+      put(
+        r,
+        FAKE_NFT_RULESET,
+        loadedRulesetJson((await egressRules()).replace("counter drop", "tcp dport 443 accept\n    counter drop"), r),
+      ),
+    evidence: /a rule accepting traffic this audit cannot bound/,
+  },
+  {
+    check: "promise-3-egress",
     when: "the ruleset cannot be read",
     breakIt: (r) => rmSync(join(r, FAKE_NFT_RULESET)),
     evidence: /cannot be read/,
