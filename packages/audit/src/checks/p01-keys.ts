@@ -4,6 +4,7 @@
  * no age identity, private key or model may lie in the clear in the agent's directories.
  */
 import { scanFor } from "../host/scan.ts";
+import { describeScan } from "./describe-scan.ts";
 import type { AuditContext, Verdict } from "./check.ts";
 import { FILESYSTEM, scanDirs } from "./dirs.ts";
 
@@ -24,11 +25,9 @@ export async function auditKeys(ctx: AuditContext): Promise<Verdict> {
     if (!unwrap.pcrs) problems.push("key not bound to PCRs");
   }
   const dirs = await scanDirs(ctx);
-  const found = await scanFor(FILESYSTEM, dirs, new Set(["age-identity", "private-key", "model"]));
-  evidence.push(`scanned ${dirs.join(", ") || "no directory"}: ${found.length} key or model file(s) in the clear`);
-  for (const f of found.slice(0, 20)) evidence.push(`  ${f.kind}: ${f.path}`);
-  if (found.length > 0) problems.push("keys or models in the clear");
-  return problems.length === 0
-    ? { status: "pass", evidence }
-    : { status: "fail", evidence: [`problem: ${problems.join("; ")}`, ...evidence] };
+  const scan = await scanFor(FILESYSTEM, dirs, new Set(["age-identity", "private-key", "model"]));
+  evidence.push(...describeScan(dirs, scan, "key or model file(s) in the clear"));
+  if (scan.findings.length > 0) problems.push("keys or models in the clear");
+  if (problems.length > 0) return { status: "fail", evidence: [`problem: ${problems.join("; ")}`, ...evidence] };
+  return { status: scan.truncated ? "warn" : "pass", evidence };
 }

@@ -42,8 +42,16 @@ async function eventLogState(ctx: AuditContext): Promise<{ enabled: boolean | nu
   if (bytes === undefined) return { enabled: null, text: "unreadable" };
   try {
     const state = secureBootState(parseEventLog(bytes));
-    const text = state.enabled === null ? "SecureBoot not measured" : `SecureBoot ${state.enabled ? "1" : "0"}`;
-    return { enabled: state.enabled, text };
+    const dbs = Object.entries(state.databases).map(
+      ([name, db]) =>
+        `${name} ${
+          Object.entries(db.entries)
+            .map(([k, n]) => `${n} ${k}`)
+            .join("+") || "empty"
+        }`,
+    );
+    const sb = state.enabled === null ? "SecureBoot not measured" : `SecureBoot ${state.enabled ? "1" : "0"}`;
+    return { enabled: state.enabled, text: dbs.length === 0 ? sb : `${sb}; ${dbs.join(", ")}` };
   } catch (err) {
     return { enabled: false, text: `rejected (${isEdgewardError(err) ? err.code : "error"})` };
   }

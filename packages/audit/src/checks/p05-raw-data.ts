@@ -3,15 +3,15 @@
  * image, tensor or plaintext model may lie in the agent's directories or in the temporary folders.
  */
 import { scanFor } from "../host/scan.ts";
+import { describeScan } from "./describe-scan.ts";
 import type { AuditContext, Verdict } from "./check.ts";
 import { FILESYSTEM, scanDirs } from "./dirs.ts";
 
 /** No raw input or plaintext model on disk. */
 export async function auditRawData(ctx: AuditContext): Promise<Verdict> {
   const dirs = await scanDirs(ctx, true);
-  const found = await scanFor(FILESYSTEM, dirs, new Set(["image", "tensor", "model"]));
-  const evidence = [`scanned ${dirs.join(", ") || "no directory"}: ${found.length} raw input or model file(s)`];
-  for (const f of found.slice(0, 20)) evidence.push(`  ${f.kind}: ${f.path}`);
-  if (found.length > 20) evidence.push(`  … and ${found.length - 20} more`);
-  return { status: found.length === 0 ? "pass" : "fail", evidence };
+  const scan = await scanFor(FILESYSTEM, dirs, new Set(["image", "tensor", "model"]));
+  const evidence = describeScan(dirs, scan, "raw input or model file(s)");
+  if (scan.findings.length > 0) return { status: "fail", evidence };
+  return { status: scan.truncated ? "warn" : "pass", evidence };
 }

@@ -12,13 +12,21 @@ export interface Finding {
   readonly kind: FileKind;
 }
 
+/** What a scan found; `truncated` when the walk stopped at its depth or entry limit. */
+export interface ScanResult {
+  readonly findings: readonly Finding[];
+  readonly files: number;
+  readonly truncated: boolean;
+}
+
 /** Regular files under `dirs` (host paths of `host`) whose kind is one of `kinds`. */
 export async function scanFor(
   host: HostView,
   dirs: readonly string[],
   kinds: ReadonlySet<FileKind>,
-): Promise<Finding[]> {
-  const files = (await walk(host, dirs)).filter((e) => e.stats.isFile() && e.stats.size > 0);
+): Promise<ScanResult> {
+  const { entries, truncated } = await walk(host, dirs);
+  const files = entries.filter((e) => e.stats.isFile() && e.stats.size > 0);
   const findings: Finding[] = [];
   // Files are read in batches so their I/O overlaps without opening thousands of descriptors at once.
   for (let i = 0; i < files.length; i += 64) {
@@ -29,7 +37,7 @@ export async function scanFor(
       if (kind !== undefined && kinds.has(kind)) findings.push({ path: e.path, kind });
     });
   }
-  return findings;
+  return { findings, files: files.length, truncated };
 }
 
 async function head(path: string): Promise<Buffer> {

@@ -161,6 +161,13 @@ const CASES: BrokenCase[] = [
     evidence: /model: .*model\.onnx/,
   },
   {
+    check: "promise-5-no-raw-data",
+    when: "files lie deeper than the scan reads",
+    breakIt: (r) => put(r, "/tmp/a/b/c/d/e/f/g/h/notes.txt", "deep"),
+    status: "warn",
+    evidence: /the scan stopped at its depth or entry limit/,
+  },
+  {
     check: "promise-6-updates",
     when: "the NV floor is below the running version",
     breakIt: (r) => setState(r, (s) => (s.update.floor = 2)),
