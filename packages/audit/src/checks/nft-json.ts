@@ -57,6 +57,8 @@ export function outputChains(text: string): OutputChain[] | undefined {
 }
 
 function acceptRule(expr: readonly Json[]): AcceptRule | undefined {
+  // A jump or goto hands the packet to a regular chain whose accepts this reading does not follow: unbounded.
+  if (expr.some((e) => "jump" in e || "goto" in e)) return { kind: "any" };
   if (!expr.some((e) => "accept" in e)) return undefined;
   const matches = expr.map((e) => e["match"] as Json | undefined).filter((m) => m !== undefined);
   let address: string | undefined;

@@ -125,6 +125,17 @@ const CASES: BrokenCase[] = [
   },
   {
     check: "promise-3-egress",
+    when: "the output chain jumps to a chain that accepts everything",
+    breakIt: async (r) => {
+      const rules = (await egressRules())
+        .replace("  chain output {", "  chain anything {\n    accept\n  }\n  chain output {")
+        .replace("counter drop", "jump anything\n    counter drop");
+      put(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
+    },
+    evidence: /a rule accepting traffic this audit cannot bound/,
+  },
+  {
+    check: "promise-3-egress",
     when: "the ruleset cannot be read",
     breakIt: (r) => rmSync(join(r, FAKE_NFT_RULESET)),
     evidence: /cannot be read/,
