@@ -65,13 +65,15 @@ function acceptRule(expr: readonly Json[]): AcceptRule | undefined {
   let port: number | undefined;
   let kind: AcceptRule["kind"] | undefined;
   for (const m of matches) {
+    // Only positive matches bound a rule: `ip daddr != X accept` lets out everything but X.
+    if (m["op"] !== "==" && m["op"] !== "in") return { kind: "any" };
     const left = m["left"] as Json;
     const right = m["right"];
     const payload = left["payload"] as Json | undefined;
     const meta = left["meta"] as Json | undefined;
     if (meta?.["key"] === "oifname" || meta?.["key"] === "oif") kind = right === "lo" ? "loopback" : kind;
     else if (left["ct"] !== undefined) kind = stateOnly(right) ? "established" : kind;
-    else if (payload?.["protocol"] === "icmpv6") kind = "neighbour-discovery";
+    else if (payload?.["protocol"] === "icmpv6" && neighbourDiscovery(right)) kind = "neighbour-discovery";
     else if (payload?.["field"] === "daddr" && typeof right === "string") address = right;
     else if (payload?.["field"] === "dport" && typeof right === "number") port = right;
   }
@@ -84,4 +86,11 @@ function acceptRule(expr: readonly Json[]): AcceptRule | undefined {
 function stateOnly(right: unknown): boolean {
   const states = Array.isArray(right) ? right : [right];
   return states.length > 0 && states.every((s) => s === "established" || s === "related");
+}
+
+// RFC 4861 message types (nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert…), one or a set of them.
+function neighbourDiscovery(right: unknown): boolean {
+  const set = (right as Json | null)?.["set"];
+  const types = Array.isArray(set) ? (set as unknown[]) : [right];
+  return types.length > 0 && types.every((t) => typeof t === "string" && t.startsWith("nd-"));
 }

@@ -136,6 +136,27 @@ const CASES: BrokenCase[] = [
   },
   {
     check: "promise-3-egress",
+    when: "a negated match accepts every other destination",
+    breakIt: async (r) => {
+      const rules = (await egressRules()).replace(
+        "counter drop",
+        "ip daddr != 10.0.0.1 tcp dport 443 accept\n    counter drop",
+      );
+      put(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
+    },
+    evidence: /a rule accepting traffic this audit cannot bound/,
+  },
+  {
+    check: "promise-3-egress",
+    when: "loopback is matched negated (everything but loopback accepted)",
+    breakIt: async (r) => {
+      const rules = (await egressRules()).replace("counter drop", 'oif != "lo" accept\n    counter drop');
+      put(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
+    },
+    evidence: /a rule accepting traffic this audit cannot bound/,
+  },
+  {
+    check: "promise-3-egress",
     when: "the ruleset cannot be read",
     breakIt: (r) => rmSync(join(r, FAKE_NFT_RULESET)),
     evidence: /cannot be read/,
