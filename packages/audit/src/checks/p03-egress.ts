@@ -22,20 +22,25 @@ export async function auditEgress(ctx: AuditContext): Promise<Verdict> {
     return { status: "fail", evidence: [...evidence, "no output chain drops by default: all egress is allowed"] };
   const allowed = allowedDestinations(ctx);
   const extra: string[] = [];
-  let hubAllowed = false;
+  let unbounded = false;
   for (const chain of dropping)
     for (const rule of chain.accepts) {
       evidence.push(`  ${chain.table}/${chain.name} accepts ${describe(rule)}`);
-      if (rule.kind === "any") extra.push(`a rule accepting traffic this audit cannot bound`);
-      if (rule.kind !== "destination") continue;
+      if (rule.kind === "any") unbounded = true;
       const key = `${rule.address}:${rule.port}`;
-      if (allowed.hub.has(key)) hubAllowed = true;
-      else if (!allowed.peers.has(key)) extra.push(key);
+      if (rule.kind === "destination" && !allowed.hub.has(key) && !allowed.peers.has(key)) extra.push(key);
     }
-  if (allowed.hub.size === 0)
-    return { status: "warn", evidence: [...evidence, "state.json names no hub address (hub.url, hub.addresses)"] };
-  if (!hubAllowed) evidence.push(`the hub (${[...allowed.hub].join(", ")}) is not allowed: the agent cannot reach it`);
+  if (unbounded) extra.unshift("a rule accepting traffic this audit cannot bound");
   if (extra.length > 0) evidence.push(`allowed beyond the hub: ${extra.join(", ")}`);
+  if (allowed.hub.size === 0) {
+    evidence.push("state.json names no hub address (hub.url, hub.addresses), so the hub's rule cannot be identified");
+    return { status: unbounded ? "fail" : "warn", evidence };
+  }
+  // A drop in any base chain is final, so the hub must be accepted by every chain that drops by default.
+  const hubAllowed = dropping.every((c) =>
+    c.accepts.some((r) => r.kind === "destination" && allowed.hub.has(`${r.address}:${r.port}`)),
+  );
+  if (!hubAllowed) evidence.push(`the hub (${[...allowed.hub].join(", ")}) is not allowed: the agent cannot reach it`);
   return { status: hubAllowed && extra.length === 0 ? "pass" : "fail", evidence };
 }
 

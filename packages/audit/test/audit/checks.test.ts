@@ -157,6 +157,19 @@ const CASES: BrokenCase[] = [
   },
   {
     check: "promise-3-egress",
+    when: "the rules allow another hub than the one state.json names",
+    breakIt: (r) => setState(r, (s) => (s.hub.url = "https://127.0.0.2:8443")),
+    evidence: /the hub \(127\.0\.0\.2:8443\) is not allowed/,
+  },
+  {
+    check: "promise-3-egress",
+    when: "state.json names no hub",
+    breakIt: (r) => setState(r, (s) => delete (s as Partial<typeof s>).hub),
+    status: "warn",
+    evidence: /names no hub address/,
+  },
+  {
+    check: "promise-3-egress",
     when: "the ruleset cannot be read",
     breakIt: (r) => rmSync(join(r, FAKE_NFT_RULESET)),
     evidence: /cannot be read/,
