@@ -33,7 +33,9 @@ export async function auditListeningPorts(ctx: AuditContext): Promise<Verdict> {
 }
 
 // 127.0.0.0/8 is stored little-endian on x86 (0100007F); ::1 is 00000000000000000000000001000000.
+// An IPv4-mapped loopback (::ffff:127.0.0.1) is 0000000000000000FFFF00000100007F.
 function isLoopback(hex: string): boolean {
+  if (hex.length === 32 && hex.startsWith("0000000000000000FFFF0000")) return hex.endsWith("7F");
   return (hex.length === 8 && hex.endsWith("7F")) || hex === "00000000000000000000000001000000";
 }
 
@@ -43,15 +45,28 @@ export async function auditSshPassword(ctx: AuditContext): Promise<Verdict> {
   if (main === undefined)
     return { status: "not-applicable", evidence: ["/etc/ssh/sshd_config: absent (no SSH server)"] };
   const value = await firstValue(ctx, main, "passwordauthentication");
-  const evidence = [`PasswordAuthentication: ${value ?? "not set (sshd's default is yes)"}`];
-  return { status: value === "no" ? "pass" : "fail", evidence };
+  // Keyboard-interactive through PAM asks for the same password (sshd_config(5), UsePAM).
+  const kbd =
+    (await firstValue(ctx, main, "kbdinteractiveauthentication")) ??
+    (await firstValue(ctx, main, "challengeresponseauthentication"));
+  const pam = (await firstValue(ctx, main, "usepam")) === "yes";
+  const evidence = [
+    `PasswordAuthentication: ${value ?? "not set (sshd's default is yes)"}`,
+    `KbdInteractiveAuthentication: ${kbd ?? "not set (default yes)"}; UsePAM: ${pam ? "yes" : "no"}`,
+  ];
+  const kbdPassword = pam && kbd !== "no";
+  return { status: value === "no" && !kbdPassword ? "pass" : "fail", evidence };
 }
 
 // sshd_config(5): "for each keyword, the first obtained value will be used"; Include expands in place; a Match
 // block applies only to some connections, so the search stops there.
 async function firstValue(ctx: AuditContext, text: string, keyword: string): Promise<string | undefined> {
   for (const raw of text.split("\n")) {
-    const [key = "", ...rest] = raw.trim().split(/\s+/);
+    // "Keyword value" or "Keyword=value"; "#" starts a comment.
+    const [key = "", ...rest] = raw
+      .replace(/#.*/, "")
+      .trim()
+      .split(/\s*=\s*|\s+/);
     const k = key.toLowerCase();
     if (k === "match") return undefined;
     if (k === "include")

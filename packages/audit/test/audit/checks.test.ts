@@ -313,6 +313,12 @@ const CASES: BrokenCase[] = [
   },
   {
     check: "host-ssh-password",
+    when: "keyboard-interactive through PAM still asks for the password",
+    breakIt: (r) => put(r, "/etc/ssh/sshd_config.d/10-edgeward.conf", "PasswordAuthentication=no\nUsePAM yes\n"),
+    evidence: /PasswordAuthentication: no\nKbdInteractiveAuthentication: not set \(default yes\); UsePAM: yes/,
+  },
+  {
+    check: "host-ssh-password",
     when: "no SSH server is installed",
     breakIt: (r) => rmSync(join(r, "etc/ssh"), { recursive: true }),
     status: "not-applicable",
