@@ -115,13 +115,17 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
   };
 
   let problem = await checkBoundaries();
-  for (let at = 0; problem === undefined; at += chunk) {
+  let gap = false;
+  for (let at = 0; problem === undefined && !gap; at += chunk) {
     const entries = await store.readEntries(at, at + chunk);
     if (entries.length === 0) break;
     const created: StoredNode[] = [];
     for (const e of entries) {
       if (e.index !== range.size) {
-        problem = { code: "EW_ERR_LOG_ENTRY_MISSING", index: range.size, detail: `entry ${range.size} is missing` };
+        // A gap before the last checkpoint's size is a missing entry; rows after the last one are stray rows.
+        gap = true;
+        if (next < boundaries.length)
+          problem = { code: "EW_ERR_LOG_ENTRY_MISSING", index: range.size, detail: `entry ${range.size} is missing` };
         break;
       }
       for (const n of range.append(leafHash(e.data))) created.push(n);
@@ -133,6 +137,8 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
   }
   const progress = { entries: range.size, treeSize: good, checkpoints: verified, root: encodeBase64(range.root()) };
   if (problem !== undefined) return fail(problem, progress);
+  const extra = await strayEntries(store, range.size);
+  if (extra !== undefined) return fail(extra, progress);
   const beyond = boundaries[next];
   if (beyond !== undefined)
     return fail(
@@ -146,7 +152,7 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
   if (range.size > storedMax)
     return fail(
       {
-        code: "EW_ERR_LOG_STORAGE_MISMATCH",
+        code: "EW_ERR_LOG_ENTRY_EXTRA",
         index: storedMax,
         detail: `entries from ${storedMax} are not covered by any signed checkpoint`,
       },
@@ -154,6 +160,21 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
     );
   if (nodeProblem !== undefined) return fail(nodeProblem, progress);
   return { ...base, ...progress, ok: true };
+}
+
+/**
+ * The whole entry table against the `size` entries the walk read from index 0 up: a row below 0 or past the end
+ * (which the walk never reads, and which would block every later append) is named by its index.
+ */
+async function strayEntries(store: LogStore, size: number): Promise<AuditProblem | undefined> {
+  const stats = await store.entryStats();
+  if (stats.count === size && (size === 0 || (stats.minIndex === 0 && stats.maxIndex === size - 1))) return undefined;
+  const index = stats.minIndex < 0 ? stats.minIndex : stats.maxIndex;
+  return {
+    code: "EW_ERR_LOG_ENTRY_EXTRA",
+    index,
+    detail: `entry ${index} is stored outside the tree of ${size} entries (${stats.count} rows, indices ${stats.minIndex} to ${stats.maxIndex})`,
+  };
 }
 
 function tryOpen(note: string, key: ReturnType<typeof parseVerifierKey>, origin: string, label: string) {

@@ -7,7 +7,9 @@ import { parseVerifierKey } from "./note/keys.ts";
 import { signNote } from "./note/note.ts";
 import type { NoteSigner } from "./note/signer.ts";
 import { LogReader } from "./reader.ts";
-import type { LogMeta, LogStore, StoredCheckpoint } from "./store/types.ts";
+import { SignedStateGuard } from "./signed-state/guard.ts";
+import type { SignedStateStore, TreeHead } from "./signed-state/state.ts";
+import type { Batch, LogMeta, LogStore, StoredCheckpoint } from "./store/types.ts";
 
 /** What an acknowledged append returns: where the entry is, and the stored checkpoint that covers it. */
 export interface Receipt {
@@ -25,6 +27,11 @@ export interface DurableLogOptions {
   readonly tailCheck?: number;
   /** Called after each checkpoint is stored, before the appends it covers are acknowledged. */
   readonly onCheckpoint?: (checkpoint: StoredCheckpoint) => void;
+  /**
+   * Where the last checkpoint the key signed is recorded, outside storage (beside the key). With it the log
+   * refuses to sign over storage that is behind or apart from what the key signed (EW_ERR_LOG_ROLLED_BACK).
+   */
+  readonly signedState?: SignedStateStore;
 }
 
 interface Pending {
@@ -50,6 +57,7 @@ export class DurableLog {
   readonly store: LogStore;
   readonly meta: LogMeta;
   readonly #signer: NoteSigner;
+  readonly #guard: SignedStateGuard | undefined;
   readonly #options: {
     maxBatch: number;
     maxDelayMs: number;
@@ -74,6 +82,8 @@ export class DurableLog {
     this.store = reader.store;
     this.meta = reader.meta;
     this.#signer = signer;
+    this.#guard =
+      options.signedState === undefined ? undefined : new SignedStateGuard(options.signedState, signer.vkey);
     this.#range = range;
     this.#latest = latest;
     this.#options = {
@@ -99,6 +109,7 @@ export class DurableLog {
       createdAt: new Date().toISOString(),
       ...(init.keyPath === undefined ? {} : { keyPath: init.keyPath }),
     };
+    if (options.signedState !== undefined) await new SignedStateGuard(options.signedState, init.signer.vkey).atCreate();
     await store.create(meta, { size: 0, note });
     return DurableLog.open(store, init.signer, options);
   }
@@ -107,16 +118,23 @@ export class DurableLog {
    * Opens an existing log for appending, after checking that storage agrees with the last signed checkpoint:
    * the signer is the log's key; the checkpoint verifies; exactly its number of entries is stored; the stored
    * frontier nodes reproduce its root; and the last `tailCheck` entries hash to their stored leaf hashes.
-   * Any contradiction refuses to start with EW_ERR_LOG_STORAGE_MISMATCH.
+   * Any contradiction refuses to start with EW_ERR_LOG_STORAGE_MISMATCH. With a signed state, storage must also
+   * hold the history the key signed (EW_ERR_LOG_ROLLED_BACK). The checks run under the write lock, so another
+   * process appending meanwhile cannot make them read a half-updated picture.
    */
   static async open(store: LogStore, signer: NoteSigner, options: DurableLogOptions = {}): Promise<DurableLog> {
     const reader = await LogReader.open(store);
     const meta = reader.meta;
     if (signer.vkey !== meta.vkey)
       throw new EdgewardError("EW_ERR_LOG_KEY_MISMATCH", { detail: `${signer.vkey} is not ${meta.vkey}` });
-    const latest = await store.latestCheckpoint();
-    const range = await startupCheck(store, meta, latest, options.tailCheck ?? 1024);
-    return new DurableLog(reader, signer, range, latest, options);
+    let opened: DurableLog | undefined;
+    await store.exclusive(async (latest) => {
+      const range = await startupCheck(store, meta, latest, options.tailCheck ?? 1024);
+      opened = new DurableLog(reader, signer, range, latest, options);
+      await opened.#checkSigned(true);
+      return undefined;
+    });
+    return opened!;
   }
 
   /** The tree size of the last stored checkpoint. */
@@ -160,12 +178,21 @@ export class DurableLog {
     await this.#draining;
   }
 
-  /** Commits what is pending, then closes storage. */
+  /** Commits what is pending, marks the last signed checkpoint as stored, then closes storage. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
-    this.#closed = true;
-    await this.store.close();
+    try {
+      await this.flush();
+      if (this.#guard !== undefined && this.#failed === undefined)
+        await this.store.exclusive(async (latest) => {
+          await this.#catchUp(latest);
+          await this.#checkSigned(true);
+          return undefined;
+        });
+    } finally {
+      this.#closed = true;
+      await this.store.close();
+    }
   }
 
   #schedule(): void {
@@ -199,18 +226,27 @@ export class DurableLog {
   }
 
   async #commit(batch: Pending[]): Promise<void> {
-    const fromSize = this.#range.size;
-    const next = this.#range.clone();
-    const nodes: StoredNode[] = [];
-    for (const p of batch) for (const n of next.append(leafHash(p.data))) nodes.push(n);
-    const checkpoint: StoredCheckpoint = {
-      size: next.size,
-      note: signNote(formatCheckpoint({ origin: this.meta.origin, size: next.size, root: next.root() }), [
-        this.#signer,
-      ]),
-    };
+    let fromSize = 0;
+    let next: CompactRange | undefined;
+    let checkpoint: StoredCheckpoint | undefined;
     try {
-      await this.store.commit({ fromSize, entries: batch.map((p) => p.data), nodes, checkpoint });
+      // Sign only while holding the write lock, over the head storage holds now (another process may have
+      // appended since the last batch), so two writers never sign two trees of one size.
+      await this.store.exclusive(async (latest): Promise<Batch> => {
+        await this.#catchUp(latest);
+        await this.#checkSigned(false);
+        fromSize = this.#range.size;
+        next = this.#range.clone();
+        const nodes: StoredNode[] = [];
+        for (const p of batch) for (const n of next.append(leafHash(p.data))) nodes.push(n);
+        const root = next.root();
+        await this.#guard?.willSign(this.#head(), { size: next.size, root });
+        checkpoint = {
+          size: next.size,
+          note: signNote(formatCheckpoint({ origin: this.meta.origin, size: next.size, root }), [this.#signer]),
+        };
+        return { fromSize, entries: batch.map((p) => p.data), nodes, checkpoint };
+      });
     } catch (err) {
       // The commit's outcome may be unknown (a lost connection during COMMIT): stop, so the in-memory tree can
       // never diverge from storage; opening the log again re-reads and re-checks storage.
@@ -218,10 +254,36 @@ export class DurableLog {
       this.#rejectAll(batch, err);
       return;
     }
-    this.#range = next;
-    this.#latest = checkpoint;
-    this.#options.onCheckpoint?.(checkpoint);
-    batch.forEach((p, i) => p.resolve({ index: fromSize + i, checkpoint }));
+    this.#range = next!;
+    this.#latest = checkpoint!;
+    this.#options.onCheckpoint?.(checkpoint!);
+    batch.forEach((p, i) => p.resolve({ index: fromSize + i, checkpoint: checkpoint! }));
+  }
+
+  #head(): TreeHead {
+    return { size: this.#range.size, root: this.#range.root() };
+  }
+
+  /** Checks the signed state against storage's head (under the write lock); `confirm` records a finished commit. */
+  async #checkSigned(confirm: boolean): Promise<void> {
+    if (this.#guard === undefined) return;
+    const head = this.#head();
+    const state = await this.#guard.check(head, (size) => this.reader.rootAt(size));
+    if (confirm) await this.#guard.confirm(state, head);
+  }
+
+  /**
+   * Under the write lock: when another process appended since this one last looked, continue from its head,
+   * after checking that head's signature and that the stored nodes reproduce its root.
+   */
+  async #catchUp(latest: StoredCheckpoint): Promise<void> {
+    if (latest.size === this.#range.size && latest.note === this.#latest.note) return;
+    if (latest.size < this.#range.size)
+      throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", {
+        detail: `storage went back from size ${this.#range.size} to ${latest.size} while the log was open`,
+      });
+    this.#range = await rangeAt(this.store, this.meta, latest);
+    this.#latest = latest;
   }
 
   #rejectAll(batch: Pending[], err: unknown): void {
@@ -230,14 +292,8 @@ export class DurableLog {
   }
 }
 
-async function startupCheck(
-  store: LogStore,
-  meta: LogMeta,
-  latest: StoredCheckpoint,
-  tailCheck: number,
-): Promise<CompactRange> {
-  const mismatch = (detail: string, cause?: unknown): EdgewardError =>
-    new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", cause === undefined ? { detail } : { detail, cause });
+/** The compact range of the verified checkpoint `latest`, rebuilt from the stored frontier nodes. */
+async function rangeAt(store: LogStore, meta: LogMeta, latest: StoredCheckpoint): Promise<CompactRange> {
   let cp;
   try {
     cp = openCheckpoint(latest.note, parseVerifierKey(meta.vkey), { origin: meta.origin });
@@ -245,11 +301,6 @@ async function startupCheck(
     throw mismatch("the last stored checkpoint does not verify", err);
   }
   if (cp.size !== latest.size) throw mismatch("the last checkpoint's row and note disagree on the size");
-  const stats = await store.entryStats();
-  if (stats.count !== cp.size || stats.maxIndex !== cp.size - 1)
-    throw mismatch(
-      `${stats.count} entries are stored (largest index ${stats.maxIndex}) but the last checkpoint has ${cp.size}`,
-    );
   let range: CompactRange;
   try {
     range = CompactRange.fromFrontier(cp.size, await store.getNodes(CompactRange.frontier(cp.size)));
@@ -258,9 +309,29 @@ async function startupCheck(
   }
   if (!equalBytes(range.root(), cp.root))
     throw mismatch("the stored tree nodes do not reproduce the last checkpoint's root");
-  const from = Math.max(0, cp.size - tailCheck);
-  const entries = await store.readEntries(from, cp.size);
-  const leaves = await store.readLevel(0, from, cp.size);
+  return range;
+}
+
+function mismatch(detail: string, cause?: unknown): EdgewardError {
+  return new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", cause === undefined ? { detail } : { detail, cause });
+}
+
+async function startupCheck(
+  store: LogStore,
+  meta: LogMeta,
+  latest: StoredCheckpoint,
+  tailCheck: number,
+): Promise<CompactRange> {
+  const range = await rangeAt(store, meta, latest);
+  const size = range.size;
+  const stats = await store.entryStats();
+  if (stats.count !== size || stats.maxIndex !== size - 1 || stats.minIndex !== (size === 0 ? -1 : 0))
+    throw mismatch(
+      `${stats.count} entries are stored (indices ${stats.minIndex} to ${stats.maxIndex}) but the last checkpoint has ${size}`,
+    );
+  const from = Math.max(0, size - tailCheck);
+  const entries = await store.readEntries(from, size);
+  const leaves = await store.readLevel(0, from, size);
   for (const e of entries) {
     const stored = leaves.get(e.index);
     if (stored === undefined || !equalBytes(stored, leafHash(e.data)))

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { DurableLog, LogReader, encodeAuditEvent, validateAuditEvent, type Receipt } from "@edgeward/tlog";
+import { FileSignedState } from "@edgeward/tlog/file-state";
 import { loadSigner, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 
 interface AppendOptions extends StoreOptions {
@@ -27,11 +28,18 @@ export function registerLogAppend(log: Command): void {
         const meta = (await LogReader.open(store)).meta;
         const keyPath = opts.key ?? meta.keyPath;
         if (keyPath === undefined) throw new EdgewardError("EW_ERR_USAGE", { detail: "give --key FILE" });
-        const log = await DurableLog.open(store, await loadSigner(keyPath));
+        // The last signed checkpoint is kept beside the key, so a database restored from an older copy is refused.
+        const log = await DurableLog.open(store, await loadSigner(keyPath), {
+          signedState: FileSignedState.besideKey(keyPath),
+        });
         const input: Readable =
           opts.file === undefined || opts.file === "-" ? process.stdin : await openInput(opts.file);
-        await appendLines(log, input, opts.json === true);
-        await log.flush();
+        try {
+          await appendLines(log, input, opts.json === true);
+        } finally {
+          // close() commits what is pending and records the last checkpoint in the signed state as stored.
+          await log.close();
+        }
       });
     });
 }
