@@ -56,6 +56,8 @@ export { LogVerifier, type LogVerifierOptions } from "./client.ts";
 
 // Audit events.
 export { canonicalJson, type JsonValue } from "./canonical-json.ts";
+export { parseStrictJson } from "./strict-json.ts";
+export { readEventLines, type EventLine } from "./event-lines.ts";
 export {
   AUDIT_KINDS,
   MAX_EVENT_BYTES,

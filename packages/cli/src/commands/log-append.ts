@@ -1,9 +1,16 @@
 import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
-import { DurableLog, LogReader, encodeAuditEvent, validateAuditEvent, type Receipt } from "@edgeward/tlog";
+import {
+  DurableLog,
+  LogReader,
+  encodeAuditEvent,
+  parseStrictJson,
+  readEventLines,
+  validateAuditEvent,
+  type Receipt,
+} from "@edgeward/tlog";
 import { FileSignedState } from "@edgeward/tlog/file-state";
 import { loadSigner, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 
@@ -69,18 +76,17 @@ async function appendLines(log: DurableLog, input: Readable, json: boolean): Pro
     }
     if (queue.length < IN_FLIGHT) room?.();
   };
-  let lineNo = 0;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === "") continue;
+  // The size limit holds while reading: a line longer than an event may be is refused before it is held whole.
+  for await (const line of readEventLines(input)) {
     let data: Uint8Array;
     try {
-      data = encodeAuditEvent(toEvent(line));
+      if ("error" in line) throw line.error;
+      if (line.text.trim() === "") continue;
+      data = encodeAuditEvent(toEvent(line.text));
     } catch (err) {
       failure =
         err instanceof EdgewardError
-          ? new EdgewardError(err.code, { detail: `line ${lineNo}: ${err.detail ?? ""}`, cause: err })
+          ? new EdgewardError(err.code, { detail: `line ${line.number}: ${err.detail ?? ""}`, cause: err })
           : toError(err);
       break;
     }
@@ -103,7 +109,6 @@ async function appendLines(log: DurableLog, input: Readable, json: boolean): Pro
     if (appendFailure !== undefined) break;
     if (queue.length >= IN_FLIGHT) await new Promise<void>((r) => (room = r));
   }
-  lines.close();
   await Promise.all(all);
   printReady();
   const first = appendFailure ?? failure;
@@ -115,12 +120,8 @@ function toError(err: unknown): Error {
 }
 
 function toEvent(line: string): ReturnType<typeof validateAuditEvent> {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (err) {
-    throw new EdgewardError("EW_ERR_LOG_EVENT_INVALID", { detail: "not JSON", cause: err });
-  }
+  // Strict: a repeated member or a number that would lose digits is refused, not silently changed.
+  let value: unknown = parseStrictJson(line);
   if (typeof value === "object" && value !== null && !Array.isArray(value) && !("time" in value))
     value = { ...value, time: new Date().toISOString() };
   return validateAuditEvent(value);
