@@ -25,6 +25,11 @@ export interface AuditProblem {
   readonly code: ErrorCode;
   /** The first entry where history was changed (or is missing). */
   readonly index?: number;
+  /**
+   * Set when the changed entry cannot be told exactly (the stored hashes were rewritten with it): it is one of
+   * the entries in [index, end).
+   */
+  readonly end?: number;
   readonly detail: string;
 }
 
@@ -101,11 +106,18 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
     while (next < boundaries.length && boundaries[next]!.size === range.size) {
       const b = boundaries[next++]!;
       if (!equalBytes(range.root(), b.root)) {
-        const index = await locate(store, good, b.size, b.root, chunk);
+        const at = await locate(store, good, b.size, b.root, chunk);
+        if (at.end === undefined)
+          return {
+            code: "EW_ERR_LOG_ENTRY_CHANGED",
+            index: at.index,
+            detail: `entry ${at.index} differs from what the ${b.label} signed`,
+          };
         return {
           code: "EW_ERR_LOG_ENTRY_CHANGED",
-          index,
-          detail: `entry ${index} differs from what the ${b.label} signed`,
+          index: at.index,
+          end: at.end,
+          detail: `an entry in [${at.index}, ${at.end}) differs from what the ${b.label} signed; the stored tree hashes were rewritten with it, so which one cannot be told from this copy`,
         };
       }
       good = b.size;
@@ -213,18 +225,26 @@ async function compareNodes(store: LogStore, created: readonly StoredNode[]): Pr
  * recomputed from the entries differs. A child's authentic hash is either the stored one (when the stored pair
  * hashes to the authenticated parent, RFC 9162 §2.1.1) or, when the stored pair was altered too, the stored hash
  * of one child next to the recomputed hash of the other. When nothing authenticates, it falls back to the first
- * entry in the subtree whose stored leaf hash differs, else the subtree's first entry.
+ * entry in the subtree whose stored leaf hash differs, else it names the subtree as a range rather than guess.
  */
-async function locate(store: LogStore, good: number, size: number, root: Uint8Array, chunk: number): Promise<number> {
-  const fallback = async (begin: number, end: number): Promise<number> => {
+async function locate(
+  store: LogStore,
+  good: number,
+  size: number,
+  root: Uint8Array,
+  chunk: number,
+): Promise<{ index: number; end?: number }> {
+  const fallback = async (begin: number, end: number): Promise<{ index: number; end?: number }> => {
     const from = Math.max(begin, good);
     const leaves = await store.readLevel(0, from, end);
     for (let at = from; at < end; at += chunk)
       for (const e of await store.readEntries(at, Math.min(end, at + chunk))) {
         const s = leaves.get(e.index);
-        if (s === undefined || !equalBytes(s, leafHash(e.data))) return e.index;
+        if (s !== undefined && !equalBytes(s, leafHash(e.data))) return { index: e.index };
       }
-    return from;
+    // Nothing authentic below the signed root: the entries before `good` are verified, so the change is in
+    // [from, end), and naming its first entry would be a guess.
+    return end - from === 1 ? { index: from } : { index: from, end };
   };
   const frontier = CompactRange.frontier(size);
   let claimed: Uint8Array[];
@@ -256,7 +276,7 @@ async function locate(store: LogStore, good: number, size: number, root: Uint8Ar
       node = next.ref;
       auth = next.auth;
     }
-    return node.index;
+    return { index: node.index };
   }
   return fallback(0, size);
 }

@@ -207,6 +207,15 @@ export function durableLogSuite(backend: Backend): void {
     }
   });
 
+  it("when the stored hashes are gone with the edit, the audit names the range it can prove, not a guessed entry", async () => {
+    const place = await filled(300, 7); // checkpoints at 42, 85, 128, ...
+    await place.exec(`UPDATE tlog_entries SET data = ${backend.blob(Buffer.from("edited"))} WHERE idx = 77`);
+    await place.exec("DELETE FROM tlog_nodes WHERE id >= 0");
+    const report = await auditLog(place.store(), { vkey: key.signer.vkey, chunk: 64 });
+    assert.equal(report.problem?.code, "EW_ERR_LOG_ENTRY_CHANGED");
+    assert.deepEqual([report.problem.index, report.problem.end], [42, 85]);
+  });
+
   it("the audit reads the whole entry table: a row past the tree or below 0 is EW_ERR_LOG_ENTRY_EXTRA, named by index", async () => {
     for (const [index, chunk] of [
       [10000, 8192],
