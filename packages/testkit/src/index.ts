@@ -7,3 +7,4 @@ export { startSwtpm, startSwtpmFleet, swtpmAvailable, type StartSwtpmOptions, ty
 export { swtpmLocalCa, type SwtpmLocalCa } from "./swtpm-provision.ts";
 export { startPostgres, type PostgresServer } from "./postgres.ts";
 export { seededRandom } from "./random.ts";
+export { forgedTaggedStanzas } from "./age-forgery.ts";
