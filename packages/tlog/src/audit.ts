@@ -1,4 +1,4 @@
-import { EdgewardError, isEdgewardError, type ErrorCode } from "@edgeward/core";
+import { EdgewardError, isEdgewardError, type ErrorCode } from "@edgeward/core/errors";
 import { openCheckpoint } from "./checkpoint.ts";
 import { CompactRange, type StoredNode } from "./merkle/compact-range.ts";
 import { EMPTY_ROOT, equalBytes, leafHash, nodeHash } from "./merkle/hash.ts";

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { MAX_EVENT_BYTES } from "./event.ts";
 
 /** One line of a JSON Lines stream, or the reason the stream stopped at it. */

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { canonicalJson, type JsonValue } from "./canonical-json.ts";
 import { parseStrictJson } from "./strict-json.ts";
 

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { formatCheckpoint, openCheckpoint } from "./checkpoint.ts";
 import { encodeAuditEvent, type AuditEvent } from "./event.ts";
 import { CompactRange, type StoredNode } from "./merkle/compact-range.ts";

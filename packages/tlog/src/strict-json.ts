@@ -1,4 +1,4 @@
-import { EdgewardError, type ErrorCode } from "@edgeward/core";
+import { EdgewardError, type ErrorCode } from "@edgeward/core/errors";
 import type { JsonValue } from "./canonical-json.ts";
 
 const MAX_DEPTH = 32;

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { DurableLog, generateNoteKey, isValidKeyName } from "@edgeward/tlog";
 import { FileSignedState } from "@edgeward/tlog/file-state";
 import { loadSigner, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { LogReader, encodeBase64 } from "@edgeward/tlog";
 import { parseCount, printJson, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 

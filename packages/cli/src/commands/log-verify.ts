@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { EdgewardError, isEdgewardError } from "@edgeward/core";
+import { EdgewardError, isEdgewardError } from "@edgeward/core/errors";
 import { auditLog, parseVerifierKey } from "@edgeward/tlog";
 import { printJson, readText, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 

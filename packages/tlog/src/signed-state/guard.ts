@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { EMPTY_ROOT } from "../merkle/hash.ts";
 import { checkSignedState, type SignedState, type SignedStateStore, type TreeHead } from "./state.ts";
 

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { decodeBase64, encodeBase64 } from "../note/base64.ts";
 import { HASH_SIZE, equalBytes } from "../merkle/hash.ts";
 import { MAX_TREE_SIZE } from "../merkle/math.ts";

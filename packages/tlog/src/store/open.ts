@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import type { SqliteOptions } from "./sqlite.ts";
 import type { LogStore } from "./types.ts";
 
