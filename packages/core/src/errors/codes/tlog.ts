@@ -147,7 +147,7 @@ export const TLOG_ERRORS = {
     http: 500,
   },
   EW_ERR_LOG_CONCURRENT_WRITER: {
-    message: "Another process wrote to the log; only one writer may hold a log open",
+    message: "Another process changed the log's head during a commit; open the log again",
     exit: EXIT.log,
     http: 409,
   },
