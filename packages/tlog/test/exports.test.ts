@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { isEdgewardError } from "@edgeward/core/errors";
+import { openStore } from "@edgeward/tlog/open";
 
 /** The bare and built-in modules a fresh Node process resolves while importing `specifier`. */
 function loadedBy(specifier: string): string[] {
@@ -32,5 +34,18 @@ describe("@edgeward/tlog exports", () => {
     assert.ok(pgSide.includes("pg") && !pgSide.includes("node:sqlite"), pgSide.join(", "));
     const sqliteSide = loadedBy("@edgeward/tlog/sqlite");
     assert.ok(sqliteSide.includes("node:sqlite") && !sqliteSide.includes("pg"), sqliteSide.join(", "));
+  });
+});
+
+describe("openStore", () => {
+  it("speaks the library's terms: a location that is neither or both is EW_ERR_LOG_STORAGE, naming no CLI flag", async () => {
+    for (const where of [{}, { db: "a.db", postgres: "postgres://x" }]) {
+      const err = await openStore(where).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(isEdgewardError(err, "EW_ERR_LOG_STORAGE"), String(err));
+      assert.doesNotMatch(`${err.message} ${err.detail ?? ""}`, /--/);
+    }
   });
 });

@@ -10,12 +10,12 @@ export interface StoreLocation {
 }
 
 /**
- * Opens the store a location names. Each driver is loaded only when its store is asked for, so a program that
+ * Opens the store a location names (EW_ERR_LOG_STORAGE when it names neither or both). Each driver is loaded only when its store is asked for, so a program that
  * uses one never loads the other (a device on SQLite never loads the PostgreSQL client).
  */
 export async function openStore(where: StoreLocation): Promise<LogStore> {
   if ((where.db === undefined) === (where.postgres === undefined))
-    throw new EdgewardError("EW_ERR_USAGE", {
+    throw new EdgewardError("EW_ERR_LOG_STORAGE", {
       detail: "a log store is either a SQLite file or a PostgreSQL URL: give exactly one",
     });
   if (where.postgres !== undefined) {
