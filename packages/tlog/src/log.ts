@@ -1,12 +1,13 @@
 import { EdgewardError } from "@edgeward/core/errors";
-import { formatCheckpoint, openCheckpoint } from "./checkpoint.ts";
+import { formatCheckpoint } from "./checkpoint.ts";
 import { encodeAuditEvent, type AuditEvent } from "./event.ts";
-import { CompactRange, type StoredNode } from "./merkle/compact-range.ts";
-import { EMPTY_ROOT, equalBytes, leafHash } from "./merkle/hash.ts";
-import { parseVerifierKey } from "./note/keys.ts";
+import type { CompactRange} from "./merkle/compact-range.ts";
+import { type StoredNode } from "./merkle/compact-range.ts";
+import { EMPTY_ROOT, leafHash } from "./merkle/hash.ts";
 import { signNote } from "./note/note.ts";
 import type { NoteSigner } from "./note/signer.ts";
 import { LogReader } from "./reader.ts";
+import { rangeAt, startupCheck } from "./startup-check.ts";
 import { SignedStateGuard } from "./signed-state/guard.ts";
 import type { SignedStateStore, TreeHead } from "./signed-state/state.ts";
 import type { Batch, LogMeta, LogStore, StoredCheckpoint } from "./store/types.ts";
@@ -290,52 +291,4 @@ export class DurableLog {
     for (const p of batch)
       p.reject(err instanceof EdgewardError ? err : new EdgewardError("EW_ERR_LOG_STORAGE", { cause: err }));
   }
-}
-
-/** The compact range of the verified checkpoint `latest`, rebuilt from the stored frontier nodes. */
-async function rangeAt(store: LogStore, meta: LogMeta, latest: StoredCheckpoint): Promise<CompactRange> {
-  let cp;
-  try {
-    cp = openCheckpoint(latest.note, parseVerifierKey(meta.vkey), { origin: meta.origin });
-  } catch (err) {
-    throw mismatch("the last stored checkpoint does not verify", err);
-  }
-  if (cp.size !== latest.size) throw mismatch("the last checkpoint's row and note disagree on the size");
-  let range: CompactRange;
-  try {
-    range = CompactRange.fromFrontier(cp.size, await store.getNodes(CompactRange.frontier(cp.size)));
-  } catch (err) {
-    throw mismatch("the stored tree nodes are incomplete", err);
-  }
-  if (!equalBytes(range.root(), cp.root))
-    throw mismatch("the stored tree nodes do not reproduce the last checkpoint's root");
-  return range;
-}
-
-function mismatch(detail: string, cause?: unknown): EdgewardError {
-  return new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", cause === undefined ? { detail } : { detail, cause });
-}
-
-async function startupCheck(
-  store: LogStore,
-  meta: LogMeta,
-  latest: StoredCheckpoint,
-  tailCheck: number,
-): Promise<CompactRange> {
-  const range = await rangeAt(store, meta, latest);
-  const size = range.size;
-  const stats = await store.entryStats();
-  if (stats.count !== size || stats.maxIndex !== size - 1 || stats.minIndex !== (size === 0 ? -1 : 0))
-    throw mismatch(
-      `${stats.count} entries are stored (indices ${stats.minIndex} to ${stats.maxIndex}) but the last checkpoint has ${size}`,
-    );
-  const from = Math.max(0, size - tailCheck);
-  const entries = await store.readEntries(from, size);
-  const leaves = await store.readLevel(0, from, size);
-  for (const e of entries) {
-    const stored = leaves.get(e.index);
-    if (stored === undefined || !equalBytes(stored, leafHash(e.data)))
-      throw mismatch(`entry ${e.index} does not match its stored leaf hash`);
-  }
-  return range;
 }
