@@ -1,7 +1,7 @@
 import { EdgewardError } from "@edgeward/core/errors";
 import { formatCheckpoint } from "./checkpoint.ts";
 import { encodeAuditEvent, type AuditEvent } from "./event.ts";
-import type { CompactRange} from "./merkle/compact-range.ts";
+import type { CompactRange } from "./merkle/compact-range.ts";
 import { type StoredNode } from "./merkle/compact-range.ts";
 import { EMPTY_ROOT, leafHash } from "./merkle/hash.ts";
 import { signNote } from "./note/note.ts";
