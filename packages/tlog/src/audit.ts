@@ -61,7 +61,12 @@ interface Boundary {
  * proofs are served). At the first checkpoint the entries no longer reproduce, it walks down from that signed
  * root through the stored node hashes, authenticating each level, to name the first changed entry.
  */
-export async function auditLog(store: LogStore, options: AuditOptions): Promise<AuditReport> {
+export function auditLog(store: LogStore, options: AuditOptions): Promise<AuditReport> {
+  // One consistent picture: a writer appending meanwhile must not look like stray or missing entries.
+  return store.snapshot(() => audit(store, options));
+}
+
+async function audit(store: LogStore, options: AuditOptions): Promise<AuditReport> {
   const key = parseVerifierKey(options.vkey);
   const origin = options.origin ?? key.name;
   const chunk = options.chunk ?? 8192;

@@ -216,6 +216,40 @@ export function durableLogSuite(backend: Backend): void {
     assert.deepEqual([report.problem.index, report.problem.end], [42, 85]);
   });
 
+  it("the audit reads one committed state while another writer appends during it", async () => {
+    const place = await filled(100, 2);
+    const writer = await DurableLog.open(place.store(), key.signer);
+    const store = place.store();
+    let appended = 0;
+    // Another connection appends 50 entries between the audit's reads of the checkpoints and of the entries.
+    const racing: LogStore = {
+      location: store.location,
+      create: (m, f) => store.create(m, f),
+      readMeta: () => store.readMeta(),
+      exclusive: (b) => store.exclusive(b),
+      latestCheckpoint: () => store.latestCheckpoint(),
+      checkpointAt: (n) => store.checkpointAt(n),
+      checkpoints: () => store.checkpoints(),
+      entryStats: () => store.entryStats(),
+      getNodes: (r) => store.getNodes(r),
+      readLevel: (l, f, t) => store.readLevel(l, f, t),
+      snapshot: (b) => store.snapshot(b),
+      close: () => store.close(),
+      readEntries: async (from, to) => {
+        if (appended === 0)
+          appended = (await writer.appendAll(Array.from({ length: 50 }, (_, i) => entry(100 + i)))).length;
+        return store.readEntries(from, to);
+      },
+    };
+    const report = await auditLog(racing, { vkey: key.signer.vkey, chunk: 64 });
+    assert.equal(appended, 50);
+    assert.ok(report.ok, JSON.stringify(report.problem));
+    assert.equal(report.entries, 100);
+    await writer.close();
+    await store.close();
+    assert.equal((await auditLog(place.store(), { vkey: key.signer.vkey })).entries, 150);
+  });
+
   it("the audit reads the whole entry table: a row past the tree or below 0 is EW_ERR_LOG_ENTRY_EXTRA, named by index", async () => {
     for (const [index, chunk] of [
       [10000, 8192],

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import { EdgewardError } from "@edgeward/core/errors";
 import { MAX_TREE_SIZE, nodeId, type NodeRef } from "../merkle/math.ts";
@@ -35,6 +36,8 @@ END $$;
 export class PostgresStore implements LogStore {
   readonly location: string;
   readonly #pool: pg.Pool;
+  /** The connection of the snapshot the current async context runs in, if any. */
+  readonly #snapshotClient = new AsyncLocalStorage<pg.PoolClient>();
 
   constructor(url: string) {
     this.location = redact(url);
@@ -157,13 +160,32 @@ export class PostgresStore implements LogStore {
     return new Map(rows.map((r) => [r.id - base, new Uint8Array(r.hash)]));
   }
 
+  /** A REPEATABLE READ, READ ONLY transaction on one connection; the store's reads inside `body` go through it. */
+  async snapshot<T>(body: () => Promise<T>): Promise<T> {
+    if (this.#snapshotClient.getStore() !== undefined) return body();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
+    }
+    let broken: Error | undefined;
+    try {
+      return await this.#snapshotClient.run(client, body);
+    } finally {
+      await client.query("COMMIT").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+      client.release(broken);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }
 
   async #query(sql: string, params: unknown[] = []): Promise<unknown[]> {
     try {
-      return (await this.#pool.query(sql, params)).rows as unknown[];
+      return (await (this.#snapshotClient.getStore() ?? this.#pool).query(sql, params)).rows as unknown[];
     } catch (err) {
       throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
     }

@@ -198,6 +198,18 @@ export class SqliteStore implements LogStore {
     });
   }
 
+  /** A deferred transaction: its first read fixes the WAL snapshot every later read in it sees. */
+  async snapshot<T>(body: () => Promise<T>): Promise<T> {
+    const db = this.#db;
+    if (db.isTransaction) return body();
+    await this.#run(() => db.exec("BEGIN"));
+    try {
+      return await body();
+    } finally {
+      if (db.isOpen && db.isTransaction) db.exec("COMMIT");
+    }
+  }
+
   close(): Promise<void> {
     return this.#run(() => {
       if (this.#db.isOpen) this.#db.close();

@@ -76,6 +76,11 @@ export interface LogStore {
   getNodes(refs: readonly NodeRef[]): Promise<Uint8Array[]>;
   /** Stored nodes of one level with from ≤ index < to, as a map from index to hash. */
   readLevel(level: number, from: number, to: number): Promise<Map<number, Uint8Array>>;
+  /**
+   * Runs `body` so that every read it makes sees one committed state of the log, whatever other writers commit
+   * meanwhile (SQLite: one read transaction; PostgreSQL: a REPEATABLE READ transaction on one connection).
+   */
+  snapshot<T>(body: () => Promise<T>): Promise<T>;
   /** Releases the connection or file. */
   close(): Promise<void>;
 }
