@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ALL = [
+  "startup",
   "age-stream",
   "seal-cli",
   "sign-verify",

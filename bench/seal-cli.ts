@@ -6,7 +6,7 @@
 // Writes bench/out/seal-cli.json.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -32,15 +32,16 @@ try {
     edgeward: () => peakRssOf(process.execPath, [edgeward, "seal", input, "-r", recipient, "-o", out]),
   };
   await sides.edgeward(); // warm the page cache and Node's compile cache
-  const samples: Record<string, { seconds: number[]; rss: number[] }> = {
-    age: { seconds: [], rss: [] },
-    edgeward: { seconds: [], rss: [] },
+  const samples: Record<string, { seconds: number[]; cpu: number[]; rss: number[] }> = {
+    age: { seconds: [], cpu: [], rss: [] },
+    edgeward: { seconds: [], cpu: [], rss: [] },
   };
   for (let i = 0; i < Number(values.runs); i++) {
     for (const name of i % 2 === 0 ? ["age", "edgeward"] : ["edgeward", "age"]) {
       rmSync(out, { force: true });
       const r = await sides[name as keyof typeof sides]();
       samples[name]!.seconds.push(r.seconds);
+      samples[name]!.cpu.push(r.cpuSeconds);
       samples[name]!.rss.push(r.peakRss / 2 ** 20);
     }
   }
@@ -50,7 +51,11 @@ try {
   console.log(
     `seal ${values.size} MiB, whole commands, median of ${values.runs}: age -r ${age.toFixed(3)} s, edgeward seal ` +
       `${ours.toFixed(3)} s -> ${(age / ours).toFixed(2)}x (target >= 1.0x); edgeward peak RSS ${rss.toFixed(0)} MiB ` +
-      `(target <= 128), age ${Math.max(...samples["age"]!.rss).toFixed(0)} MiB`,
+      `(target <= 128), age ${Math.max(...samples["age"]!.rss).toFixed(0)} MiB; CPU s age ` +
+      `${median(samples["age"]!.cpu).toFixed(2)}, edgeward ${median(samples["edgeward"]!.cpu).toFixed(2)}; ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
   );
   const dir = new URL("./out/", import.meta.url);
   mkdirSync(dir, { recursive: true });

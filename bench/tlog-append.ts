@@ -18,7 +18,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { startPostgres } from "@edgeward/testkit";
-import { DurableLog, PostgresStore, SqliteStore, generateNoteKey, type LogStore } from "@edgeward/tlog";
+import { DurableLog, generateNoteKey, type LogStore } from "@edgeward/tlog";
+import { PostgresStore } from "@edgeward/tlog/postgres";
+import { SqliteStore } from "@edgeward/tlog/sqlite";
 
 const { values } = parseArgs({
   options: {

@@ -16,12 +16,12 @@ import { parseArgs } from "node:util";
 import {
   DurableLog,
   LogReader,
-  SqliteStore,
   generateNoteKey,
   verifyInclusion,
   verifyTlogProof,
   type InclusionProof,
 } from "@edgeward/tlog";
+import { SqliteStore } from "@edgeward/tlog/sqlite";
 
 const { values } = parseArgs({
   options: { size: { type: "string", default: "1000000" }, samples: { type: "string", default: "2000" } },

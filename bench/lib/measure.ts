@@ -1,5 +1,6 @@
-// Shared measurement helpers for the benchmarks: medians, and wall time plus peak RSS of a whole child
-// process as GNU time (Debian package `time`) reports them, so our side and the anchors are measured alike.
+// Shared measurement helpers for the benchmarks: medians, and wall time, CPU time and peak RSS of a whole child
+// process as GNU time (Debian package `time`) reports them, so our side and the anchors are measured alike. CPU
+// seconds sit beside wall seconds so that a result taken on a loaded machine can be told apart.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,15 +13,24 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Runs `cmd args` under /usr/bin/time; resolves with its stdout, wall seconds and peak RSS in bytes. */
-export function peakRssOf(
-  cmd: string,
-  args: readonly string[],
-): Promise<{ stdout: string; seconds: number; peakRss: number }> {
+/** What one measured child process cost. */
+export interface ProcessCost {
+  readonly stdout: string;
+  /** Wall-clock seconds, from spawn to exit (measured here, to the microsecond). */
+  readonly seconds: number;
+  /** User plus system CPU seconds of the process and its children (GNU time %U + %S, 10 ms resolution). */
+  readonly cpuSeconds: number;
+  /** Peak resident set in bytes (GNU time %M). */
+  readonly peakRss: number;
+}
+
+/** Runs `cmd args` under /usr/bin/time; resolves with its stdout, wall and CPU seconds and peak RSS in bytes. */
+export function peakRssOf(cmd: string, args: readonly string[]): Promise<ProcessCost> {
   const dir = mkdtempSync(join(tmpdir(), "edgeward-bench-"));
   const report = join(dir, "time.txt");
   return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/time", ["-o", report, "-f", "%e %M", cmd, ...args], {
+    const start = process.hrtime.bigint();
+    const child = spawn("/usr/bin/time", ["-o", report, "-f", "%M %U %S", cmd, ...args], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const out: Buffer[] = [];
@@ -29,8 +39,14 @@ export function peakRssOf(
     child.on("close", (status) => {
       try {
         if (status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${status}`);
-        const [secs, kib] = readFileSync(report, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
-        resolve({ stdout: Buffer.concat(out).toString("utf8"), seconds: secs!, peakRss: kib! * 1024 });
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const [kib, user, sys] = readFileSync(report, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
+        resolve({
+          stdout: Buffer.concat(out).toString("utf8"),
+          seconds,
+          cpuSeconds: user! + sys!,
+          peakRss: kib! * 1024,
+        });
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
       } finally {

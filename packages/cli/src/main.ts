@@ -1,11 +1,14 @@
 import { Command, CommanderError } from "commander";
-import { EdgewardError, isEdgewardError } from "@edgeward/core";
+// The errors subpath, not the package root: `edgeward --help` should not load the age, OMS and TPM code.
+import { EdgewardError, isEdgewardError } from "@edgeward/core/errors";
 import { COMMANDS } from "./commands/index.ts";
+import { COMMAND_SUMMARIES } from "./commands/summaries.ts";
 
 /**
  * Builds the `edgeward` program. One file per command under `commands/` (sigstore-js `cli/src/commands`);
  * each exports a `register(program)` that adds itself. With `only`, just that command is loaded (the one being
- * run); otherwise all of them (for help, and for an unknown command's error).
+ * run); otherwise every command appears by name and summary only (for the top-level help, and for an unknown
+ * command's error), and none is loaded.
  */
 export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("edgeward")
@@ -14,8 +17,8 @@ export async function buildProgram(only?: string): Promise<Command> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "error EW_ERR_USAGE: ")) })
     .exitOverride();
-  const loaders = only !== undefined && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only]!] : Object.values(COMMANDS);
-  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
+  if (only !== undefined && Object.hasOwn(COMMANDS, only)) (await COMMANDS[only]!())(program);
+  else for (const name of Object.keys(COMMANDS)) program.command(name).description(COMMAND_SUMMARIES[name] ?? "");
   return program;
 }
 
@@ -23,7 +26,9 @@ export async function buildProgram(only?: string): Promise<Command> {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     // The command is the first argument that is not an option (edgeward has no global options taking values).
-    const program = await buildProgram(argv.find((a) => !a.startsWith("-")));
+    const words = argv.filter((a) => !a.startsWith("-"));
+    // `edgeward help CMD` is CMD's help: load CMD.
+    const program = await buildProgram(words[0] === "help" ? words[1] : words[0]);
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (err) {

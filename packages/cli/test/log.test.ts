@@ -48,9 +48,14 @@ async function fails(args: string[], code: string, exit: number, stdin?: string)
   return res.stdout.toString();
 }
 
-/** A fresh copy of the populated log, to tamper with. */
+/**
+ * A fresh copy of the populated log, to tamper with or append to, with its own copy of the key and the key's
+ * signed state (a copy of the database alone is a second log under one key, which the key refuses to sign for).
+ */
 function copyLog(name: string): string {
   writeFileSync(p(name), readFileSync(p("log.db")));
+  writeFileSync(`${p(name)}.key`, readFileSync(p("log.key")));
+  writeFileSync(`${p(name)}.key.state`, readFileSync(p("log.key.state")));
   return p(name);
 }
 
@@ -90,7 +95,10 @@ describe("edgeward log", () => {
 
   it("append prints each index once durable, and --json its tree size", async () => {
     const db = copyLog("append.db");
-    const out = await ok(["log", "append", "--db", db, "--json"], `${event(40)}\n\n${event(41)}\n`);
+    const out = await ok(
+      ["log", "append", "--db", db, "--key", `${db}.key`, "--json"],
+      `${event(40)}\n\n${event(41)}\n`,
+    );
     assert.deepEqual(
       out
         .trim()
@@ -102,19 +110,24 @@ describe("edgeward log", () => {
       ],
     );
     writeFileSync(p("events.jsonl"), `${event(42)}\n`);
-    assert.equal(await ok(["log", "append", "--db", db, "--file", p("events.jsonl")]), "42\n");
+    assert.equal(await ok(["log", "append", "--db", db, "--key", `${db}.key`, "--file", p("events.jsonl")]), "42\n");
   });
 
   it("append stops at an invalid line with EW_ERR_LOG_EVENT_INVALID, after appending the lines before it", async () => {
     const db = copyLog("invalid.db");
     const out = await fails(
-      ["log", "append", "--db", db],
+      ["log", "append", "--db", db, "--key", `${db}.key`],
       "EW_ERR_LOG_EVENT_INVALID",
       EXIT.format,
       `${event(40)}\n{"actor":"hub"}\n${event(41)}\n`,
     );
     assert.equal(out, "40\n");
-    await fails(["log", "append", "--db", db], "EW_ERR_LOG_EVENT_INVALID", EXIT.format, "not json\n");
+    await fails(
+      ["log", "append", "--db", db, "--key", `${db}.key`],
+      "EW_ERR_LOG_EVENT_INVALID",
+      EXIT.format,
+      "not json\n",
+    );
   });
 
   it("checkpoint prints the C2SP checkpoint exactly, signed by the log's key", async () => {
@@ -210,7 +223,12 @@ describe("edgeward log", () => {
       assert.equal(report.problem.code, code);
       assert.equal(report.problem.firstBadIndex, index);
       // The log also refuses to append on top of storage that contradicts its checkpoint.
-      await fails(["log", "append", "--db", db], "EW_ERR_LOG_STORAGE_MISMATCH", EXIT.log, `${event(99)}\n`);
+      await fails(
+        ["log", "append", "--db", db, "--key", `${db}.key`],
+        "EW_ERR_LOG_STORAGE_MISMATCH",
+        EXIT.log,
+        `${event(99)}\n`,
+      );
     });
   }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { printedCode, runCli, startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
@@ -101,6 +102,42 @@ describe("edgeward tpm against swtpm", { timeout: 180_000 }, () => {
     assert.equal(printedCode(res), "EW_ERR_TPM_POLICY", res.stderr);
     await tpm.reboot();
     await ok(["open", p("model.age"), "-i", p("device.tpmkey"), "-o", p("out3.bin")]);
+  });
+
+  it("keygen refuses PCRs software can reset and the SHA-1 bank unless allowed, before touching the TPM", async () => {
+    for (const [pcrs, code] of [
+      ["7,16", "EW_ERR_TPM_PCR_RESETTABLE"],
+      ["23", "EW_ERR_TPM_PCR_RESETTABLE"],
+      ["sha256:7,21", "EW_ERR_TPM_PCR_RESETTABLE"],
+      ["sha1:7", "EW_ERR_TPM_PCR_SHA1"],
+      ["sha256:7+sha1:14", "EW_ERR_TPM_PCR_SHA1"],
+    ] as const) {
+      const res = await runCli(["tpm", "keygen", "--pcrs", pcrs, "-o", p("refused.tpmkey")], { env: env() });
+      assert.equal(printedCode(res), code, `${pcrs}: ${res.stderr}`);
+      assert.equal(res.status, 7);
+      assert.equal(existsSync(p("refused.tpmkey")), false);
+    }
+  });
+
+  it("extend on a resettable PCR says it can be undone, and it can: tpm2_pcrreset frees a key bound to PCR 16", async () => {
+    const recipient = (
+      await ok(["tpm", "keygen", "--pcrs", "7,16", "--allow-resettable-pcrs", "-o", p("debug.tpmkey")])
+    ).trim();
+    writeFileSync(p("small.bin"), randomBytes(1000));
+    await ok(["seal", p("small.bin"), "-r", recipient, "-o", p("small.age")]);
+    const extended = await runCli(["tpm", "extend", "--pcr", "16", "--data", "tamper", "--json"], { env: env() });
+    assert.equal(extended.status, 0, extended.stderr);
+    assert.equal((JSON.parse(extended.stdout.toString()) as { resettable: boolean }).resettable, true);
+    assert.match(extended.stderr, /can be undone/);
+    const open = ["open", p("small.age"), "-i", p("debug.tpmkey"), "-o", p("small.out")];
+    assert.equal(printedCode(await runCli(open, { env: env() })), "EW_ERR_TPM_POLICY");
+    const reset = spawnSync("tpm2_pcrreset", ["16"], { env: { ...process.env, ...env() }, encoding: "utf8" });
+    assert.equal(reset.status, 0, reset.stderr);
+    await ok(open);
+    const boot = JSON.parse(await ok(["tpm", "extend", "--pcr", "14", "--data", "tamper", "--json"])) as {
+      resettable: boolean;
+    };
+    assert.equal(boot.resettable, false);
   });
 
   it("quote writes the three tpm2_quote files, and verify-quote accepts them with the recorded signer", async () => {

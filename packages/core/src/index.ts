@@ -27,6 +27,7 @@ export {
   generateIdentity,
   inspect,
   looksArmored,
+  MAX_TAGGED_ATTEMPTS,
   openStream,
   openToFile,
   openToMemory,

@@ -8,3 +8,4 @@ export { swtpmLocalCa, type SwtpmLocalCa } from "./swtpm-provision.ts";
 export { startPostgres, type PostgresServer } from "./postgres.ts";
 export { seededRandom } from "./random.ts";
 export { pcrsFromTpm2EventlogYaml, tpm2EventlogPcrs } from "./tpm2-eventlog.ts";
+export { forgedTaggedStanzas } from "./age-forgery.ts";

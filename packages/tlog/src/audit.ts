@@ -1,4 +1,4 @@
-import { EdgewardError, isEdgewardError, type ErrorCode } from "@edgeward/core";
+import { EdgewardError, isEdgewardError, type ErrorCode } from "@edgeward/core/errors";
 import { openCheckpoint } from "./checkpoint.ts";
 import { CompactRange, type StoredNode } from "./merkle/compact-range.ts";
 import { EMPTY_ROOT, equalBytes, leafHash, nodeHash } from "./merkle/hash.ts";
@@ -25,6 +25,11 @@ export interface AuditProblem {
   readonly code: ErrorCode;
   /** The first entry where history was changed (or is missing). */
   readonly index?: number;
+  /**
+   * Set when the changed entry cannot be told exactly (the stored hashes were rewritten with it): it is one of
+   * the entries in [index, end).
+   */
+  readonly end?: number;
   readonly detail: string;
 }
 
@@ -56,7 +61,12 @@ interface Boundary {
  * proofs are served). At the first checkpoint the entries no longer reproduce, it walks down from that signed
  * root through the stored node hashes, authenticating each level, to name the first changed entry.
  */
-export async function auditLog(store: LogStore, options: AuditOptions): Promise<AuditReport> {
+export function auditLog(store: LogStore, options: AuditOptions): Promise<AuditReport> {
+  // One consistent picture: a writer appending meanwhile must not look like stray or missing entries.
+  return store.snapshot(() => audit(store, options));
+}
+
+async function audit(store: LogStore, options: AuditOptions): Promise<AuditReport> {
   const key = parseVerifierKey(options.vkey);
   const origin = options.origin ?? key.name;
   const chunk = options.chunk ?? 8192;
@@ -101,11 +111,18 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
     while (next < boundaries.length && boundaries[next]!.size === range.size) {
       const b = boundaries[next++]!;
       if (!equalBytes(range.root(), b.root)) {
-        const index = await locate(store, good, b.size, b.root, chunk);
+        const at = await locate(store, good, b.size, b.root, chunk);
+        if (at.end === undefined)
+          return {
+            code: "EW_ERR_LOG_ENTRY_CHANGED",
+            index: at.index,
+            detail: `entry ${at.index} differs from what the ${b.label} signed`,
+          };
         return {
           code: "EW_ERR_LOG_ENTRY_CHANGED",
-          index,
-          detail: `entry ${index} differs from what the ${b.label} signed`,
+          index: at.index,
+          end: at.end,
+          detail: `an entry in [${at.index}, ${at.end}) differs from what the ${b.label} signed; the stored tree hashes were rewritten with it, so which one cannot be told from this copy`,
         };
       }
       good = b.size;
@@ -115,13 +132,17 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
   };
 
   let problem = await checkBoundaries();
-  for (let at = 0; problem === undefined; at += chunk) {
+  let gap = false;
+  for (let at = 0; problem === undefined && !gap; at += chunk) {
     const entries = await store.readEntries(at, at + chunk);
     if (entries.length === 0) break;
     const created: StoredNode[] = [];
     for (const e of entries) {
       if (e.index !== range.size) {
-        problem = { code: "EW_ERR_LOG_ENTRY_MISSING", index: range.size, detail: `entry ${range.size} is missing` };
+        // A gap before the last checkpoint's size is a missing entry; rows after the last one are stray rows.
+        gap = true;
+        if (next < boundaries.length)
+          problem = { code: "EW_ERR_LOG_ENTRY_MISSING", index: range.size, detail: `entry ${range.size} is missing` };
         break;
       }
       for (const n of range.append(leafHash(e.data))) created.push(n);
@@ -133,6 +154,8 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
   }
   const progress = { entries: range.size, treeSize: good, checkpoints: verified, root: encodeBase64(range.root()) };
   if (problem !== undefined) return fail(problem, progress);
+  const extra = await strayEntries(store, range.size);
+  if (extra !== undefined) return fail(extra, progress);
   const beyond = boundaries[next];
   if (beyond !== undefined)
     return fail(
@@ -146,7 +169,7 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
   if (range.size > storedMax)
     return fail(
       {
-        code: "EW_ERR_LOG_STORAGE_MISMATCH",
+        code: "EW_ERR_LOG_ENTRY_EXTRA",
         index: storedMax,
         detail: `entries from ${storedMax} are not covered by any signed checkpoint`,
       },
@@ -154,6 +177,21 @@ export async function auditLog(store: LogStore, options: AuditOptions): Promise<
     );
   if (nodeProblem !== undefined) return fail(nodeProblem, progress);
   return { ...base, ...progress, ok: true };
+}
+
+/**
+ * The whole entry table against the `size` entries the walk read from index 0 up: a row below 0 or past the end
+ * (which the walk never reads, and which would block every later append) is named by its index.
+ */
+async function strayEntries(store: LogStore, size: number): Promise<AuditProblem | undefined> {
+  const stats = await store.entryStats();
+  if (stats.count === size && (size === 0 || (stats.minIndex === 0 && stats.maxIndex === size - 1))) return undefined;
+  const index = stats.minIndex < 0 ? stats.minIndex : stats.maxIndex;
+  return {
+    code: "EW_ERR_LOG_ENTRY_EXTRA",
+    index,
+    detail: `entry ${index} is stored outside the tree of ${size} entries (${stats.count} rows, indices ${stats.minIndex} to ${stats.maxIndex})`,
+  };
 }
 
 function tryOpen(note: string, key: ReturnType<typeof parseVerifierKey>, origin: string, label: string) {
@@ -192,18 +230,26 @@ async function compareNodes(store: LogStore, created: readonly StoredNode[]): Pr
  * recomputed from the entries differs. A child's authentic hash is either the stored one (when the stored pair
  * hashes to the authenticated parent, RFC 9162 §2.1.1) or, when the stored pair was altered too, the stored hash
  * of one child next to the recomputed hash of the other. When nothing authenticates, it falls back to the first
- * entry in the subtree whose stored leaf hash differs, else the subtree's first entry.
+ * entry in the subtree whose stored leaf hash differs, else it names the subtree as a range rather than guess.
  */
-async function locate(store: LogStore, good: number, size: number, root: Uint8Array, chunk: number): Promise<number> {
-  const fallback = async (begin: number, end: number): Promise<number> => {
+async function locate(
+  store: LogStore,
+  good: number,
+  size: number,
+  root: Uint8Array,
+  chunk: number,
+): Promise<{ index: number; end?: number }> {
+  const fallback = async (begin: number, end: number): Promise<{ index: number; end?: number }> => {
     const from = Math.max(begin, good);
     const leaves = await store.readLevel(0, from, end);
     for (let at = from; at < end; at += chunk)
       for (const e of await store.readEntries(at, Math.min(end, at + chunk))) {
         const s = leaves.get(e.index);
-        if (s === undefined || !equalBytes(s, leafHash(e.data))) return e.index;
+        if (s !== undefined && !equalBytes(s, leafHash(e.data))) return { index: e.index };
       }
-    return from;
+    // Nothing authentic below the signed root: the entries before `good` are verified, so the change is in
+    // [from, end), and naming its first entry would be a guess.
+    return end - from === 1 ? { index: from } : { index: from, end };
   };
   const frontier = CompactRange.frontier(size);
   let claimed: Uint8Array[];
@@ -235,7 +281,7 @@ async function locate(store: LogStore, good: number, size: number, root: Uint8Ar
       node = next.ref;
       auth = next.auth;
     }
-    return node.index;
+    return { index: node.index };
   }
   return fallback(0, size);
 }

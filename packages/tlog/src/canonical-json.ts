@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 
 /** A JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

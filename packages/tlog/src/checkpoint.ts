@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { HASH_SIZE } from "./merkle/hash.ts";
 import { decodeBase64, encodeBase64 } from "./note/base64.ts";
 import type { NoteVerifier } from "./note/keys.ts";

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { openCheckpoint, type SignedCheckpoint } from "./checkpoint.ts";
 import { leafHash } from "./merkle/hash.ts";
 import { verifyInclusion } from "./merkle/verify.ts";

@@ -1,5 +1,6 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { canonicalJson, type JsonValue } from "./canonical-json.ts";
+import { parseStrictJson } from "./strict-json.ts";
 
 /**
  * One security decision, as every log entry records it (ARCHITECTURE.md: "Every security decision appends to
@@ -42,9 +43,13 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 
 const FIELDS = ["actor", "details", "kind", "subject", "time"];
 const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const KIND = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
 
-/** Checks `value` against the event schema and returns it typed; throws EW_ERR_LOG_EVENT_INVALID naming the field. */
+/**
+ * Checks `value` against the event schema and returns it typed; throws EW_ERR_LOG_EVENT_INVALID naming the field,
+ * or EW_ERR_LOG_EVENT_CHARACTER when actor, kind or subject hold a character that does not show.
+ */
 export function validateAuditEvent(value: unknown): AuditEvent {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw invalid("the event is not a JSON object");
@@ -77,13 +82,13 @@ export function encodeAuditEvent(event: AuditEvent): Uint8Array {
 export function decodeAuditEvent(bytes: Uint8Array): AuditEvent {
   if (bytes.length > MAX_EVENT_BYTES)
     throw new EdgewardError("EW_ERR_INPUT_TOO_LARGE", { detail: `event of ${bytes.length} bytes` });
-  let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (err) {
-    throw new EdgewardError("EW_ERR_LOG_EVENT_INVALID", { detail: "not UTF-8 JSON", cause: err });
+    throw new EdgewardError("EW_ERR_LOG_EVENT_INVALID", { detail: "not UTF-8", cause: err });
   }
-  const event = validateAuditEvent(value);
+  const event = validateAuditEvent(parseStrictJson(text));
   if (canonicalJson(event) !== Buffer.from(bytes).toString("utf8")) throw invalid("not in canonical JSON form");
   return event;
 }
@@ -113,8 +118,13 @@ function text(obj: Record<string, unknown>, field: string, max: number): string 
   const v = obj[field];
   if (typeof v !== "string" || v.length === 0) throw invalid(`${field} is not a non-empty string`);
   if (v.length > max) throw invalid(`${field} is longer than ${max} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(v)) throw invalid(`${field} contains a control character`);
+  // Control characters (Cc), format characters (Cf: bidirectional overrides and isolates, zero-width spaces and
+  // joiners, the BOM) and line or paragraph separators would let a name display as another (Unicode TR #36 §2).
+  const bad = HIDDEN.exec(v);
+  if (bad !== null)
+    throw new EdgewardError("EW_ERR_LOG_EVENT_CHARACTER", {
+      detail: `${field} holds U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`,
+    });
   return v;
 }
 

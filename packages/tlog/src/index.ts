@@ -56,6 +56,8 @@ export { LogVerifier, type LogVerifierOptions } from "./client.ts";
 
 // Audit events.
 export { canonicalJson, type JsonValue } from "./canonical-json.ts";
+export { parseStrictJson } from "./strict-json.ts";
+export { readEventLines, type EventLine } from "./event-lines.ts";
 export {
   AUDIT_KINDS,
   MAX_EVENT_BYTES,
@@ -67,10 +69,18 @@ export {
 } from "./event.ts";
 
 // The durable log and its storage.
-export type { Batch, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./store/types.ts";
-export { SqliteStore, type SqliteOptions } from "./store/sqlite.ts";
-export { PostgresStore } from "./store/postgres.ts";
-export { openStore, type StoreLocation } from "./store/open.ts";
+// The stores load database drivers, so they are subpath exports and the root stays free of them:
+// @edgeward/tlog/sqlite (SqliteStore), @edgeward/tlog/postgres (PostgresStore), @edgeward/tlog/open (openStore),
+// and @edgeward/tlog/file-state (FileSignedState, the signed state kept in a file beside the key).
+export type { Batch, EntryStats, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./store/types.ts";
+export {
+  checkSignedState,
+  formatSignedState,
+  parseSignedState,
+  type SignedState,
+  type SignedStateStore,
+  type TreeHead,
+} from "./signed-state/state.ts";
 export { LogReader, type ConsistencyProof, type InclusionProof } from "./reader.ts";
 export { DurableLog, type DurableLogOptions, type Receipt } from "./log.ts";
 export { auditLog, type AuditOptions, type AuditProblem, type AuditReport } from "./audit.ts";

@@ -1,13 +1,16 @@
-import { EdgewardError } from "@edgeward/core";
-import { formatCheckpoint, openCheckpoint } from "./checkpoint.ts";
+import { EdgewardError } from "@edgeward/core/errors";
+import { formatCheckpoint } from "./checkpoint.ts";
 import { encodeAuditEvent, type AuditEvent } from "./event.ts";
-import { CompactRange, type StoredNode } from "./merkle/compact-range.ts";
-import { EMPTY_ROOT, equalBytes, leafHash } from "./merkle/hash.ts";
-import { parseVerifierKey } from "./note/keys.ts";
+import type { CompactRange } from "./merkle/compact-range.ts";
+import { type StoredNode } from "./merkle/compact-range.ts";
+import { EMPTY_ROOT, leafHash } from "./merkle/hash.ts";
 import { signNote } from "./note/note.ts";
 import type { NoteSigner } from "./note/signer.ts";
 import { LogReader } from "./reader.ts";
-import type { LogMeta, LogStore, StoredCheckpoint } from "./store/types.ts";
+import { rangeAt, startupCheck } from "./startup-check.ts";
+import { SignedStateGuard } from "./signed-state/guard.ts";
+import type { SignedStateStore, TreeHead } from "./signed-state/state.ts";
+import type { Batch, LogMeta, LogStore, StoredCheckpoint } from "./store/types.ts";
 
 /** What an acknowledged append returns: where the entry is, and the stored checkpoint that covers it. */
 export interface Receipt {
@@ -25,6 +28,11 @@ export interface DurableLogOptions {
   readonly tailCheck?: number;
   /** Called after each checkpoint is stored, before the appends it covers are acknowledged. */
   readonly onCheckpoint?: (checkpoint: StoredCheckpoint) => void;
+  /**
+   * Where the last checkpoint the key signed is recorded, outside storage (beside the key). With it the log
+   * refuses to sign over storage that is behind or apart from what the key signed (EW_ERR_LOG_ROLLED_BACK).
+   */
+  readonly signedState?: SignedStateStore;
 }
 
 interface Pending {
@@ -50,6 +58,7 @@ export class DurableLog {
   readonly store: LogStore;
   readonly meta: LogMeta;
   readonly #signer: NoteSigner;
+  readonly #guard: SignedStateGuard | undefined;
   readonly #options: {
     maxBatch: number;
     maxDelayMs: number;
@@ -74,6 +83,8 @@ export class DurableLog {
     this.store = reader.store;
     this.meta = reader.meta;
     this.#signer = signer;
+    this.#guard =
+      options.signedState === undefined ? undefined : new SignedStateGuard(options.signedState, signer.vkey);
     this.#range = range;
     this.#latest = latest;
     this.#options = {
@@ -99,6 +110,7 @@ export class DurableLog {
       createdAt: new Date().toISOString(),
       ...(init.keyPath === undefined ? {} : { keyPath: init.keyPath }),
     };
+    if (options.signedState !== undefined) await new SignedStateGuard(options.signedState, init.signer.vkey).atCreate();
     await store.create(meta, { size: 0, note });
     return DurableLog.open(store, init.signer, options);
   }
@@ -107,16 +119,23 @@ export class DurableLog {
    * Opens an existing log for appending, after checking that storage agrees with the last signed checkpoint:
    * the signer is the log's key; the checkpoint verifies; exactly its number of entries is stored; the stored
    * frontier nodes reproduce its root; and the last `tailCheck` entries hash to their stored leaf hashes.
-   * Any contradiction refuses to start with EW_ERR_LOG_STORAGE_MISMATCH.
+   * Any contradiction refuses to start with EW_ERR_LOG_STORAGE_MISMATCH. With a signed state, storage must also
+   * hold the history the key signed (EW_ERR_LOG_ROLLED_BACK). The checks run under the write lock, so another
+   * process appending meanwhile cannot make them read a half-updated picture.
    */
   static async open(store: LogStore, signer: NoteSigner, options: DurableLogOptions = {}): Promise<DurableLog> {
     const reader = await LogReader.open(store);
     const meta = reader.meta;
     if (signer.vkey !== meta.vkey)
       throw new EdgewardError("EW_ERR_LOG_KEY_MISMATCH", { detail: `${signer.vkey} is not ${meta.vkey}` });
-    const latest = await store.latestCheckpoint();
-    const range = await startupCheck(store, meta, latest, options.tailCheck ?? 1024);
-    return new DurableLog(reader, signer, range, latest, options);
+    let opened: DurableLog | undefined;
+    await store.exclusive(async (latest) => {
+      const range = await startupCheck(store, meta, latest, options.tailCheck ?? 1024);
+      opened = new DurableLog(reader, signer, range, latest, options);
+      await opened.#checkSigned(true);
+      return undefined;
+    });
+    return opened!;
   }
 
   /** The tree size of the last stored checkpoint. */
@@ -160,12 +179,21 @@ export class DurableLog {
     await this.#draining;
   }
 
-  /** Commits what is pending, then closes storage. */
+  /** Commits what is pending, marks the last signed checkpoint as stored, then closes storage. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
-    this.#closed = true;
-    await this.store.close();
+    try {
+      await this.flush();
+      if (this.#guard !== undefined && this.#failed === undefined)
+        await this.store.exclusive(async (latest) => {
+          await this.#catchUp(latest);
+          await this.#checkSigned(true);
+          return undefined;
+        });
+    } finally {
+      this.#closed = true;
+      await this.store.close();
+    }
   }
 
   #schedule(): void {
@@ -199,18 +227,27 @@ export class DurableLog {
   }
 
   async #commit(batch: Pending[]): Promise<void> {
-    const fromSize = this.#range.size;
-    const next = this.#range.clone();
-    const nodes: StoredNode[] = [];
-    for (const p of batch) for (const n of next.append(leafHash(p.data))) nodes.push(n);
-    const checkpoint: StoredCheckpoint = {
-      size: next.size,
-      note: signNote(formatCheckpoint({ origin: this.meta.origin, size: next.size, root: next.root() }), [
-        this.#signer,
-      ]),
-    };
+    let fromSize = 0;
+    let next: CompactRange | undefined;
+    let checkpoint: StoredCheckpoint | undefined;
     try {
-      await this.store.commit({ fromSize, entries: batch.map((p) => p.data), nodes, checkpoint });
+      // Sign only while holding the write lock, over the head storage holds now (another process may have
+      // appended since the last batch), so two writers never sign two trees of one size.
+      await this.store.exclusive(async (latest): Promise<Batch> => {
+        await this.#catchUp(latest);
+        await this.#checkSigned(false);
+        fromSize = this.#range.size;
+        next = this.#range.clone();
+        const nodes: StoredNode[] = [];
+        for (const p of batch) for (const n of next.append(leafHash(p.data))) nodes.push(n);
+        const root = next.root();
+        await this.#guard?.willSign(this.#head(), { size: next.size, root });
+        checkpoint = {
+          size: next.size,
+          note: signNote(formatCheckpoint({ origin: this.meta.origin, size: next.size, root }), [this.#signer]),
+        };
+        return { fromSize, entries: batch.map((p) => p.data), nodes, checkpoint };
+      });
     } catch (err) {
       // The commit's outcome may be unknown (a lost connection during COMMIT): stop, so the in-memory tree can
       // never diverge from storage; opening the log again re-reads and re-checks storage.
@@ -218,53 +255,40 @@ export class DurableLog {
       this.#rejectAll(batch, err);
       return;
     }
-    this.#range = next;
-    this.#latest = checkpoint;
-    this.#options.onCheckpoint?.(checkpoint);
-    batch.forEach((p, i) => p.resolve({ index: fromSize + i, checkpoint }));
+    this.#range = next!;
+    this.#latest = checkpoint!;
+    this.#options.onCheckpoint?.(checkpoint!);
+    batch.forEach((p, i) => p.resolve({ index: fromSize + i, checkpoint: checkpoint! }));
+  }
+
+  #head(): TreeHead {
+    return { size: this.#range.size, root: this.#range.root() };
+  }
+
+  /** Checks the signed state against storage's head (under the write lock); `confirm` records a finished commit. */
+  async #checkSigned(confirm: boolean): Promise<void> {
+    if (this.#guard === undefined) return;
+    const head = this.#head();
+    const state = await this.#guard.check(head, (size) => this.reader.rootAt(size));
+    if (confirm) await this.#guard.confirm(state, head);
+  }
+
+  /**
+   * Under the write lock: when another process appended since this one last looked, continue from its head,
+   * after checking that head's signature and that the stored nodes reproduce its root.
+   */
+  async #catchUp(latest: StoredCheckpoint): Promise<void> {
+    if (latest.size === this.#range.size && latest.note === this.#latest.note) return;
+    if (latest.size < this.#range.size)
+      throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", {
+        detail: `storage went back from size ${this.#range.size} to ${latest.size} while the log was open`,
+      });
+    this.#range = await rangeAt(this.store, this.meta, latest);
+    this.#latest = latest;
   }
 
   #rejectAll(batch: Pending[], err: unknown): void {
     for (const p of batch)
       p.reject(err instanceof EdgewardError ? err : new EdgewardError("EW_ERR_LOG_STORAGE", { cause: err }));
   }
-}
-
-async function startupCheck(
-  store: LogStore,
-  meta: LogMeta,
-  latest: StoredCheckpoint,
-  tailCheck: number,
-): Promise<CompactRange> {
-  const mismatch = (detail: string, cause?: unknown): EdgewardError =>
-    new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", cause === undefined ? { detail } : { detail, cause });
-  let cp;
-  try {
-    cp = openCheckpoint(latest.note, parseVerifierKey(meta.vkey), { origin: meta.origin });
-  } catch (err) {
-    throw mismatch("the last stored checkpoint does not verify", err);
-  }
-  if (cp.size !== latest.size) throw mismatch("the last checkpoint's row and note disagree on the size");
-  const stats = await store.entryStats();
-  if (stats.count !== cp.size || stats.maxIndex !== cp.size - 1)
-    throw mismatch(
-      `${stats.count} entries are stored (largest index ${stats.maxIndex}) but the last checkpoint has ${cp.size}`,
-    );
-  let range: CompactRange;
-  try {
-    range = CompactRange.fromFrontier(cp.size, await store.getNodes(CompactRange.frontier(cp.size)));
-  } catch (err) {
-    throw mismatch("the stored tree nodes are incomplete", err);
-  }
-  if (!equalBytes(range.root(), cp.root))
-    throw mismatch("the stored tree nodes do not reproduce the last checkpoint's root");
-  const from = Math.max(0, cp.size - tailCheck);
-  const entries = await store.readEntries(from, cp.size);
-  const leaves = await store.readLevel(0, from, cp.size);
-  for (const e of entries) {
-    const stored = leaves.get(e.index);
-    if (stored === undefined || !equalBytes(stored, leafHash(e.data)))
-      throw mismatch(`entry ${e.index} does not match its stored leaf hash`);
-  }
-  return range;
 }

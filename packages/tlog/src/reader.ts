@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { openCheckpoint, type SignedCheckpoint } from "./checkpoint.ts";
 import { CompactRange } from "./merkle/compact-range.ts";
 import { consistencyPlan, inclusionPlan, resolvePlan } from "./merkle/plan.ts";

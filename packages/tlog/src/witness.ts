@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { openCheckpoint, type SignedCheckpoint } from "./checkpoint.ts";
 import { EMPTY_ROOT, equalBytes } from "./merkle/hash.ts";
 import { verifyConsistency } from "./merkle/verify.ts";

@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startPostgres, tempDir } from "@edgeward/testkit";
-import { DurableLog, PostgresStore, generateNoteKey } from "@edgeward/tlog";
+import { DurableLog, generateNoteKey } from "@edgeward/tlog";
+import { PostgresStore } from "@edgeward/tlog/postgres";
 import { seededRandom } from "@edgeward/testkit";
 import { killAndRestart } from "./crash-harness.ts";
 

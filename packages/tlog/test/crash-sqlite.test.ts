@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "@edgeward/testkit";
-import { DurableLog, SqliteStore, generateNoteKey } from "@edgeward/tlog";
+import { DurableLog, generateNoteKey } from "@edgeward/tlog";
+import { SqliteStore } from "@edgeward/tlog/sqlite";
 import { seededRandom } from "@edgeward/testkit";
 import { killAndRestart } from "./crash-harness.ts";
 

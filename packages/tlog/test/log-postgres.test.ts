@@ -1,7 +1,7 @@
 import { after, before, describe } from "node:test";
 import pg from "pg";
 import { startPostgres, type PostgresServer } from "@edgeward/testkit";
-import { PostgresStore } from "@edgeward/tlog";
+import { PostgresStore } from "@edgeward/tlog/postgres";
 import { durableLogSuite } from "./log-suite.ts";
 
 describe("durable log on PostgreSQL", () => {

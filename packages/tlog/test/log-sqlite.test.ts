@@ -2,7 +2,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { after, describe } from "node:test";
 import { tempDir } from "@edgeward/testkit";
-import { SqliteStore } from "@edgeward/tlog";
+import { SqliteStore } from "@edgeward/tlog/sqlite";
 import { durableLogSuite } from "./log-suite.ts";
 
 describe("durable log on SQLite", () => {

@@ -15,6 +15,7 @@ import {
 } from "@edgeward/core";
 import { DEFAULT_POLICY_PCRS, type TpmDevice, type WrappedObject } from "./device.ts";
 import { formatKeyFile, parseKeyFile } from "./key-file.ts";
+import { checkKeyPolicyPcrs, type KeyPolicyAllowances } from "./pcr-policy.ts";
 import { openTpmDevice, type OpenTpmOptions } from "./open.ts";
 import { wrappedPublicPoint } from "./tools/driver.ts";
 
@@ -42,12 +43,17 @@ export interface CreatedDecryptionKey {
   readonly key: WrappedObject;
 }
 
-/** Creates the device's decryption key under a PCR policy (default PCRs 7 and 14, their current values). */
+/**
+ * Creates the device's decryption key under a PCR policy (default PCRs 7 and 14, their current values). A policy
+ * on a PCR software can reset, or on the SHA-1 bank, is refused unless `allow` names it (see checkKeyPolicyPcrs).
+ */
 export async function createTpmDecryptionKey(
   device: TpmDevice,
-  options: { readonly pcrs?: PcrSelection; readonly expected?: PcrValues } = {},
+  options: { readonly pcrs?: PcrSelection; readonly expected?: PcrValues; readonly allow?: KeyPolicyAllowances } = {},
 ): Promise<CreatedDecryptionKey> {
-  const key = await device.createDecryptionKey(options.pcrs ?? DEFAULT_POLICY_PCRS, options.expected);
+  const pcrs = options.pcrs ?? DEFAULT_POLICY_PCRS;
+  checkKeyPolicyPcrs(pcrs, options.allow);
+  const key = await device.createDecryptionKey(pcrs, options.expected);
   const recipient = p256TagRecipient(wrappedPublicPoint(key));
   return { keyFile: formatKeyFile(key, recipient), recipient, key };
 }

@@ -23,4 +23,5 @@ export {
   type CreatedDecryptionKey,
   type LoadTpmIdentityOptions,
 } from "./identity.ts";
+export { RESETTABLE_PCRS, checkKeyPolicyPcrs, isResettablePcr, type KeyPolicyAllowances } from "./pcr-policy.ts";
 export { codeForRc, decodeRc, rcFromStderr, type DecodedRc } from "./tools/rc.ts";

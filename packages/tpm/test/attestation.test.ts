@@ -14,7 +14,7 @@ import {
   type VerifiedQuote,
 } from "@edgeward/core";
 import { rejectsWithCode, startSwtpm, tempDir, throwsWithCode, type Swtpm } from "@edgeward/testkit";
-import { createTpmDecryptionKey, type AttestationKey, type Tpm2ToolsDevice } from "@edgeward/tpm";
+import { createTpmDecryptionKey, wrappedPublicPoint, type AttestationKey, type Tpm2ToolsDevice } from "@edgeward/tpm";
 import { deviceFor, SLOW } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -93,7 +93,14 @@ describe("quotes and certify evidence from a real TPM (swtpm)", SLOW, () => {
 
   it("the clock advances between quotes, a reboot raises resetCount, and both pass the monotonicity check", async () => {
     const first = await quoteA(randomBytes(16));
+    await new Promise((r) => setTimeout(r, 50));
     const second = await quoteA(randomBytes(16));
+    // TPMS_CLOCK_INFO.clock counts milliseconds (TPM 2.0 Part 2 §10.11.1): 50 ms apart, it moved by at least that.
+    assert.equal(second.clockInfo.resetCount, first.clockInfo.resetCount);
+    assert.ok(
+      second.clockInfo.clock >= first.clockInfo.clock + 50n,
+      `clock ${first.clockInfo.clock} then ${second.clockInfo.clock}`,
+    );
     checkClockMonotonic(first.clockInfo, second.clockInfo);
     await a.reboot();
     const third = await quoteA(randomBytes(16));
@@ -114,6 +121,29 @@ describe("quotes and certify evidence from a real TPM (swtpm)", SLOW, () => {
       expectedPolicy: policyPcrDigest(created.key.pcrs, values),
       expectedSigner: akA.qualifiedName,
     });
-    assert.equal(v.certified.authPolicy.length, 32);
+    // The certified key is the one in the key file: same public area, same P-256 point as its age1tag1 recipient,
+    // bound to the policy of its PCRs' current values.
+    assert.deepEqual(Buffer.from(v.certified.authPolicy), Buffer.from(policyPcrDigest(created.key.pcrs, values)));
+    const jwk = v.publicKey.export({ format: "jwk" });
+    const point = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]);
+    assert.deepEqual(point, Buffer.from(wrappedPublicPoint(created.key)));
+    // The same evidence under another policy, or for another key, is refused with the code of that check.
+    const other = await createTpmDecryptionKey(devA, { pcrs: parsePcrSelectionText("7") });
+    const base = {
+      attest: ev.attest,
+      signature: ev.signature,
+      akPublicKey: createPublicKey(akA.publicKeyPem),
+      expectedSigner: akA.qualifiedName,
+    };
+    throwsWithCode(
+      () =>
+        verifyCertify({
+          ...base,
+          certifiedPublic: created.key.public,
+          expectedPolicy: policyPcrDigest(other.key.pcrs, values),
+        }),
+      "EW_ERR_TPM_CERTIFY_POLICY",
+    );
+    throwsWithCode(() => verifyCertify({ ...base, certifiedPublic: other.key.public }), "EW_ERR_TPM_CERTIFY_NAME");
   });
 });

@@ -2,9 +2,23 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { openToMemory, parseRecipient, sealStream } from "@edgeward/core";
-import { rejectsWithCode, startSwtpmFleet, syntheticMatMulModel, tempDir, type Swtpm } from "@edgeward/testkit";
-import { APPLICATION_PCR, createTpmDecryptionKey, isTpmKeyFile, loadTpmIdentity } from "@edgeward/tpm";
+import { MAX_TAGGED_ATTEMPTS, openToMemory, parseRecipient, sealStream } from "@edgeward/core";
+import {
+  forgedTaggedStanzas,
+  rejectsWithCode,
+  startSwtpmFleet,
+  syntheticMatMulModel,
+  tempDir,
+  type Swtpm,
+} from "@edgeward/testkit";
+import {
+  APPLICATION_PCR,
+  Tpm2ToolsDevice,
+  createTpmDecryptionKey,
+  isTpmKeyFile,
+  loadTpmIdentity,
+  type WrappedObject,
+} from "@edgeward/tpm";
 import { deviceFor, SLOW } from "./helpers.ts";
 
 /** Seals `model` to `recipient` with core's age API. */
@@ -12,6 +26,15 @@ async function seal(model: Uint8Array, recipient: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of sealStream([model], [parseRecipient(recipient)])) parts.push(chunk);
   return Buffer.concat(parts);
+}
+
+/** The real swtpm device, counting the ECDH operations it is asked for. */
+class CountingDevice extends Tpm2ToolsDevice {
+  operations = 0;
+  override deriveSharedSecret(key: WrappedObject, peer: Uint8Array): Promise<Uint8Array> {
+    this.operations++;
+    return super.deriveSharedSecret(key, peer);
+  }
 }
 
 describe("a model sealed to a device's TPM key (swtpm)", SLOW, () => {
@@ -22,6 +45,7 @@ describe("a model sealed to a device's TPM key (swtpm)", SLOW, () => {
   const model = syntheticMatMulModel(16, 8);
   let keyFile: string;
   let sealed: Uint8Array;
+  let recipient: string;
 
   before(async () => {
     fleet = await startSwtpmFleet(2);
@@ -32,6 +56,7 @@ describe("a model sealed to a device's TPM key (swtpm)", SLOW, () => {
     assert.ok(isTpmKeyFile(created.keyFile));
     keyFile = join(dir.path, "device-a.tpmkey");
     writeFileSync(keyFile, created.keyFile, { mode: 0o600 });
+    recipient = created.recipient;
     sealed = await seal(model, created.recipient);
   });
   after(async () => {
@@ -43,6 +68,14 @@ describe("a model sealed to a device's TPM key (swtpm)", SLOW, () => {
     const identity = await loadTpmIdentity(keyFile, { tcti: a.tcti });
     assert.equal(identity.hardwareBacked, true);
     assert.deepEqual(Buffer.from(await openToMemory(sealed, [identity])), Buffer.from(model));
+  });
+
+  it("a header of 1,023 forged stanzas with A's tag costs at most MAX_TAGGED_ATTEMPTS TPM operations", async () => {
+    const counting = new CountingDevice({ tcti: a.tcti });
+    const identity = await loadTpmIdentity(keyFile, { device: counting });
+    const forged = await forgedTaggedStanzas(recipient, 1023);
+    await rejectsWithCode(identity.unwrapFileKey(forged), "EW_ERR_AGE_HEADER_RECIPIENT");
+    assert.equal(counting.operations, MAX_TAGGED_ATTEMPTS);
   });
 
   it("clone attack: A's key file and sealed model copied to device B fail to open with EW_ERR_TPM_FOREIGN_KEY", async () => {

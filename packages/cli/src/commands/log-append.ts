@@ -1,9 +1,17 @@
 import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
-import { EdgewardError } from "@edgeward/core";
-import { DurableLog, LogReader, encodeAuditEvent, validateAuditEvent, type Receipt } from "@edgeward/tlog";
+import { EdgewardError } from "@edgeward/core/errors";
+import {
+  DurableLog,
+  LogReader,
+  encodeAuditEvent,
+  parseStrictJson,
+  readEventLines,
+  validateAuditEvent,
+  type Receipt,
+} from "@edgeward/tlog";
+import { FileSignedState } from "@edgeward/tlog/file-state";
 import { loadSigner, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 
 interface AppendOptions extends StoreOptions {
@@ -27,11 +35,18 @@ export function registerLogAppend(log: Command): void {
         const meta = (await LogReader.open(store)).meta;
         const keyPath = opts.key ?? meta.keyPath;
         if (keyPath === undefined) throw new EdgewardError("EW_ERR_USAGE", { detail: "give --key FILE" });
-        const log = await DurableLog.open(store, await loadSigner(keyPath));
+        // The last signed checkpoint is kept beside the key, so a database restored from an older copy is refused.
+        const log = await DurableLog.open(store, await loadSigner(keyPath), {
+          signedState: FileSignedState.besideKey(keyPath),
+        });
         const input: Readable =
           opts.file === undefined || opts.file === "-" ? process.stdin : await openInput(opts.file);
-        await appendLines(log, input, opts.json === true);
-        await log.flush();
+        try {
+          await appendLines(log, input, opts.json === true);
+        } finally {
+          // close() commits what is pending and records the last checkpoint in the signed state as stored.
+          await log.close();
+        }
       });
     });
 }
@@ -61,18 +76,17 @@ async function appendLines(log: DurableLog, input: Readable, json: boolean): Pro
     }
     if (queue.length < IN_FLIGHT) room?.();
   };
-  let lineNo = 0;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === "") continue;
+  // The size limit holds while reading: a line longer than an event may be is refused before it is held whole.
+  for await (const line of readEventLines(input)) {
     let data: Uint8Array;
     try {
-      data = encodeAuditEvent(toEvent(line));
+      if ("error" in line) throw line.error;
+      if (line.text.trim() === "") continue;
+      data = encodeAuditEvent(toEvent(line.text));
     } catch (err) {
       failure =
         err instanceof EdgewardError
-          ? new EdgewardError(err.code, { detail: `line ${lineNo}: ${err.detail ?? ""}`, cause: err })
+          ? new EdgewardError(err.code, { detail: `line ${line.number}: ${err.detail ?? ""}`, cause: err })
           : toError(err);
       break;
     }
@@ -95,7 +109,6 @@ async function appendLines(log: DurableLog, input: Readable, json: boolean): Pro
     if (appendFailure !== undefined) break;
     if (queue.length >= IN_FLIGHT) await new Promise<void>((r) => (room = r));
   }
-  lines.close();
   await Promise.all(all);
   printReady();
   const first = appendFailure ?? failure;
@@ -107,12 +120,8 @@ function toError(err: unknown): Error {
 }
 
 function toEvent(line: string): ReturnType<typeof validateAuditEvent> {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (err) {
-    throw new EdgewardError("EW_ERR_LOG_EVENT_INVALID", { detail: "not JSON", cause: err });
-  }
+  // Strict: a repeated member or a number that would lose digits is refused, not silently changed.
+  let value: unknown = parseStrictJson(line);
   if (typeof value === "object" && value !== null && !Array.isArray(value) && !("time" in value))
     value = { ...value, time: new Date().toISOString() };
   return validateAuditEvent(value);

@@ -8,7 +8,11 @@ export function registerLogCheckpoint(log: Command): void {
     .description("print the latest signed checkpoint (c2sp.org/tlog-checkpoint), exactly as signed")
     .action(async (opts: StoreOptions) => {
       // checkpoint() verifies the stored note with the log's key before printing it.
-      const note = await withStore(opts, async (store) => (await (await LogReader.open(store)).checkpoint()).note);
+      const note = await withStore(
+        opts,
+        async (store) => (await (await LogReader.open(store)).checkpoint()).note,
+        "read-only",
+      );
       process.stdout.write(note);
     });
 }

@@ -1,8 +1,9 @@
 // Shared plumbing of the `edgeward log` subcommands: where the log is, the signing key, output.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { EdgewardError } from "@edgeward/core";
-import { openStore, parseSignerKey, type LogStore, type NoteSigner } from "@edgeward/tlog";
+import { EdgewardError } from "@edgeward/core/errors";
+import { parseSignerKey, type LogStore, type NoteSigner } from "@edgeward/tlog";
+import { openStore } from "@edgeward/tlog/open";
 
 /** The options every `edgeward log` subcommand takes. */
 export interface StoreOptions {
@@ -17,13 +18,22 @@ export function withStoreOptions(cmd: Command): Command {
     .option("--postgres <url>", "the log's PostgreSQL database (postgres://user@host:port/db)");
 }
 
+/** How a subcommand opens the log: an existing one (the default), a new one, or an existing one read-only. */
+export type StoreMode = "existing" | "create" | "read-only";
+
 /** Opens the store named by the options, runs `body`, and always closes it (so a PostgreSQL pool ends). */
 export async function withStore<T>(
   opts: StoreOptions,
   body: (store: LogStore) => Promise<T>,
-  mustExist = true,
+  mode: StoreMode = "existing",
 ): Promise<T> {
-  const store = openStore({ db: opts.db, postgres: opts.postgres, sqlite: { mustExist } });
+  if ((opts.db === undefined) === (opts.postgres === undefined))
+    throw new EdgewardError("EW_ERR_USAGE", { detail: "pass exactly one of --db PATH or --postgres URL" });
+  const store = await openStore({
+    db: opts.db,
+    postgres: opts.postgres,
+    sqlite: { mustExist: mode !== "create", readOnly: mode === "read-only" },
+  });
   try {
     return await body(store);
   } finally {

@@ -2,8 +2,9 @@ import { writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { DurableLog, generateNoteKey, isValidKeyName } from "@edgeward/tlog";
+import { FileSignedState } from "@edgeward/tlog/file-state";
 import { loadSigner, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 
 interface InitOptions extends StoreOptions {
@@ -40,14 +41,15 @@ export function registerLogInit(log: Command): void {
           );
           // Write the new key first (never overwriting): a log must not exist whose key was lost.
           if (fresh !== undefined) await writeKey(opts.key, fresh.skey);
-          const created = await DurableLog.create(store, {
-            origin: opts.origin,
-            signer: use,
-            keyPath: resolve(opts.key),
-          });
+          // The signed state beside the key refuses a key that already signed a tree for another log.
+          const created = await DurableLog.create(
+            store,
+            { origin: opts.origin, signer: use, keyPath: resolve(opts.key) },
+            { signedState: FileSignedState.besideKey(opts.key) },
+          );
           await created.flush();
         },
-        false,
+        "create",
       );
       process.stdout.write(`${use.vkey}\n`);
     });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { LogReader, encodeBase64 } from "@edgeward/tlog";
 import { parseCount, printJson, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 
@@ -27,53 +27,57 @@ export function registerLogProve(log: Command): void {
       const from = parseCount(opts.from, "--from");
       if ((index === undefined) === (from === undefined))
         throw new EdgewardError("EW_ERR_USAGE", { detail: "give either --index N or --from S1" });
-      await withStore(opts, async (store) => {
-        const reader = await LogReader.open(store);
-        if (index !== undefined) {
-          if (opts.to !== undefined) throw new EdgewardError("EW_ERR_USAGE", { detail: "--to goes with --from" });
-          if (opts.bundle === true) {
-            if (opts.size !== undefined)
-              throw new EdgewardError("EW_ERR_USAGE", { detail: "a bundle is for the latest checkpoint" });
-            process.stdout.write(await reader.proofBundle(index));
-            return;
+      await withStore(
+        opts,
+        async (store) => {
+          const reader = await LogReader.open(store);
+          if (index !== undefined) {
+            if (opts.to !== undefined) throw new EdgewardError("EW_ERR_USAGE", { detail: "--to goes with --from" });
+            if (opts.bundle === true) {
+              if (opts.size !== undefined)
+                throw new EdgewardError("EW_ERR_USAGE", { detail: "a bundle is for the latest checkpoint" });
+              process.stdout.write(await reader.proofBundle(index));
+              return;
+            }
+            const p = await reader.inclusionProof(index, parseCount(opts.size, "--size"));
+            if (opts.json === true)
+              printJson({
+                index: p.index,
+                treeSize: p.treeSize,
+                leafHash: p.leafHash,
+                rootHash: p.rootHash,
+                proof: p.proof,
+              });
+            else
+              print(
+                [
+                  `index ${p.index}`,
+                  `tree size ${p.treeSize}`,
+                  `leaf ${encodeBase64(p.leafHash)}`,
+                  `root ${encodeBase64(p.rootHash)}`,
+                ],
+                p.proof,
+              );
+          } else {
+            if (opts.size !== undefined || opts.bundle === true)
+              throw new EdgewardError("EW_ERR_USAGE", { detail: "--size and --bundle go with --index" });
+            const p = await reader.consistencyProof(from!, parseCount(opts.to, "--to"));
+            if (opts.json === true)
+              printJson({ size1: p.size1, size2: p.size2, root1: p.root1, root2: p.root2, proof: p.proof });
+            else
+              print(
+                [
+                  `size1 ${p.size1}`,
+                  `size2 ${p.size2}`,
+                  `root1 ${encodeBase64(p.root1)}`,
+                  `root2 ${encodeBase64(p.root2)}`,
+                ],
+                p.proof,
+              );
           }
-          const p = await reader.inclusionProof(index, parseCount(opts.size, "--size"));
-          if (opts.json === true)
-            printJson({
-              index: p.index,
-              treeSize: p.treeSize,
-              leafHash: p.leafHash,
-              rootHash: p.rootHash,
-              proof: p.proof,
-            });
-          else
-            print(
-              [
-                `index ${p.index}`,
-                `tree size ${p.treeSize}`,
-                `leaf ${encodeBase64(p.leafHash)}`,
-                `root ${encodeBase64(p.rootHash)}`,
-              ],
-              p.proof,
-            );
-        } else {
-          if (opts.size !== undefined || opts.bundle === true)
-            throw new EdgewardError("EW_ERR_USAGE", { detail: "--size and --bundle go with --index" });
-          const p = await reader.consistencyProof(from!, parseCount(opts.to, "--to"));
-          if (opts.json === true)
-            printJson({ size1: p.size1, size2: p.size2, root1: p.root1, root2: p.root2, proof: p.proof });
-          else
-            print(
-              [
-                `size1 ${p.size1}`,
-                `size2 ${p.size2}`,
-                `root1 ${encodeBase64(p.root1)}`,
-                `root2 ${encodeBase64(p.root2)}`,
-              ],
-              p.proof,
-            );
-        }
-      });
+        },
+        "read-only",
+      );
     });
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { EdgewardError, isEdgewardError } from "@edgeward/core";
+import { EdgewardError, isEdgewardError } from "@edgeward/core/errors";
 import { auditLog, parseVerifierKey } from "@edgeward/tlog";
 import { printJson, readText, withStore, withStoreOptions, type StoreOptions } from "./log-common.ts";
 
@@ -26,8 +26,11 @@ export function registerLogVerify(log: Command): void {
     .action(async (opts: VerifyOptions) => {
       const vkey = await loadVkey(opts.vkey);
       const external = await Promise.all((opts.checkpoint ?? []).map((f) => readText(f, "checkpoint file")));
-      const report = await withStore(opts, (store) =>
-        auditLog(store, { vkey, external, ...(opts.origin === undefined ? {} : { origin: opts.origin }) }),
+      // Read-only: an auditor changes nothing, and can check a copy on write-protected media.
+      const report = await withStore(
+        opts,
+        (store) => auditLog(store, { vkey, external, ...(opts.origin === undefined ? {} : { origin: opts.origin }) }),
+        "read-only",
       );
       if (opts.json === true)
         printJson({

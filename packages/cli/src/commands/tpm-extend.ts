@@ -2,16 +2,21 @@ import { createHash } from "node:crypto";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { printJson, printLines } from "../support/output.ts";
+import { isResettablePcr } from "@edgeward/tpm";
 import { deviceFrom } from "./tpm.ts";
 
 /**
  * `edgeward tpm extend`: extends a PCR with an event (TPM2_PCR_Event: each bank gets H_bank(data)). Extending a
- * policy PCR makes every key bound to it unusable until the next reboot: the tamper response.
+ * policy PCR makes every key bound to it unusable until the PCR is reset: for most PCRs that is the next reboot
+ * (the tamper response), but software can reset 16 and 20-23 at once (TPM2_PCR_Reset, PC Client Platform TPM
+ * Profile), so for those the command says the extend can be undone.
  */
 export function registerTpmExtend(tpm: Command): void {
   tpm
     .command("extend")
-    .description("extend a PCR with H(data) in every bank (keys bound to it stop working until reboot)")
+    .description(
+      "extend a PCR with H(data) in every bank (keys bound to it stop working until reboot; for 16 and 20-23 only until software resets it)",
+    )
     .requiredOption("--pcr <n>", "PCR index 0-23")
     .requiredOption("--data <text>", "event text (at most 1024 bytes)")
     .option("--json", "print the PCR's new SHA-256 value as JSON")
@@ -24,7 +29,18 @@ export function registerTpmExtend(tpm: Command): void {
       const value = (await device.pcrRead([{ bank: "sha256", pcrs: [index] }])).sha256?.[index];
       const hex = value === undefined ? null : Buffer.from(value).toString("hex");
       const event = createHash("sha256").update(opts.data).digest("hex");
-      if (opts.json) return printJson({ pcr: index, event, sha256: hex });
-      printLines(`extended PCR ${index} with sha256 ${event}`, `PCR ${index} (sha256) is now ${hex ?? "unknown"}`);
+      const resettable = isResettablePcr(index);
+      if (resettable)
+        process.stderr.write(
+          `warning: software can reset PCR ${index} (TPM2_PCR_Reset) without a reboot, so this extend can be undone\n`,
+        );
+      if (opts.json) return printJson({ pcr: index, event, sha256: hex, resettable });
+      printLines(
+        `extended PCR ${index} with sha256 ${event}`,
+        `PCR ${index} (sha256) is now ${hex ?? "unknown"}`,
+        resettable
+          ? `keys bound to PCR ${index} stop working until software resets it or the next reboot`
+          : `keys bound to PCR ${index} stop working until the next reboot`,
+      );
     });
 }

@@ -1,9 +1,17 @@
 import type { Command } from "commander";
-import { parsePcrSelectionText } from "@edgeward/core";
-import { APPLICATION_PCR, createTpmDecryptionKey } from "@edgeward/tpm";
+import { EdgewardError, isEdgewardError, parsePcrSelectionText } from "@edgeward/core";
+import { APPLICATION_PCR, checkKeyPolicyPcrs, createTpmDecryptionKey } from "@edgeward/tpm";
 import { writeTextAtomically } from "../support/files.ts";
 import { printJson, printLines } from "../support/output.ts";
 import { deviceFrom } from "./tpm.ts";
+
+interface KeygenOptions {
+  pcrs: string;
+  output: string;
+  json?: boolean;
+  allowResettablePcrs?: boolean;
+  allowSha1?: boolean;
+}
 
 /**
  * `edgeward tpm keygen`: the TPM decryption key under a PCR policy. The key file holds the wrapped blobs and the
@@ -20,10 +28,21 @@ export function registerTpmKeygen(tpm: Command): void {
     )
     .requiredOption("-o, --output <file>", "write the key file here (mode 0600)")
     .option("--json", "print {recipient, file, pcrs, hardwareBacked} as JSON")
-    .action(async (opts: { pcrs: string; output: string; json?: boolean }, cmd: Command) => {
+    .option("--allow-resettable-pcrs", "allow PCRs 16 and 20-23, which software can reset (the policy can be undone)")
+    .option("--allow-sha1", "allow the SHA-1 bank (its values can be forged by collision)")
+    .action(async (opts: KeygenOptions, cmd: Command) => {
       const pcrs = parsePcrSelectionText(opts.pcrs);
+      // Refused before the TPM is touched: a policy that can be undone is no policy.
+      const allow = { resettablePcrs: opts.allowResettablePcrs === true, sha1: opts.allowSha1 === true };
+      try {
+        checkKeyPolicyPcrs(pcrs, allow);
+      } catch (err) {
+        if (!isEdgewardError(err)) throw err;
+        const flag = err.code === "EW_ERR_TPM_PCR_SHA1" ? "--allow-sha1" : "--allow-resettable-pcrs";
+        throw new EdgewardError(err.code, { detail: `${err.detail ?? ""}; give ${flag} to bind the key anyway` });
+      }
       const device = deviceFrom(cmd);
-      const created = await createTpmDecryptionKey(device, { pcrs });
+      const created = await createTpmDecryptionKey(device, { pcrs, allow });
       await writeTextAtomically(opts.output, created.keyFile, 0o600);
       if (opts.json)
         return printJson({

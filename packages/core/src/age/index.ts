@@ -4,7 +4,7 @@ export type { AgeIdentity, AgeRecipient, P256KeyAgreement, Stanza } from "./type
 export { parseRecipient, parseRecipientsFile } from "./recipients.ts";
 export { generateIdentity, parseIdentities, type IdentityType } from "./identities.ts";
 export type { SoftwareAgeIdentity } from "./x25519.ts";
-export { createP256TagIdentity, p256TagRecipient } from "./p256tag.ts";
+export { MAX_TAGGED_ATTEMPTS, createP256TagIdentity, p256TagRecipient } from "./p256tag.ts";
 export { createSoftwareP256KeyAgreement } from "./p256-software.ts";
 export {
   DEFAULT_HEADER_LIMITS,

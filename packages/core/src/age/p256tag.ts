@@ -22,6 +22,11 @@ import type { SoftwareAgeIdentity } from "./x25519.ts";
 
 /** The first stanza argument (case-sensitive). */
 export const P256TAG_STANZA = "p256tag";
+/**
+ * Most stanzas with this key's tag one header may make the key try. An honest file has one stanza per
+ * recipient; a few allow for a file wrapped to the same key more than once.
+ */
+export const MAX_TAGGED_ATTEMPTS = 4;
 const INFO = "age-encryption.org/p256tag";
 const SALT = new TextEncoder().encode(INFO);
 const TAG_LENGTH = 4;
@@ -70,6 +75,7 @@ export function createP256TagIdentity(agreement: P256KeyAgreement): SoftwareAgeI
     description: agreement.description,
     hardwareBacked: agreement.hardwareBacked,
     async unwrapFileKey(stanzas: readonly Stanza[]): Promise<Uint8Array | null> {
+      let attempts = 0;
       for (const stanza of stanzas) {
         if (stanza.type !== P256TAG_STANZA) continue;
         const [tag, enc] = decodeStanzaArgs(stanza, [TAG_LENGTH, P256_POINT_LENGTH]);
@@ -77,6 +83,10 @@ export function createP256TagIdentity(agreement: P256KeyAgreement): SoftwareAgeI
         // HPKE's DeserializePublicKey takes only the uncompressed form (RFC 9180 §7.1.1).
         if (enc[0] !== 0x04) throw invalid(stanza, "enc is not an uncompressed P-256 point");
         if (!timingSafeEqual(tag, stanzaTag(enc, recipientHash))) continue;
+        // Anyone can make stanzas that carry this key's tag (the tag is public): cap the key operations one
+        // header can ask for, so a header of a thousand forged stanzas costs a TPM four ECDHs, not a thousand.
+        if (++attempts > MAX_TAGGED_ATTEMPTS)
+          throw invalid(stanza, `more than ${MAX_TAGGED_ATTEMPTS} stanzas carry this key's tag and none opened`);
         const sharedSecret = await dhkemP256Decapsulate(enc, agreement);
         const fileKey = hpkeOpen(KEM_ID.dhkemP256, sharedSecret, INFO, stanza.body);
         sharedSecret.fill(0);

@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
-import { throwsWithCode } from "@edgeward/testkit";
+import { forgedTaggedStanzas, rejectsWithCode, throwsWithCode } from "@edgeward/testkit";
 import { bech32Encode } from "../../src/age/bech32.ts";
 import { uncompressP256 } from "../../src/age/dhkem-p256.ts";
 import { generateIdentity, parseIdentities } from "../../src/age/identities.ts";
 import { createSoftwareP256KeyAgreement } from "../../src/age/p256-software.ts";
-import { createP256TagIdentity, p256TagRecipient } from "../../src/age/p256tag.ts";
+import { MAX_TAGGED_ATTEMPTS, createP256TagIdentity, p256TagRecipient } from "../../src/age/p256tag.ts";
 import { parseRecipient, parseRecipientsFile } from "../../src/age/recipients.ts";
 import { createHeader } from "../../src/age/seal.ts";
 import { parseHeader } from "../../src/age/header.ts";
@@ -152,6 +152,20 @@ describe("P-256 tag identities behind P256KeyAgreement (the interface the TPM im
     ]);
     assert.deepEqual(await unwrapHeader(parseHeader(both.header), [identity]), both.fileKey);
     assert.equal(mine.calls(), 1);
+  });
+
+  it("a header of 1,023 forged stanzas with this key's tag costs at most MAX_TAGGED_ATTEMPTS key operations", async () => {
+    const mine = countingAgreement();
+    const identity = createP256TagIdentity(mine.agreement);
+    const forged = await forgedTaggedStanzas(p256TagRecipient(mine.agreement.publicKey), 1023);
+    await rejectsWithCode(identity.unwrapFileKey(forged), "EW_ERR_AGE_HEADER_RECIPIENT");
+    assert.equal(mine.calls(), MAX_TAGGED_ATTEMPTS);
+    // It stops at the first stanza that opens: a good one after three forged ones costs four operations.
+    const fileKey = new Uint8Array(16).fill(9);
+    const [good] = await parseRecipient(p256TagRecipient(mine.agreement.publicKey)).wrapFileKey(fileKey);
+    const before = mine.calls();
+    assert.deepEqual(await identity.unwrapFileKey([...forged.slice(0, 3), good!, ...forged]), fileKey);
+    assert.equal(mine.calls() - before, 4);
   });
 });
 

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from "./hash.ts";
 import { decompose, MAX_TREE_SIZE, type NodeRef } from "./math.ts";
 

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { CompactRange } from "./compact-range.ts";
 import { consistencyPlan, inclusionPlan, resolvePlan, type NodeSource } from "./plan.ts";
 import type { NodeRef } from "./math.ts";

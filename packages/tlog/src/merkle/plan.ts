@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { nodeHash } from "./hash.ts";
 import { decompose, MAX_TREE_SIZE, splitPoint, type NodeRef } from "./math.ts";
 

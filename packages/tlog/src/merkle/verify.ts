@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { equalBytes, HASH_SIZE, nodeHash } from "./hash.ts";
 import { half, isPowerOfTwo, lsb } from "./math.ts";
 

@@ -1,4 +1,4 @@
-import { EdgewardError, type ErrorCode } from "@edgeward/core";
+import { EdgewardError, type ErrorCode } from "@edgeward/core/errors";
 
 const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

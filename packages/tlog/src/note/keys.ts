@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
 /** Signature type bytes (c2sp.org/signed-note §Signature types). */

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { isValidKeyName, type NoteVerifier } from "./keys.ts";
 import type { NoteSigner } from "./signer.ts";

@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import type { LogMeta } from "./types.ts";
 
 /** Parses the stored metadata JSON, refusing anything that is not what `create` wrote. */

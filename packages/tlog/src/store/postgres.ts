@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { MAX_TREE_SIZE, nodeId, type NodeRef } from "../merkle/math.ts";
 import { parseMeta } from "./meta.ts";
-import type { Batch, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./types.ts";
+import type { Batch, EntryStats, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./types.ts";
 
 const SCHEMA = `
 CREATE TABLE tlog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,15 +28,16 @@ END $$;
 `;
 
 /**
- * The log store on PostgreSQL, for the hub at scale. A commit is one call of the `tlog_commit` function (one
- * statement, so one transaction and one round trip): it takes an EXCLUSIVE lock on the checkpoint table (readers
- * continue, a second writer waits), checks the stored size, and inserts entries, nodes and the checkpoint with
- * `unnest`. It is acknowledged after the statement returns, which with PostgreSQL's default synchronous_commit=on
+ * The log store on PostgreSQL, for the hub at scale. A commit is one transaction: it takes an EXCLUSIVE lock on
+ * the checkpoint table (readers continue, a second writer waits), reads the head the new checkpoint is signed
+ * over, and inserts entries, nodes and the checkpoint with one call of `tlog_commit` (`unnest`). It is acknowledged after COMMIT returns, which with PostgreSQL's default synchronous_commit=on
  * means the commit's WAL record is flushed to disk.
  */
 export class PostgresStore implements LogStore {
   readonly location: string;
   readonly #pool: pg.Pool;
+  /** The connection of the snapshot the current async context runs in, if any. */
+  readonly #snapshotClient = new AsyncLocalStorage<pg.PoolClient>();
 
   constructor(url: string) {
     this.location = redact(url);
@@ -64,25 +66,35 @@ export class PostgresStore implements LogStore {
   }
 
   /**
-   * One statement, one round trip: `tlog_commit` runs as its own transaction, so the entries, nodes and
-   * checkpoint commit together or not at all, and a client killed mid-call leaves nothing behind.
+   * The EXCLUSIVE lock on the checkpoint table is taken before the head is read, so a second writer (another
+   * process of the hub) waits for this transaction instead of signing over a head that is about to change.
+   * The inserts are one call of `tlog_commit`, which checks the head again.
    */
-  async commit(batch: Batch): Promise<void> {
-    try {
-      await this.#pool.query("SELECT tlog_commit($1, $2, $3, $4, $5, $6, $7)", [
-        batch.fromSize,
-        batch.entries.map((_, i) => batch.fromSize + i),
-        batch.entries.map(toBuffer),
-        batch.nodes.map(nodeId),
-        batch.nodes.map((n) => toBuffer(n.hash)),
-        batch.checkpoint.size,
-        batch.checkpoint.note,
-      ]);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "EW409")
-        throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", { detail: (err as Error).message, cause: err });
-      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
-    }
+  async exclusive(body: (latest: StoredCheckpoint) => Promise<Batch | undefined>): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query("LOCK TABLE tlog_checkpoints IN EXCLUSIVE MODE");
+      const head = await c.query("SELECT size::float8 AS size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1");
+      const latest = head.rows[0] as StoredCheckpoint | undefined;
+      if (latest === undefined)
+        throw new EdgewardError("EW_ERR_LOG_STORAGE_MISMATCH", { detail: "no checkpoint is stored" });
+      const batch = await body(latest);
+      if (batch === undefined) return;
+      try {
+        await c.query("SELECT tlog_commit($1, $2, $3, $4, $5, $6, $7)", [
+          batch.fromSize,
+          batch.entries.map((_, i) => batch.fromSize + i),
+          batch.entries.map(toBuffer),
+          batch.nodes.map(nodeId),
+          batch.nodes.map((n) => toBuffer(n.hash)),
+          batch.checkpoint.size,
+          batch.checkpoint.note,
+        ]);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === "EW409")
+          throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", { detail: (err as Error).message, cause: err });
+        throw err;
+      }
+    });
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint> {
@@ -106,11 +118,11 @@ export class PostgresStore implements LogStore {
     )) as StoredCheckpoint[];
   }
 
-  async entryStats(): Promise<{ count: number; maxIndex: number }> {
+  async entryStats(): Promise<EntryStats> {
     const rows = await this.#query(
-      'SELECT count(*)::float8 AS count, coalesce(max(idx), -1)::float8 AS "maxIndex" FROM tlog_entries',
+      'SELECT count(*)::float8 AS count, coalesce(min(idx), -1)::float8 AS "minIndex", coalesce(max(idx), -1)::float8 AS "maxIndex" FROM tlog_entries',
     );
-    return rows[0] as { count: number; maxIndex: number };
+    return rows[0] as EntryStats;
   }
 
   async readEntries(from: number, to: number): Promise<StoredEntry[]> {
@@ -148,13 +160,32 @@ export class PostgresStore implements LogStore {
     return new Map(rows.map((r) => [r.id - base, new Uint8Array(r.hash)]));
   }
 
+  /** A REPEATABLE READ, READ ONLY transaction on one connection; the store's reads inside `body` go through it. */
+  async snapshot<T>(body: () => Promise<T>): Promise<T> {
+    if (this.#snapshotClient.getStore() !== undefined) return body();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
+    }
+    let broken: Error | undefined;
+    try {
+      return await this.#snapshotClient.run(client, body);
+    } finally {
+      await client.query("COMMIT").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+      client.release(broken);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }
 
   async #query(sql: string, params: unknown[] = []): Promise<unknown[]> {
     try {
-      return (await this.#pool.query(sql, params)).rows as unknown[];
+      return (await (this.#snapshotClient.getStore() ?? this.#pool).query(sql, params)).rows as unknown[];
     } catch (err) {
       throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err });
     }

@@ -1,9 +1,11 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { existsSync } from "node:fs";
-import { EdgewardError } from "@edgeward/core";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { EdgewardError } from "@edgeward/core/errors";
 import { MAX_TREE_SIZE, nodeId, type NodeRef } from "../merkle/math.ts";
 import { parseMeta } from "./meta.ts";
-import type { Batch, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./types.ts";
+import type { Batch, EntryStats, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./types.ts";
 
 /** Durability settings for the SQLite store. */
 export interface SqliteOptions {
@@ -16,6 +18,13 @@ export interface SqliteOptions {
   readonly synchronous?: "full" | "normal";
   /** Open without creating the file (readers). */
   readonly mustExist?: boolean;
+  /**
+   * Open for reading only (auditors): nothing is written, not even the journal mode, so a log on read-only
+   * media or a write-protected copy can be checked. Implies `mustExist`.
+   */
+  readonly readOnly?: boolean;
+  /** How long a writer waits for another process's write transaction, in ms (default 60000). */
+  readonly lockTimeoutMs?: number;
 }
 
 const ROWS_PER_INSERT = 64;
@@ -39,13 +48,18 @@ export class SqliteStore implements LogStore {
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.location = path;
-    if (options.mustExist === true && path !== ":memory:" && !existsSync(path))
+    const readOnly = options.readOnly === true;
+    if ((options.mustExist === true || readOnly) && path !== ":memory:" && !existsSync(path))
       throw new EdgewardError("EW_ERR_LOG_NOT_FOUND", { detail: path });
     try {
-      this.#db = new DatabaseSync(path);
-      this.#db.exec("PRAGMA journal_mode = WAL");
-      this.#db.exec(`PRAGMA synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
-      this.#db.exec("PRAGMA busy_timeout = 5000");
+      this.#db = readOnly ? openReadOnly(path) : new DatabaseSync(path);
+      // A writer waits its turn behind another process's write transaction (SQLite's busy handler retries
+      // BEGIN IMMEDIATE until the timeout) instead of failing at once.
+      this.#db.exec(`PRAGMA busy_timeout = ${options.lockTimeoutMs ?? 60_000}`);
+      if (!readOnly) {
+        this.#db.exec("PRAGMA journal_mode = WAL");
+        this.#db.exec(`PRAGMA synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+      }
     } catch (err) {
       throw new EdgewardError("EW_ERR_LOG_STORAGE", { detail: path, cause: err });
     }
@@ -79,32 +93,39 @@ export class SqliteStore implements LogStore {
     });
   }
 
-  commit(batch: Batch): Promise<void> {
-    return this.#run(() => {
-      const db = this.#db;
-      db.exec("BEGIN IMMEDIATE");
-      try {
-        const head = this.#stmt("SELECT max(size) AS size FROM tlog_checkpoints").get() as { size: number | null };
-        if (head.size !== batch.fromSize)
-          throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", {
-            detail: `storage is at ${head.size}, expected ${batch.fromSize}`,
-          });
-        const entries = batch.entries.map((data, i): [number, Uint8Array] => [batch.fromSize + i, data]);
-        this.#insertRows("tlog_entries (idx, data)", entries);
-        this.#insertRows(
-          "tlog_nodes (id, hash)",
-          batch.nodes.map((n): [number, Uint8Array] => [nodeId(n), n.hash]),
-        );
-        this.#stmt("INSERT INTO tlog_checkpoints (size, note) VALUES (?, ?)").run(
-          batch.checkpoint.size,
-          batch.checkpoint.note,
-        );
-        db.exec("COMMIT");
-      } catch (err) {
-        if (db.isTransaction) db.exec("ROLLBACK");
-        throw err;
-      }
-    });
+  /**
+   * BEGIN IMMEDIATE takes SQLite's write lock before anything is read, so the head `body` sees is still the head
+   * at COMMIT; a second process's BEGIN IMMEDIATE waits in the busy handler meanwhile.
+   */
+  async exclusive(body: (latest: StoredCheckpoint) => Promise<Batch | undefined>): Promise<void> {
+    const db = this.#db;
+    await this.#run(() => db.exec("BEGIN IMMEDIATE"));
+    try {
+      const batch = await body(await this.latestCheckpoint());
+      if (batch !== undefined) await this.#run(() => this.#insertBatch(batch));
+      await this.#run(() => db.exec("COMMIT"));
+    } catch (err) {
+      if (db.isOpen && db.isTransaction) db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  #insertBatch(batch: Batch): void {
+    const head = this.#stmt("SELECT max(size) AS size FROM tlog_checkpoints").get() as { size: number | null };
+    if (head.size !== batch.fromSize)
+      throw new EdgewardError("EW_ERR_LOG_CONCURRENT_WRITER", {
+        detail: `storage is at ${head.size}, expected ${batch.fromSize}`,
+      });
+    const entries = batch.entries.map((data, i): [number, Uint8Array] => [batch.fromSize + i, data]);
+    this.#insertRows("tlog_entries (idx, data)", entries);
+    this.#insertRows(
+      "tlog_nodes (id, hash)",
+      batch.nodes.map((n): [number, Uint8Array] => [nodeId(n), n.hash]),
+    );
+    this.#stmt("INSERT INTO tlog_checkpoints (size, note) VALUES (?, ?)").run(
+      batch.checkpoint.size,
+      batch.checkpoint.note,
+    );
   }
 
   latestCheckpoint(): Promise<StoredCheckpoint> {
@@ -129,10 +150,12 @@ export class SqliteStore implements LogStore {
     );
   }
 
-  entryStats(): Promise<{ count: number; maxIndex: number }> {
+  entryStats(): Promise<EntryStats> {
     return this.#run(() => {
-      const row = this.#stmt("SELECT count(*) AS count, coalesce(max(idx), -1) AS maxIndex FROM tlog_entries").get();
-      return row as unknown as { count: number; maxIndex: number };
+      const row = this.#stmt(
+        "SELECT count(*) AS count, coalesce(min(idx), -1) AS minIndex, coalesce(max(idx), -1) AS maxIndex FROM tlog_entries",
+      ).get();
+      return row as unknown as EntryStats;
     });
   }
 
@@ -175,6 +198,18 @@ export class SqliteStore implements LogStore {
     });
   }
 
+  /** A deferred transaction: its first read fixes the WAL snapshot every later read in it sees. */
+  async snapshot<T>(body: () => Promise<T>): Promise<T> {
+    const db = this.#db;
+    if (db.isTransaction) return body();
+    await this.#run(() => db.exec("BEGIN"));
+    try {
+      return await body();
+    } finally {
+      if (db.isOpen && db.isTransaction) db.exec("COMMIT");
+    }
+  }
+
   close(): Promise<void> {
     return this.#run(() => {
       if (this.#db.isOpen) this.#db.close();
@@ -210,5 +245,22 @@ export class SqliteStore implements LogStore {
       if (err instanceof EdgewardError) return Promise.reject(err);
       return Promise.reject(new EdgewardError("EW_ERR_LOG_STORAGE", { detail: this.location, cause: err }));
     }
+  }
+}
+
+/**
+ * Opens a database for reading only. A WAL database needs its shared-memory file, which cannot be created on
+ * read-only media; there nothing can be writing either, so it is opened as immutable (SQLite URI parameter
+ * `immutable=1`), which reads the file without any locking or shared memory.
+ */
+function openReadOnly(path: string): DatabaseSync {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return db;
+  } catch {
+    const url = pathToFileURL(resolve(path));
+    url.searchParams.set("immutable", "1");
+    return new DatabaseSync(url, { readOnly: true });
   }
 }

@@ -30,6 +30,13 @@ export interface Batch {
   readonly checkpoint: StoredCheckpoint;
 }
 
+/** What the entry table holds, counted over every row (not only those inside the tree). */
+export interface EntryStats {
+  readonly count: number;
+  readonly minIndex: number;
+  readonly maxIndex: number;
+}
+
 /** A stored entry. */
 export interface StoredEntry {
   readonly index: number;
@@ -48,22 +55,32 @@ export interface LogStore {
   create(meta: LogMeta, first: StoredCheckpoint): Promise<void>;
   /** The log's metadata; EW_ERR_LOG_NOT_FOUND when there is no log. */
   readMeta(): Promise<LogMeta>;
-  /** Commits one batch; EW_ERR_LOG_CONCURRENT_WRITER when storage is no longer at batch.fromSize. */
-  commit(batch: Batch): Promise<void>;
+  /**
+   * Runs `body` as the only writer: holds the store's write lock (waiting while another process holds it) and
+   * passes the latest stored checkpoint. A batch `body` returns is committed in the same transaction, so nothing
+   * can be written between reading the head and committing; `undefined` writes nothing.
+   * EW_ERR_LOG_CONCURRENT_WRITER when the batch does not start at the stored size.
+   */
+  exclusive(body: (latest: StoredCheckpoint) => Promise<Batch | undefined>): Promise<void>;
   /** The checkpoint with the largest size. */
   latestCheckpoint(): Promise<StoredCheckpoint>;
   /** The checkpoint stored for exactly `size`, if any. */
   checkpointAt(size: number): Promise<StoredCheckpoint | undefined>;
   /** Every stored checkpoint, by increasing size. */
   checkpoints(): Promise<StoredCheckpoint[]>;
-  /** Number of stored entries and the largest index (−1 when empty). */
-  entryStats(): Promise<{ count: number; maxIndex: number }>;
+  /** Number of stored entries, the smallest index and the largest index (both −1 when empty). */
+  entryStats(): Promise<EntryStats>;
   /** Entries with from ≤ index < to, by increasing index (gaps are simply absent). */
   readEntries(from: number, to: number): Promise<StoredEntry[]>;
   /** Node hashes for `refs`, in order; a missing node is absent storage (EW_ERR_LOG_STORAGE_MISMATCH). */
   getNodes(refs: readonly NodeRef[]): Promise<Uint8Array[]>;
   /** Stored nodes of one level with from ≤ index < to, as a map from index to hash. */
   readLevel(level: number, from: number, to: number): Promise<Map<number, Uint8Array>>;
+  /**
+   * Runs `body` so that every read it makes sees one committed state of the log, whatever other writers commit
+   * meanwhile (SQLite: one read transaction; PostgreSQL: a REPEATABLE READ transaction on one connection).
+   */
+  snapshot<T>(body: () => Promise<T>): Promise<T>;
   /** Releases the connection or file. */
   close(): Promise<void>;
 }

@@ -9,8 +9,8 @@ export declare const CHUNK_SIZE: 65536;
 export declare const TAG_SIZE: 16;
 /** Bytes a full chunk takes in the file. */
 export declare const ENCRYPTED_CHUNK_SIZE: 65552;
-/** Chunks per read or write system call (2 MiB of plaintext). */
-export declare const BATCH_CHUNKS: 32;
+/** Chunks per read or write system call (512 KiB of plaintext). */
+export declare const BATCH_CHUNKS: 8;
 
 /** Why a chunk did not open (see {@link openChunk}). */
 export type ChunkFailureCode =

@@ -101,6 +101,24 @@ export const TLOG_ERRORS = {
     http: 400,
   },
 
+  EW_ERR_LOG_EVENT_DUPLICATE_KEY: {
+    message: "The audit event's JSON names the same member twice, so it could be read two ways; send each member once",
+    exit: EXIT.format,
+    http: 400,
+  },
+  EW_ERR_LOG_EVENT_NUMBER: {
+    message:
+      "The audit event holds a number that cannot be kept exactly (an integer beyond 2^53 or out of range); send it as a string",
+    exit: EXIT.format,
+    http: 400,
+  },
+  EW_ERR_LOG_EVENT_CHARACTER: {
+    message:
+      "The audit event's actor, kind or subject holds a control, bidirectional or invisible character; remove it",
+    exit: EXIT.format,
+    http: 400,
+  },
+
   // The durable log.
   EW_ERR_LOG_EXISTS: {
     message: "A log already exists at this location; open it instead of initialising it again",
@@ -129,9 +147,21 @@ export const TLOG_ERRORS = {
     http: 500,
   },
   EW_ERR_LOG_CONCURRENT_WRITER: {
-    message: "Another process wrote to the log; only one writer may hold a log open",
+    message: "Another process changed the log's head during a commit; open the log again",
     exit: EXIT.log,
     http: 409,
+  },
+  EW_ERR_LOG_ROLLED_BACK: {
+    message:
+      "The log's storage is behind or apart from the last checkpoint its key signed (restored from an older copy?), so the key refuses to sign; restore the newest copy, or start a new log with a new key",
+    exit: EXIT.log,
+    http: 409,
+  },
+  EW_ERR_LOG_SIGNED_STATE: {
+    message:
+      "The record of the last checkpoint the log's key signed (kept beside the key) is missing, unreadable or for another key; restore it from the newest backup of the key",
+    exit: EXIT.log,
+    http: 500,
   },
   EW_ERR_LOG_CLOSED: {
     message: "The log is closed or stopped after a storage failure; open it again",
@@ -150,6 +180,12 @@ export const TLOG_ERRORS = {
   },
   EW_ERR_LOG_ENTRY_MISSING: {
     message: "A stored log entry is missing; restore the log from a trusted copy",
+    exit: EXIT.log,
+    http: 500,
+  },
+  EW_ERR_LOG_ENTRY_EXTRA: {
+    message:
+      "The log's storage holds an entry outside its signed tree (a negative index, or past the tree size); restore the log from a trusted copy",
     exit: EXIT.log,
     http: 500,
   },

@@ -33,6 +33,18 @@ export const TPM_ERRORS = {
     exit: EXIT.usage,
     http: 400,
   },
+  EW_ERR_TPM_PCR_RESETTABLE: {
+    message:
+      "The key would be bound to a PCR that software can reset (16 and 23 from any locality, 20-22 from locality 2), so a tamper extend could be undone; bind it to PCRs that only a reboot resets, or allow resettable PCRs explicitly",
+    exit: EXIT.policy,
+    http: 422,
+  },
+  EW_ERR_TPM_PCR_SHA1: {
+    message:
+      "The key would be bound to the SHA-1 PCR bank, where PCR values can be forged by collision; use sha256, or allow SHA-1 explicitly",
+    exit: EXIT.policy,
+    http: 422,
+  },
   EW_ERR_TPM_PCR_VALUES: {
     message: "The PCR values file is malformed; pass the file tpm2_quote -o or tpm2_pcrread -o wrote, or JSON",
     exit: EXIT.format,
