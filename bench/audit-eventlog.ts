@@ -1,5 +1,5 @@
 // Benchmark: TCG event log parse + replay in process against `tpm2_eventlog` (goal: at least 10x faster, with the
-// same PCR values). For each real log in packages/core/test/tpm/eventlog/fixtures: our parse + replay + Secure
+// same PCR values). For each real log in packages/testkit/fixtures/eventlog: our parse + replay + Secure
 // Boot read in process (median per log, and per CPU-second), our CLI as a process (`edgeward tpm eventlog --json`,
 // to compare like with like: both pay process start-up), and the anchor `tpm2_eventlog FILE`, measured in the same
 // run. The PCR values of both must agree (PCR 0 of a log with a Startup Locality event excepted: tpm2-tools 5.4
@@ -13,13 +13,12 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { parseEventLog, pcrsToHex, replayEventLog, secureBootState, startupLocality } from "@edgeward/core";
-import { tpm2EventlogPcrs } from "@edgeward/testkit";
+import { EVENTLOG_FIXTURES, tpm2EventlogPcrs } from "@edgeward/testkit";
 import { median } from "./lib/measure.ts";
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" } } });
 const runs = Number(values.runs);
-const FIXTURES = new URL("../packages/core/test/tpm/eventlog/fixtures/", import.meta.url).pathname;
 const CLI = new URL("../packages/cli/src/bin.ts", import.meta.url).pathname;
 
 interface Row {
@@ -36,8 +35,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
-for (const name of readdirSync(FIXTURES).filter((f) => f.endsWith(".bin") && !f.includes("sha1-log"))) {
-  const file = join(FIXTURES, name);
+for (const name of readdirSync(EVENTLOG_FIXTURES).filter((f) => f.endsWith(".bin") && !f.includes("sha1-log"))) {
+  const file = join(EVENTLOG_FIXTURES, name);
   const bytes = readFileSync(file);
   const once = (): ReturnType<typeof pcrsToHex> => {
     const log = parseEventLog(bytes);

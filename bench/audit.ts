@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHECKS, runAudit } from "@edgeward/audit";
-import { buildFakeDevice } from "../packages/audit/test/audit/fake-device.ts";
+import { buildFakeDevice } from "@edgeward/testkit";
 import { median, peakRssOf } from "./lib/measure.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });

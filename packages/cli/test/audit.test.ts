@@ -3,8 +3,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CHECKS } from "@edgeward/audit";
-import { printedCode, runCli, tempDir } from "@edgeward/testkit";
-import { buildFakeDevice, put, STATE } from "../../audit/test/audit/fake-device.ts";
+import { buildFakeDevice, FAKE_DEVICE_STATE, printedCode, putFile, runCli, tempDir } from "@edgeward/testkit";
 
 interface ReportJson {
   ok: boolean;
@@ -37,7 +36,7 @@ describe("edgeward audit", () => {
   });
 
   it("on a passing fake tree (--root, --state): exits 0 and prints the table", async () => {
-    const res = await runCli(["audit", "--root", root, "--state", join(root, STATE)]);
+    const res = await runCli(["audit", "--root", root, "--state", join(root, FAKE_DEVICE_STATE)]);
     assert.equal(res.status, 0, res.stderr + res.stdout.toString());
     assert.match(res.stdout.toString(), new RegExp(`${CHECKS.length} pass, 0 fail, 0 warn, 0 not applicable`));
     assert.ok(!res.stdout.toString().includes("\x1b["), "no colours when stdout is not a terminal");
@@ -55,14 +54,14 @@ describe("edgeward audit", () => {
   });
 
   it("a failing check makes the exit status 1, with its evidence and fix in the table", async () => {
-    put(root, "/proc/sys/kernel/yama/ptrace_scope", "0\n");
+    putFile(root, "/proc/sys/kernel/yama/ptrace_scope", "0\n");
     try {
       const res = await runCli(["audit", "--root", root]);
       assert.equal(res.status, 1);
       assert.match(res.stdout.toString(), /FAIL {4}host-ptrace-scope/);
       assert.match(res.stdout.toString(), /fix: Set kernel\.yama\.ptrace_scope = 1/);
     } finally {
-      put(root, "/proc/sys/kernel/yama/ptrace_scope", "1\n", 0o644);
+      putFile(root, "/proc/sys/kernel/yama/ptrace_scope", "1\n", 0o644);
     }
   });
 
@@ -74,7 +73,7 @@ describe("edgeward audit", () => {
 
   it("when state.json is malformed, exits 4 with EW_ERR_AUDIT_STATE", async () => {
     const bad = join(dir.path, "bad-state");
-    put(bad, "/state.json", JSON.stringify({ version: 1, attestation: { result: "maybe", at: "x" } }));
+    putFile(bad, "/state.json", JSON.stringify({ version: 1, attestation: { result: "maybe", at: "x" } }));
     chmodSync(join(bad, "state.json"), 0o600);
     const res = await runCli(["audit", "--root", root, "--state", bad]);
     assert.equal(printedCode(res), "EW_ERR_AUDIT_STATE");

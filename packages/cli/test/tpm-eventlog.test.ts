@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { printedCode, runCli, tempDir } from "@edgeward/testkit";
+import { EVENTLOG_FIXTURES, printedCode, runCli, tempDir } from "@edgeward/testkit";
 
-// Real logs from tpm2-tools and Keylime, and the PCR values tpm2_eventlog printed for them (fixtures/SOURCES.md).
-const FIXTURES = new URL("../../core/test/tpm/eventlog/fixtures/", import.meta.url).pathname;
-const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, "expected-pcrs.json"), "utf8")) as Record<
+// Real logs from tpm2-tools and Keylime, and the PCR values tpm2_eventlog printed for them (testkit fixtures/eventlog/SOURCES.md).
+const EXPECTED = JSON.parse(readFileSync(join(EVENTLOG_FIXTURES, "expected-pcrs.json"), "utf8")) as Record<
   string,
   { pcrs: Record<string, Record<string, string>> }
 >;
@@ -20,7 +19,7 @@ interface EventlogJson {
 describe("edgeward tpm eventlog FILE", () => {
   it("--json prints the replayed PCRs of every bank, Secure Boot and the events of a real log", async () => {
     const name = "keylime-binary_bios_measurements-secureboot.bin";
-    const res = await runCli(["tpm", "eventlog", join(FIXTURES, name), "--json"]);
+    const res = await runCli(["tpm", "eventlog", join(EVENTLOG_FIXTURES, name), "--json"]);
     assert.equal(res.status, 0, res.stderr);
     const out = JSON.parse(res.stdout.toString()) as EventlogJson;
     assert.deepEqual(out.pcrs, EXPECTED[name]!.pcrs);
@@ -33,7 +32,7 @@ describe("edgeward tpm eventlog FILE", () => {
   });
 
   it("prints a readable summary that says when Secure Boot is disabled", async () => {
-    const res = await runCli(["tpm", "eventlog", join(FIXTURES, "tpm2-tools-event-gce-ubuntu-2104-log.bin")]);
+    const res = await runCli(["tpm", "eventlog", join(EVENTLOG_FIXTURES, "tpm2-tools-event-gce-ubuntu-2104-log.bin")]);
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout.toString(), /secure boot: {2}DISABLED/);
     assert.match(res.stdout.toString(), /sha384:/);
@@ -41,7 +40,7 @@ describe("edgeward tpm eventlog FILE", () => {
 
   it("when the log is truncated, exits 4 with EW_ERR_EVENTLOG_TRUNCATED and prints nothing on stdout", async () => {
     using dir = tempDir();
-    const bytes = readFileSync(join(FIXTURES, "tpm2-tools-event-moklisttrusted.bin"));
+    const bytes = readFileSync(join(EVENTLOG_FIXTURES, "tpm2-tools-event-moklisttrusted.bin"));
     writeFileSync(join(dir.path, "cut.bin"), bytes.subarray(0, bytes.length - 10));
     const res = await runCli(["tpm", "eventlog", join(dir.path, "cut.bin"), "--json"]);
     assert.equal(printedCode(res), "EW_ERR_EVENTLOG_TRUNCATED");
@@ -50,7 +49,7 @@ describe("edgeward tpm eventlog FILE", () => {
   });
 
   it("when the log is a TPM 1.2 SHA-1 log, exits with EW_ERR_EVENTLOG_UNSUPPORTED", async () => {
-    const res = await runCli(["tpm", "eventlog", join(FIXTURES, "tpm2-tools-event-uefi-sha1-log.bin")]);
+    const res = await runCli(["tpm", "eventlog", join(EVENTLOG_FIXTURES, "tpm2-tools-event-uefi-sha1-log.bin")]);
     assert.equal(printedCode(res), "EW_ERR_EVENTLOG_UNSUPPORTED");
   });
 });

@@ -9,3 +9,13 @@ export { startPostgres, type PostgresServer } from "./postgres.ts";
 export { seededRandom } from "./random.ts";
 export { pcrsFromTpm2EventlogYaml, tpm2EventlogPcrs } from "./tpm2-eventlog.ts";
 export { forgedTaggedStanzas } from "./age-forgery.ts";
+export { buildLog, EFI_GLOBAL_GUID_BYTES, EVENTLOG_FIXTURES, variableData, type BuiltEvent } from "./eventlogs.ts";
+export {
+  buildFakeDevice,
+  copyDevice,
+  egressRules,
+  FAKE_DEVICE_HUB,
+  FAKE_DEVICE_STATE,
+  loadedRulesetJson,
+  putFile,
+} from "./fake-device.ts";

@@ -2,14 +2,16 @@ import assert from "node:assert/strict";
 import { createPublicKey, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { checkSecureBoot, EV, parsePcrSelectionText, verifyQuote } from "@edgeward/core";
-import { startSwtpm, throwsWithCode, type Swtpm } from "@edgeward/testkit";
-import { Tpm2ToolsDevice, type AttestationKey } from "@edgeward/tpm";
 import {
   buildLog,
   EFI_GLOBAL_GUID_BYTES,
+  startSwtpm,
+  throwsWithCode,
   variableData,
   type BuiltEvent,
-} from "../../../core/test/tpm/eventlog/builder.ts";
+  type Swtpm,
+} from "@edgeward/testkit";
+import { Tpm2ToolsDevice, type AttestationKey } from "@edgeward/tpm";
 
 // The secureBoot: required policy end to end with a real TPM (swtpm): "firmware" measures the Secure Boot
 // variables into PCR 7 (TPM2_PCR_Event extends H(data) in each bank, as PC Client PFP §3.3.4.8 has firmware

@@ -4,8 +4,16 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateNoteKey } from "@edgeward/tlog";
 import { CHECKS, FAKE_NFT_RULESET, runAudit, type AuditState, type CheckStatus } from "@edgeward/audit";
-import { tempDir } from "@edgeward/testkit";
-import { buildFakeDevice, copyDevice, egressRules, EVENTLOGS, loadedRulesetJson, put, STATE } from "./fake-device.ts";
+import {
+  buildFakeDevice,
+  copyDevice,
+  egressRules,
+  EVENTLOG_FIXTURES,
+  FAKE_DEVICE_STATE,
+  loadedRulesetJson,
+  putFile,
+  tempDir,
+} from "@edgeward/testkit";
 
 /** One way to break one check, and what the audit must then say. */
 interface BrokenCase {
@@ -18,13 +26,13 @@ interface BrokenCase {
 }
 
 const state = (root: string): AuditState =>
-  JSON.parse(readFileSync(join(root, STATE, "state.json"), "utf8")) as AuditState;
+  JSON.parse(readFileSync(join(root, FAKE_DEVICE_STATE, "state.json"), "utf8")) as AuditState;
 /** AuditState with every field present and writable, for edits in tests. */
 type Editable<T> = { -readonly [K in keyof T]-?: Editable<NonNullable<T[K]>> };
 const setState = (root: string, edit: (s: Editable<AuditState>) => void): void => {
   const s = state(root) as Editable<AuditState>;
   edit(s);
-  writeFileSync(join(root, STATE, "state.json"), JSON.stringify(s));
+  writeFileSync(join(root, FAKE_DEVICE_STATE, "state.json"), JSON.stringify(s));
 };
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
 
@@ -38,7 +46,7 @@ const CASES: BrokenCase[] = [
   {
     check: "promise-1-keys",
     when: "an age identity lies in the state directory",
-    breakIt: (r) => put(r, `${STATE}/backup.txt`, "AGE-SECRET-KEY-1QQQQ\n"),
+    breakIt: (r) => putFile(r, `${FAKE_DEVICE_STATE}/backup.txt`, "AGE-SECRET-KEY-1QQQQ\n"),
     evidence: /age-identity: .*backup\.txt/,
   },
   {
@@ -55,7 +63,7 @@ const CASES: BrokenCase[] = [
     when: "the event log records SecureBoot 0 (a real GCE log)",
     breakIt: (r) =>
       copyFileSync(
-        join(EVENTLOGS, "tpm2-tools-event-gce-ubuntu-2104-log.bin"),
+        join(EVENTLOG_FIXTURES, "tpm2-tools-event-gce-ubuntu-2104-log.bin"),
         join(r, "sys/kernel/security/tpm0/binary_bios_measurements"),
       ),
     evidence: /event log .*: SecureBoot 0/,
@@ -95,14 +103,14 @@ const CASES: BrokenCase[] = [
   {
     check: "promise-3-egress",
     when: "the ruleset also allows a peer state.json does not name",
-    breakIt: async (r) => put(r, FAKE_NFT_RULESET, loadedRulesetJson(await egressRules(["192.0.2.9:443"]), r)),
+    breakIt: async (r) => putFile(r, FAKE_NFT_RULESET, loadedRulesetJson(await egressRules(["192.0.2.9:443"]), r)),
     evidence: /allowed beyond the hub: 192\.0\.2\.9:443/,
   },
   {
     check: "promise-3-egress",
     when: "no output chain drops by default",
     breakIt: (r) =>
-      put(
+      putFile(
         r,
         FAKE_NFT_RULESET,
         loadedRulesetJson(
@@ -116,7 +124,7 @@ const CASES: BrokenCase[] = [
     check: "promise-3-egress",
     when: "a hand-written rule lets TCP 443 out to any address",
     breakIt: async (r) =>
-      put(
+      putFile(
         r,
         FAKE_NFT_RULESET,
         loadedRulesetJson((await egressRules()).replace("counter drop", "tcp dport 443 accept\n    counter drop"), r),
@@ -130,7 +138,7 @@ const CASES: BrokenCase[] = [
       const rules = (await egressRules())
         .replace("  chain output {", "  chain anything {\n    accept\n  }\n  chain output {")
         .replace("counter drop", "jump anything\n    counter drop");
-      put(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
+      putFile(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
     },
     evidence: /a rule accepting traffic this audit cannot bound/,
   },
@@ -142,7 +150,7 @@ const CASES: BrokenCase[] = [
         "counter drop",
         "ip daddr != 10.0.0.1 tcp dport 443 accept\n    counter drop",
       );
-      put(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
+      putFile(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
     },
     evidence: /a rule accepting traffic this audit cannot bound/,
   },
@@ -151,7 +159,7 @@ const CASES: BrokenCase[] = [
     when: "loopback is matched negated (everything but loopback accepted)",
     breakIt: async (r) => {
       const rules = (await egressRules()).replace("counter drop", 'oif != "lo" accept\n    counter drop');
-      put(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
+      putFile(r, FAKE_NFT_RULESET, loadedRulesetJson(rules, r));
     },
     evidence: /a rule accepting traffic this audit cannot bound/,
   },
@@ -184,7 +192,7 @@ const CASES: BrokenCase[] = [
   {
     check: "promise-4-mtls",
     when: "another CA issued the certificate",
-    breakIt: (r) => copyFileSync(join(r, STATE, "device.pem"), join(r, STATE, "hub-ca.pem")),
+    breakIt: (r) => copyFileSync(join(r, FAKE_DEVICE_STATE, "device.pem"), join(r, FAKE_DEVICE_STATE, "hub-ca.pem")),
     evidence: /did not issue this certificate/,
   },
   {
@@ -196,19 +204,19 @@ const CASES: BrokenCase[] = [
   {
     check: "promise-5-no-raw-data",
     when: "a camera frame lies in /tmp",
-    breakIt: (r) => put(r, "/tmp/frame-0001.bin", PNG),
+    breakIt: (r) => putFile(r, "/tmp/frame-0001.bin", PNG),
     evidence: /image: .*\/tmp\/frame-0001\.bin/,
   },
   {
     check: "promise-5-no-raw-data",
     when: "a plaintext model lies in the state directory",
-    breakIt: (r) => put(r, `${STATE}/cache/model.onnx`, "\x08\x07\x12\x04test"),
+    breakIt: (r) => putFile(r, `${FAKE_DEVICE_STATE}/cache/model.onnx`, "\x08\x07\x12\x04test"),
     evidence: /model: .*model\.onnx/,
   },
   {
     check: "promise-5-no-raw-data",
     when: "files lie deeper than the scan reads",
-    breakIt: (r) => put(r, "/tmp/a/b/c/d/e/f/g/h/notes.txt", "deep"),
+    breakIt: (r) => putFile(r, "/tmp/a/b/c/d/e/f/g/h/notes.txt", "deep"),
     status: "warn",
     evidence: /the scan stopped at its depth or entry limit/,
   },
@@ -221,7 +229,7 @@ const CASES: BrokenCase[] = [
   {
     check: "promise-6-updates",
     when: "the TUF root is missing",
-    breakIt: (r) => rmSync(join(r, STATE, "tuf/root.json")),
+    breakIt: (r) => rmSync(join(r, FAKE_DEVICE_STATE, "tuf/root.json")),
     evidence: /missing or not a TUF root\.json/,
   },
   {
@@ -239,13 +247,13 @@ const CASES: BrokenCase[] = [
   {
     check: "promise-8-guard",
     when: "the guard configuration differs from the release's digest",
-    breakIt: (r) => put(r, `${STATE}/release/guard.json`, "{}"),
+    breakIt: (r) => putFile(r, `${FAKE_DEVICE_STATE}/release/guard.json`, "{}"),
     evidence: /the release says sha256/,
   },
   {
     check: "promise-8-guard",
     when: "the guard configuration is missing",
-    breakIt: (r) => rmSync(join(r, STATE, "release/guard.json")),
+    breakIt: (r) => rmSync(join(r, FAKE_DEVICE_STATE, "release/guard.json")),
     evidence: /guard\.json: missing/,
   },
   {
@@ -287,13 +295,13 @@ const CASES: BrokenCase[] = [
   {
     check: "host-ptrace-scope",
     when: "ptrace_scope is 0",
-    breakIt: (r) => put(r, "/proc/sys/kernel/yama/ptrace_scope", "0\n"),
+    breakIt: (r) => putFile(r, "/proc/sys/kernel/yama/ptrace_scope", "0\n"),
     evidence: /ptrace_scope: 0/,
   },
   {
     check: "host-swap",
     when: "a plain swap partition is in use",
-    breakIt: (r) => put(r, "/proc/swaps", "Filename Type Size Used Priority\n/dev/sda2 partition 1000 0 -2\n"),
+    breakIt: (r) => putFile(r, "/proc/swaps", "Filename Type Size Used Priority\n/dev/sda2 partition 1000 0 -2\n"),
     evidence: /swap \/dev\/sda2: NOT encrypted/,
   },
   {
@@ -308,13 +316,13 @@ const CASES: BrokenCase[] = [
   {
     check: "host-ssh-password",
     when: "the first PasswordAuthentication says yes",
-    breakIt: (r) => put(r, "/etc/ssh/sshd_config.d/10-edgeward.conf", "PasswordAuthentication yes\n"),
+    breakIt: (r) => putFile(r, "/etc/ssh/sshd_config.d/10-edgeward.conf", "PasswordAuthentication yes\n"),
     evidence: /PasswordAuthentication: yes/,
   },
   {
     check: "host-ssh-password",
     when: "keyboard-interactive through PAM still asks for the password",
-    breakIt: (r) => put(r, "/etc/ssh/sshd_config.d/10-edgeward.conf", "PasswordAuthentication=no\nUsePAM yes\n"),
+    breakIt: (r) => putFile(r, "/etc/ssh/sshd_config.d/10-edgeward.conf", "PasswordAuthentication=no\nUsePAM yes\n"),
     evidence: /PasswordAuthentication: no\nKbdInteractiveAuthentication: not set \(default yes\); UsePAM: yes/,
   },
   {
@@ -327,7 +335,7 @@ const CASES: BrokenCase[] = [
   {
     check: "host-state-permissions",
     when: "state.json is world-readable",
-    breakIt: (r) => chmodSync(join(r, STATE, "state.json"), 0o644),
+    breakIt: (r) => chmodSync(join(r, FAKE_DEVICE_STATE, "state.json"), 0o644),
     evidence: /644 .*state\.json/,
   },
 ];
@@ -340,7 +348,7 @@ describe("edgeward audit checks on fake device trees", () => {
   after(() => dir[Symbol.dispose]());
 
   it("on the passing tree every check passes, with evidence and no fix", async () => {
-    const report = await runAudit({ root: template, stateDir: join(template, STATE) });
+    const report = await runAudit({ root: template, stateDir: join(template, FAKE_DEVICE_STATE) });
     for (const c of report.checks) {
       assert.equal(c.status, "pass", `${c.id}: ${c.evidence.join(" | ")}`);
       assert.ok(c.evidence.length > 0, c.id);

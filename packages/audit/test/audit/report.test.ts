@@ -14,9 +14,8 @@ import {
   runAudit,
   type AuditReport,
 } from "@edgeward/audit";
-import { tempDir } from "@edgeward/testkit";
+import { buildFakeDevice, FAKE_DEVICE_STATE, putFile, tempDir } from "@edgeward/testkit";
 import { chromium } from "./chromium.ts";
-import { buildFakeDevice, put, STATE } from "./fake-device.ts";
 
 // The published SARIF 2.1.0 JSON schema (OASIS, sarif-2.1.0-rtm.5), as @microsoft/jest-sarif ships it.
 const SARIF_SCHEMA = JSON.parse(
@@ -51,9 +50,9 @@ describe("audit reports: JSON (schema), SARIF 2.1.0, text, HTML in Chromium", ()
     const root = join(dir.path, "root");
     await buildFakeDevice(root);
     // Two failures and a not-applicable (no SSH server) among passes, with markup in the evidence, so every branch renders.
-    put(root, "/proc/sys/kernel/yama/ptrace_scope", "0\n");
-    put(root, "/tmp/<script>alert(1)</script>.png", Buffer.from("89504e470d0a1a0a", "hex"));
-    put(root, `${STATE}/state.json`, readFileSync(join(root, STATE, "state.json"), "utf8"));
+    putFile(root, "/proc/sys/kernel/yama/ptrace_scope", "0\n");
+    putFile(root, "/tmp/<script>alert(1)</script>.png", Buffer.from("89504e470d0a1a0a", "hex"));
+    putFile(root, `${FAKE_DEVICE_STATE}/state.json`, readFileSync(join(root, FAKE_DEVICE_STATE, "state.json"), "utf8"));
     rmSync(join(root, "etc/ssh"), { recursive: true });
     report = await runAudit({ root });
   });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -15,6 +15,20 @@ function nftCheck(ruleset: string): { status: number | null; stderr: string } {
   writeFileSync(file, ruleset);
   const r = spawnSync("nft", ["-c", "-f", file], { encoding: "utf8" });
   return { status: r.status, stderr: r.stderr };
+}
+
+/** How long the probe waits for a connection that must succeed, and for one the ruleset should drop. */
+const CONNECT_MS = 20_000;
+const DROP_MS = 1_500;
+
+/**
+ * Runs `script` under `unshare -rn` (a new user and network namespace, so nothing changes on this machine) and
+ * parses the probe's JSON line. Bounded: a probe that hangs fails the test after a minute, with what it printed.
+ */
+function inNamespace(script: string): Record<string, string> {
+  const r = spawnSync("unshare", ["-rn", "sh", "-c", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, `probe exited ${r.status} (signal ${r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, string>;
 }
 
 describe("nftables egress ruleset (promise 3)", () => {
@@ -53,19 +67,12 @@ describe("nftables egress ruleset (promise 3)", () => {
     using dir = tempDir();
     const file = join(dir.path, "egress.nft");
     writeFileSync(file, nftablesRuleset({ hub: hub!, loopback: false }));
-    // unshare -rn: a new user and network namespace, so the test changes nothing on this machine.
-    const script = `ip link set lo up && nft -f ${file} && exec ${process.execPath} ${PROBE} 18443 18444`;
-    const out = execFileSync("unshare", ["-rn", "sh", "-c", script], { encoding: "utf8" });
-    assert.deepEqual(JSON.parse(out), { "18443": "connected", "18444": "timeout" });
+    // The allowed port may take up to CONNECT_MS on a loaded machine; the dropped one is given DROP_MS.
+    const script = `ip link set lo up && nft -f ${file} && exec ${process.execPath} ${PROBE} 18443=${CONNECT_MS} 18444=${DROP_MS}`;
+    assert.deepEqual(inNamespace(script), { "18443": "connected", "18444": "timeout" });
     // The same probe without the ruleset connects to both: the drop above is the ruleset's doing.
-    const open = execFileSync(
-      "unshare",
-      ["-rn", "sh", "-c", `ip link set lo up && exec ${process.execPath} ${PROBE} 18443 18444`],
-      {
-        encoding: "utf8",
-      },
-    );
-    assert.deepEqual(JSON.parse(open), { "18443": "connected", "18444": "connected" });
+    const open = `ip link set lo up && exec ${process.execPath} ${PROBE} 18443=${CONNECT_MS} 18444=${CONNECT_MS}`;
+    assert.deepEqual(inNamespace(open), { "18443": "connected", "18444": "connected" });
   });
 
   it("when the hub is not an https URL or a peer not HOST:PORT, fails with EW_ERR_EGRESS_ENDPOINT", async () => {

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import type { PcrValues } from "@edgeward/core";
+import { EVENTLOG_FIXTURES } from "@edgeward/testkit";
 
-/** The real event logs in fixtures/ (sources in fixtures/SOURCES.md). */
-export const FIXTURES = new URL("./fixtures/", import.meta.url);
+/** The real event logs, shared through testkit (sources in its fixtures/eventlog/SOURCES.md). */
+export const FIXTURES = pathToFileURL(EVENTLOG_FIXTURES);
 
 /** A fixture's bytes. */
 export function fixture(name: string): Uint8Array {

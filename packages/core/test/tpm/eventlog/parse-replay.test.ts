@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { EV, parseEventLog, replayEventLog, startupLocality } from "@edgeward/core";
-import { throwsWithCode, tpm2EventlogPcrs } from "@edgeward/testkit";
-import { buildLog } from "./builder.ts";
+import { buildLog, throwsWithCode, tpm2EventlogPcrs } from "@edgeward/testkit";
 import { EXPECTED, fixture, FIXTURES, toHex } from "./helpers.ts";
 
 describe("TCG event log: parse and replay (PFP §10.2)", () => {

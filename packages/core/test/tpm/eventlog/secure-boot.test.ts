@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { checkSecureBoot, EV, parseEventLog, replayEventLog, secureBootState, type TcgEvent } from "@edgeward/core";
-import { throwsWithCode } from "@edgeward/testkit";
-import { buildLog, EFI_GLOBAL_GUID_BYTES, variableData } from "./builder.ts";
+import { buildLog, EFI_GLOBAL_GUID_BYTES, throwsWithCode, variableData } from "@edgeward/testkit";
 import { EXPECTED, fixture, fromHex, SECURE_BOOT_ON } from "./helpers.ts";
 
 describe("Secure Boot from the event log (PFP §3.3.4.8) and the secureBoot: required policy", () => {

@@ -1,7 +1,8 @@
 /**
- * A fake device for the audit's tests: a root tree (/proc, /sys, /etc, /dev, EFI variables, the TCG event log)
- * and an agent state directory under it in which every check passes. Real parts where they run here: the event
- * log is a real firmware log (core's fixtures), the nftables ruleset is what `nft -j` prints after loading the
+ * A fake device for the audit's tests (the audit package's, the CLI's) and bench/audit.ts: a root tree (/proc,
+ * /sys, /etc, /dev, EFI variables, the TCG event log) and an agent state directory under it in which every check
+ * passes. Real parts where they run here: the event
+ * log is a real firmware log (EVENTLOG_FIXTURES), the nftables ruleset is what `nft -j` prints after loading the
  * generated rules in a fresh network namespace, the certificates are made by openssl, the audit log by
  * @edgeward/tlog. Tests copy the template and break one thing.
  */
@@ -9,16 +10,20 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { AuditState } from "@edgeward/audit";
 import { EFI_GLOBAL_VARIABLE } from "@edgeward/core";
-import { DurableLog, auditEvent, generateNoteKey, openStore } from "@edgeward/tlog";
-import { nftablesRuleset, parseHubUrl, resolveEndpoints, FAKE_NFT_RULESET, type AuditState } from "@edgeward/audit";
+import { EVENTLOG_FIXTURES } from "./eventlogs.ts";
 
-export const EVENTLOGS = new URL("../../../core/test/tpm/eventlog/fixtures/", import.meta.url).pathname;
-export const STATE = "/var/lib/edgeward";
-export const HUB = "https://127.0.0.1:8443";
+// @edgeward/audit and @edgeward/tlog are imported on first use, not at the top: every test that imports
+// @edgeward/testkit would otherwise load both (and pg) only to reach rejectsWithCode or tempDir.
+
+/** Where the fake device's agent state directory lies under its root. */
+export const FAKE_DEVICE_STATE = "/var/lib/edgeward";
+/** The fake device's hub URL (state.json `hub.url`). */
+export const FAKE_DEVICE_HUB = "https://127.0.0.1:8443";
 
 /** Writes `content` at host path `p` under `root`, creating folders (0700) and the file with `mode`. */
-export function put(root: string, p: string, content: string | Uint8Array, mode = 0o600): void {
+export function putFile(root: string, p: string, content: string | Uint8Array, mode = 0o600): void {
   mkdirSync(dirname(join(root, p)), { recursive: true, mode: 0o700 });
   writeFileSync(join(root, p), content, { mode });
   chmodSync(join(root, p), mode);
@@ -33,8 +38,9 @@ export function loadedRulesetJson(ruleset: string, dir: string): string {
 
 /** The generated ruleset for the fake device's hub, plus `allow` peers. */
 export async function egressRules(allow: string[] = []): Promise<string> {
+  const { nftablesRuleset, parseHubUrl, resolveEndpoints } = await import("@edgeward/audit");
   const [hub, ...peers] = await resolveEndpoints([
-    parseHubUrl(HUB),
+    parseHubUrl(FAKE_DEVICE_HUB),
     ...allow.map((a) => ({ host: a.split(":")[0]!, port: Number(a.split(":")[1]) })),
   ]);
   return nftablesRuleset({ hub: hub!, allow: peers });
@@ -42,22 +48,29 @@ export async function egressRules(allow: string[] = []): Promise<string> {
 
 /** Builds the passing template under `root`; returns its state.json. */
 export async function buildFakeDevice(root: string): Promise<AuditState> {
-  const s = (p: string): string => join(STATE, p);
-  mkdirSync(join(root, STATE), { recursive: true, mode: 0o700 });
+  const { FAKE_NFT_RULESET } = await import("@edgeward/audit");
+  const { DurableLog, auditEvent, generateNoteKey, openStore } = await import("@edgeward/tlog");
+  const s = (p: string): string => join(FAKE_DEVICE_STATE, p);
+  mkdirSync(join(root, FAKE_DEVICE_STATE), { recursive: true, mode: 0o700 });
   // Promise 1: a TPM (a stand-in node; the check reads only that it exists).
-  put(root, "/dev/tpmrm0", "", 0o600);
+  putFile(root, "/dev/tpmrm0", "", 0o600);
   mkdirSync(join(root, "/sys/class/tpm/tpm0"), { recursive: true });
   // Promise 2: efivarfs SecureBoot = 1 (4 attribute bytes, then the value), and a real event log with it on.
-  put(root, `/sys/firmware/efi/efivars/SecureBoot-${EFI_GLOBAL_VARIABLE}`, Uint8Array.of(6, 0, 0, 0, 1), 0o644);
+  putFile(root, `/sys/firmware/efi/efivars/SecureBoot-${EFI_GLOBAL_VARIABLE}`, Uint8Array.of(6, 0, 0, 0, 1), 0o644);
   mkdirSync(join(root, "/sys/kernel/security/tpm0"), { recursive: true });
   copyFileSync(
-    join(EVENTLOGS, "tpm2-tools-event-moklisttrusted.bin"),
+    join(EVENTLOG_FIXTURES, "tpm2-tools-event-moklisttrusted.bin"),
     join(root, "/sys/kernel/security/tpm0/binary_bios_measurements"),
   );
   // Promise 3: the generated rules, as nft lists them once loaded.
-  put(root, FAKE_NFT_RULESET, loadedRulesetJson(await egressRules(), dirname(join(root, STATE))), 0o644);
+  putFile(
+    root,
+    FAKE_NFT_RULESET,
+    loadedRulesetJson(await egressRules(), dirname(join(root, FAKE_DEVICE_STATE))),
+    0o644,
+  );
   // Promise 4: a hub CA and a device certificate it issued, valid for a day from now (openssl).
-  const certDir = join(root, STATE);
+  const certDir = join(root, FAKE_DEVICE_STATE);
   openssl(
     certDir,
     ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
@@ -77,14 +90,14 @@ export async function buildFakeDevice(root: string): Promise<AuditState> {
   chmodSync(join(certDir, "device.pem"), 0o600);
   chmodSync(join(certDir, "hub-ca.pem"), 0o600);
   // Promise 6: a TUF root.json (TUF 1.0 §4.3 shape).
-  put(
+  putFile(
     root,
     s("tuf/root.json"),
     JSON.stringify({ signed: { _type: "root", version: 1 }, signatures: [{ keyid: "k", sig: "s" }] }),
   );
   // Promise 8: the release's guard configuration.
   const guard = JSON.stringify({ version: 1, energyThreshold: -4.2 });
-  put(root, s("release/guard.json"), guard);
+  putFile(root, s("release/guard.json"), guard);
   // Promise 10: a real audit log with entries and signed checkpoints.
   const { signer } = generateNoteKey("example.com/edgeward/device-42");
   const store = openStore({ db: join(root, s("audit.db")) });
@@ -95,21 +108,21 @@ export async function buildFakeDevice(root: string): Promise<AuditState> {
   await store.close();
   chmodSync(join(root, s("audit.db")), 0o600);
   // Host hardening.
-  put(root, "/proc/sys/kernel/core_pattern", "core\n", 0o644);
-  put(root, "/proc/sys/fs/suid_dumpable", "0\n", 0o644);
-  put(root, "/etc/security/limits.d/edgeward.conf", "* hard core 0\n", 0o644);
-  put(root, "/proc/sys/kernel/yama/ptrace_scope", "1\n", 0o644);
-  put(root, "/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n", 0o644);
+  putFile(root, "/proc/sys/kernel/core_pattern", "core\n", 0o644);
+  putFile(root, "/proc/sys/fs/suid_dumpable", "0\n", 0o644);
+  putFile(root, "/etc/security/limits.d/edgeward.conf", "* hard core 0\n", 0o644);
+  putFile(root, "/proc/sys/kernel/yama/ptrace_scope", "1\n", 0o644);
+  putFile(root, "/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n", 0o644);
   const header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
-  put(root, "/proc/net/tcp", `${header}${tcp("00000000", 8443)}${tcp("0100007F", 5432)}`, 0o644);
-  for (const p of ["tcp6", "udp", "udp6"]) put(root, `/proc/net/${p}`, header, 0o644);
-  put(root, "/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication yes\n", 0o644);
-  put(root, "/etc/ssh/sshd_config.d/10-edgeward.conf", "PasswordAuthentication no\n", 0o644);
+  putFile(root, "/proc/net/tcp", `${header}${tcp("00000000", 8443)}${tcp("0100007F", 5432)}`, 0o644);
+  for (const p of ["tcp6", "udp", "udp6"]) putFile(root, `/proc/net/${p}`, header, 0o644);
+  putFile(root, "/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication yes\n", 0o644);
+  putFile(root, "/etc/ssh/sshd_config.d/10-edgeward.conf", "PasswordAuthentication no\n", 0o644);
   mkdirSync(join(root, "/tmp"), { recursive: true });
   const state: AuditState = {
     version: 1,
     deviceId: "device-42",
-    hub: { url: HUB },
+    hub: { url: FAKE_DEVICE_HUB },
     enrolment: { enrolled: true },
     keys: { unwrap: { kind: "tpm", pcrs: "sha256:0,7", file: "device.tpmkey" } },
     attestation: { result: "pass", at: new Date(Date.now() - 3600_000).toISOString() },
@@ -125,7 +138,7 @@ export async function buildFakeDevice(root: string): Promise<AuditState> {
     log: { db: "audit.db", vkey: signer.vkey, checkpoint: { size: 5, acceptedByHub: true } },
     agent: { listen: [8443], dataDirs: [] },
   };
-  put(root, s("state.json"), JSON.stringify(state, null, 2));
+  putFile(root, s("state.json"), JSON.stringify(state, null, 2));
   return state;
 }
 

@@ -1,4 +1,12 @@
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The real TCG firmware event logs shared by the parser's, the audit's and the CLI's tests and by the benchmarks,
+ * with the PCRs tpm2_eventlog printed for each (`expected-pcrs.json`); where each came from is in `SOURCES.md`.
+ * Ends with a slash.
+ */
+export const EVENTLOG_FIXTURES = fileURLToPath(new URL("../fixtures/eventlog/", import.meta.url));
 
 /** One event for {@link buildLog}: its digest in each bank is the hash of `data` unless `digest` is given. */
 export interface BuiltEvent {
