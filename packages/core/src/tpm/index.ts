@@ -1,4 +1,5 @@
-// TPM 2.0 structures and verification, pure (issue 3; ARCHITECTURE.md "attestation evidence", "device enrolment").
+// TPM 2.0 structures and verification, pure (TPM 2.0 Library Part 2 "Structures"; ARCHITECTURE.md "attestation
+// evidence", "device enrolment").
 export {
   hashByAlg,
   hashByName,
