@@ -158,7 +158,6 @@ export {
   verifyTpmSignature,
   writePcrSelection,
   type Credential,
-  type MakeCredentialTestHooks,
   type PcrBank,
   type PcrBankSelection,
   type PcrSelection,

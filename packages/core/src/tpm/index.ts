@@ -61,7 +61,7 @@ export {
 } from "./certify.ts";
 export { policyPcrCommandParameters, policyPcrDigest, policyPcrFromDigest } from "./policy.ts";
 export { kdfa, kdfe } from "./kdf.ts";
-export { makeCredential, type Credential, type MakeCredentialTestHooks } from "./credential.ts";
+export { makeCredential, type Credential } from "./credential.ts";
 export {
   parseEkCertificate,
   trimDer,
