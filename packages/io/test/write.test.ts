@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { devNull } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { EdgewardError } from "@edgeward/core";
@@ -37,6 +38,14 @@ describe("prepareOutput and writeOutput", () => {
     );
     assert.equal(readFileSync(path, "utf8"), "someone else's key");
     assert.deepEqual(readdirSync(dir.path), ["device.key"]);
+  });
+
+  it("a link to a device is written through, unless links are to be replaced (names picked inside a directory)", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "quote.msg");
+    symlinkSync(devNull, path);
+    assert.equal((await prepareOutput(path, { what: "output" })).kind, "device");
+    assert.equal((await prepareOutput(path, { what: "quote file", replaceLinks: true })).kind, "replace");
   });
 
   it("a new file gets the mode asked for, whatever was there before", async () => {
