@@ -128,6 +128,17 @@ describe("every -o pointed at every kind of target", { concurrency: 4 }, () => {
       assert.equal(printedCode(res), "EW_ERR_OUTPUT_IS_INPUT", res.stderr);
       assert.ok(readFileSync(input).equals(before));
     });
+  it("open -o its identity file, or seal -o its signing key: EW_ERR_OUTPUT_IS_INPUT, the key unchanged", async () => {
+    for (const [args, key] of [
+      [["open", p("model.age"), "-i", p("device.key"), "-o", p("device.key")], p("device.key")],
+      [["seal", p("model.bin"), "-R", p("recipients.txt"), "--sign", p("pub.key"), "-o", p("pub.key")], p("pub.key")],
+    ] as const) {
+      const before = readFileSync(key);
+      const res = await runCli(args);
+      assert.equal(printedCode(res), "EW_ERR_OUTPUT_IS_INPUT", res.stderr);
+      assert.ok(readFileSync(key).equals(before));
+    }
+  });
 });
 
 const CASES: Record<string, (w: Writer, work: string, target: string) => Promise<void>> = {

@@ -19,6 +19,8 @@ export interface SealModelFileOptions {
   readonly sign?: { readonly privateKey: KeyObject | string; readonly name: string };
   /** Called as plaintext is encrypted, with bytes done and the model's size. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Other files the caller read (a recipients file, the signing key): refused as outputs, as the model is. */
+  readonly inputs?: readonly string[];
 }
 
 /** What {@link sealModelFile} wrote. */
@@ -45,11 +47,12 @@ export async function sealModelFile(
   output: string,
   opts: SealModelFileOptions,
 ): Promise<SealedModelFile> {
-  const out = await prepareOutput(output, { what: "sealed file", inputs: [model] });
+  const inputs = [model, ...(opts.inputs ?? [])];
+  const out = await prepareOutput(output, { what: "sealed file", inputs });
   const sigOut =
     opts.sign === undefined
       ? undefined
-      : await prepareOutput(`${output}.sig`, { what: "signature", inputs: [model], durable: true });
+      : await prepareOutput(`${output}.sig`, { what: "signature", inputs, durable: true });
   if (sigOut !== undefined && out.kind === "device")
     throw new EdgewardError("EW_ERR_USAGE", { detail: "a signed model must be sealed to a file, not a device" });
   const input = await openForRead(model, "model");

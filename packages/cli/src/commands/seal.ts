@@ -35,6 +35,7 @@ export function registerSeal(program: Command): void {
         recipients,
         ...(privateKey === undefined ? {} : { sign: { privateKey, name: basename(model) } }),
         onProgress: (done, total) => (bar ??= progressBar("sealing", total)).update(done),
+        inputs: [...(opts.recipientsFile ?? []), ...(opts.sign === undefined ? [] : [opts.sign])],
       });
       bar?.end();
       const seconds = (performance.now() - started) / 1000;
