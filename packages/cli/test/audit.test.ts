@@ -3,7 +3,8 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CHECKS } from "@edgeward/audit";
-import { buildFakeDevice, FAKE_DEVICE_STATE, printedCode, putFile, runCli, tempDir } from "@edgeward/testkit";
+import { buildFakeDevice, FAKE_DEVICE_STATE, putFile, tempDir } from "@edgeward/testkit";
+import { printedCode, runCli } from "./helpers/cli.ts";
 
 interface ReportJson {
   ok: boolean;

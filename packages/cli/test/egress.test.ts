@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { parseAllDocuments } from "yaml";
-import { printedCode, runCli } from "@edgeward/testkit";
+import { printedCode, runCli } from "./helpers/cli.ts";
 
 describe("edgeward egress", () => {
   it("nftables prints a ruleset that nft -c accepts (read from stdin)", async () => {

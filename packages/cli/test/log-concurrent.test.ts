@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli, tempDir } from "@edgeward/testkit";
+import { tempDir } from "@edgeward/testkit";
+import { runCli } from "./helpers/cli.ts";
 
 // Several processes appending to one SQLite log wait their turn for the write lock, and each signs only over the
 // head it finds under that lock: every event lands once, and the log verifies.

@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EXIT } from "@edgeward/core";
-import { CLI_BIN, printedCode, runCli, tempDir } from "@edgeward/testkit";
+import { tempDir } from "@edgeward/testkit";
+import { CLI_BIN, printedCode, runCli } from "./helpers/cli.ts";
 
 // `edgeward log append` keeps each event exactly as sent or refuses it, and holds no more of a line than an
 // event may be long, however long the line.

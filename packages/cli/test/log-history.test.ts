@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { EXIT } from "@edgeward/core";
-import { CLI_BIN, printedCode, runCli, tempDir } from "@edgeward/testkit";
+import { tempDir } from "@edgeward/testkit";
+import { CLI_BIN, printedCode, runCli } from "./helpers/cli.ts";
 
 // `edgeward log` guarding its own history: a database restored from a backup is refused before the key signs
 // over it, `log verify` reads the whole entry table, and it audits a log on read-only media. Real processes on

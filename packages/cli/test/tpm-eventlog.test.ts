@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { EVENTLOG_FIXTURES, printedCode, runCli, tempDir } from "@edgeward/testkit";
+import { EVENTLOG_FIXTURES, tempDir } from "@edgeward/testkit";
+import { printedCode, runCli } from "./helpers/cli.ts";
 
 // Real logs from tpm2-tools and Keylime, and the PCR values tpm2_eventlog printed for them (testkit fixtures/eventlog/SOURCES.md).
 const EXPECTED = JSON.parse(readFileSync(join(EVENTLOG_FIXTURES, "expected-pcrs.json"), "utf8")) as Record<

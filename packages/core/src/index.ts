@@ -7,13 +7,14 @@ export {
   ensure,
   isEdgewardError,
   isErrorCode,
+  redactSecrets,
   type EdgewardErrorOptions,
   type ErrorCode,
   type ErrorSpec,
 } from "./errors/index.ts";
 export { renderErrorsMarkdown } from "./errors/markdown.ts";
 
-// Sealed models: age v1 (issue 2)
+// Sealed models: age v1 (c2sp.org/age)
 export {
   ARMOR_BEGIN,
   ARMOR_END,
@@ -66,9 +67,10 @@ export {
   type StreamHeader,
 } from "./age/index.ts";
 
-// Model signatures: OpenSSF Model Signing v1.0 (issue 2)
+// Model signatures: OpenSSF Model Signing v1.0 (sigstore bundle, DSSE, in-toto statement)
 export {
   bundleShardSize,
+  checkSignedModel,
   DEFAULT_SHARD_SIZE,
   generateSigningKey,
   loadPrivateKey,
@@ -77,16 +79,31 @@ export {
   publicKeyHint,
   serializeBundle,
   signModel,
+  signShardDigests,
   verifyModel,
+  verifySignature,
   type ModelVerification,
   type OmsBundle,
   type OmsResource,
   type SignModelOptions,
+  type SignShardDigestsOptions,
   type SigningKeyPair,
+  type VerifiedSignature,
   type VerifyModelOptions,
 } from "./oms/index.ts";
 
-// TPM structures and verification (issue 3)
+// Worker threads: one shutdown for long-running processes
+export { closeWorkerPools } from "./worker-pools.ts";
+
+// Verify-then-return-plaintext over a sealed model (age + OMS)
+export {
+  openSealedModel,
+  type OpenedModel,
+  type OpenSealedModelOptions,
+  type SealedModelCheck,
+} from "./model/index.ts";
+
+// TPM structures and verification (TPM 2.0 Library Part 2; TCG EK Credential Profile)
 export {
   attributeNames,
   checkClockMonotonic,
@@ -142,7 +159,6 @@ export {
   verifyTpmSignature,
   writePcrSelection,
   type Credential,
-  type MakeCredentialTestHooks,
   type PcrBank,
   type PcrBankSelection,
   type PcrSelection,

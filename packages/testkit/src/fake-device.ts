@@ -49,7 +49,8 @@ export async function egressRules(allow: string[] = []): Promise<string> {
 /** Builds the passing template under `root`; returns its state.json. */
 export async function buildFakeDevice(root: string): Promise<AuditState> {
   const { FAKE_NFT_RULESET } = await import("@edgeward/audit");
-  const { DurableLog, auditEvent, generateNoteKey, openStore } = await import("@edgeward/tlog");
+  const { DurableLog, auditEvent, generateNoteKey } = await import("@edgeward/tlog");
+  const { openStore } = await import("@edgeward/tlog/open");
   const s = (p: string): string => join(FAKE_DEVICE_STATE, p);
   mkdirSync(join(root, FAKE_DEVICE_STATE), { recursive: true, mode: 0o700 });
   // Promise 1: a TPM (a stand-in node; the check reads only that it exists).
@@ -100,7 +101,7 @@ export async function buildFakeDevice(root: string): Promise<AuditState> {
   putFile(root, s("release/guard.json"), guard);
   // Promise 10: a real audit log with entries and signed checkpoints.
   const { signer } = generateNoteKey("example.com/edgeward/device-42");
-  const store = openStore({ db: join(root, s("audit.db")) });
+  const store = await openStore({ db: join(root, s("audit.db")) });
   const log = await DurableLog.create(store, { origin: signer.name, signer });
   for (let i = 0; i < 5; i++)
     await log.appendEvent(auditEvent({ actor: "agent", kind: "attest.pass", subject: "device-42", details: { i } }));

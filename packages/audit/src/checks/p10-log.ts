@@ -14,11 +14,12 @@ export async function auditLog(ctx: AuditContext): Promise<Verdict> {
   const db = ctx.stateDir.path(`/${l.db}`);
   if (!(await ctx.stateDir.exists(`/${l.db}`))) return { status: "fail", evidence: [`audit log ${db}: missing`] };
   // Loaded only here: the log's store pulls in the SQLite and PostgreSQL drivers.
-  const { auditLog, openStore } = await import("@edgeward/tlog");
+  const { auditLog } = await import("@edgeward/tlog");
+  const { openStore } = await import("@edgeward/tlog/open");
   const evidence: string[] = [];
   let treeSize = 0;
   try {
-    const store = openStore({ db, sqlite: { mustExist: true } });
+    const store = await openStore({ db, sqlite: { readOnly: true } });
     try {
       const report = await auditLog(store, { vkey: l.vkey });
       treeSize = report.treeSize;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { renderHtml, renderSarif, renderText, runAudit, type AuditReport } from "@edgeward/audit";
-import { writeTextAtomically } from "../support/files.ts";
+import { writeTextOutput } from "@edgeward/io";
 
 interface AuditOptions {
   state?: string;
@@ -34,7 +34,7 @@ export function registerAudit(program: Command): void {
       const colour = opts.output === undefined && process.stdout.isTTY && process.env["NO_COLOR"] === undefined;
       const text = render(report, opts.format, colour);
       if (opts.output === undefined) process.stdout.write(text);
-      else await writeTextAtomically(opts.output, text, 0o600);
+      else await writeTextOutput(opts.output, text, { what: "audit report", mode: 0o600 });
       if (!report.ok)
         throw new EdgewardError("EW_ERR_AUDIT_FAILED", {
           detail: `${report.summary.fail} of ${report.checks.length} checks`,

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { loadPrivateKey, sealFile, serializeBundle, signModel } from "@edgeward/core";
-import { openForRead, readSmallFile, writeAtomically, writeTextAtomically } from "../support/files.ts";
+import { loadPrivateKey } from "@edgeward/core";
+import { readTextFile, sealModelFile } from "@edgeward/io";
 import { collect, loadRecipients } from "../support/keys.ts";
 import { printJson, printLines } from "../support/output.ts";
 import { progressBar } from "../support/progress.ts";
@@ -28,34 +28,24 @@ export function registerSeal(program: Command): void {
     .action(async (model: string, opts: SealOptions) => {
       const recipients = await loadRecipients(opts.recipient ?? [], opts.recipientsFile ?? []);
       const privateKey =
-        opts.sign === undefined
-          ? undefined
-          : loadPrivateKey((await readSmallFile(opts.sign, "signing key")).toString());
+        opts.sign === undefined ? undefined : loadPrivateKey(await readTextFile(opts.sign, "signing key"));
       const started = performance.now();
-      const input = await openForRead(model, "model");
-      try {
-        const { size } = await input.stat();
-        const bar = progressBar("sealing", size);
-        await writeAtomically(opts.output, async (out) => {
-          await sealFile(input, out, recipients, { onProgress: (done) => bar.update(done) });
-        });
-        bar.end();
-        let sigPath: string | undefined;
-        if (privateKey !== undefined) {
-          const bundle = await signModel({ path: model, name: basename(model), privateKey });
-          sigPath = `${opts.output}.sig`;
-          await writeTextAtomically(sigPath, serializeBundle(bundle));
-        }
-        const seconds = (performance.now() - started) / 1000;
-        if (opts.json)
-          printJson({ output: opts.output, signature: sigPath ?? null, recipients: recipients.length, size, seconds });
-        else
-          printLines(
-            `Sealed ${model} (${size} bytes) for ${recipients.length} recipient(s) -> ${opts.output}`,
-            ...(sigPath === undefined ? [] : [`Signature (OMS bundle) -> ${sigPath}`]),
-          );
-      } finally {
-        await input.close();
-      }
+      let bar: ReturnType<typeof progressBar> | undefined;
+      const sealed = await sealModelFile(model, opts.output, {
+        recipients,
+        ...(privateKey === undefined ? {} : { sign: { privateKey, name: basename(model) } }),
+        onProgress: (done, total) => (bar ??= progressBar("sealing", total)).update(done),
+        inputs: [...(opts.recipientsFile ?? []), ...(opts.sign === undefined ? [] : [opts.sign])],
+      });
+      bar?.end();
+      const seconds = (performance.now() - started) / 1000;
+      const { size, signature } = sealed;
+      if (opts.json)
+        printJson({ output: opts.output, signature: signature ?? null, recipients: recipients.length, size, seconds });
+      else
+        printLines(
+          `Sealed ${model} (${size} bytes) for ${recipients.length} recipient(s) -> ${opts.output}`,
+          ...(signature === undefined ? [] : [`Signature (OMS bundle) -> ${signature}`]),
+        );
     });
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { printJson, printLines } from "../support/output.ts";
 import { isResettablePcr } from "@edgeward/tpm";
-import { deviceFrom } from "./tpm.ts";
+import { deviceFrom } from "./tpm-common.ts";
 
 /**
  * `edgeward tpm extend`: extends a PCR with an event (TPM2_PCR_Event: each bank gets H_bank(data)). Extending a

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { EdgewardError, isEdgewardError, parsePcrSelectionText } from "@edgeward/core";
 import { APPLICATION_PCR, checkKeyPolicyPcrs, createTpmDecryptionKey } from "@edgeward/tpm";
-import { writeTextAtomically } from "../support/files.ts";
+import { prepareKeyOutput } from "../support/key-output.ts";
 import { printJson, printLines } from "../support/output.ts";
-import { deviceFrom } from "./tpm.ts";
+import { deviceFrom } from "./tpm-common.ts";
 
 interface KeygenOptions {
   pcrs: string;
   output: string;
+  force?: boolean;
   json?: boolean;
   allowResettablePcrs?: boolean;
   allowSha1?: boolean;
@@ -27,6 +28,7 @@ export function registerTpmKeygen(tpm: Command): void {
       `7,${APPLICATION_PCR}`,
     )
     .requiredOption("-o, --output <file>", "write the key file here (mode 0600)")
+    .option("--force", "replace an existing key file (models sealed to its key no longer open)")
     .option("--json", "print {recipient, file, pcrs, hardwareBacked} as JSON")
     .option("--allow-resettable-pcrs", "allow PCRs 16 and 20-23, which software can reset (the policy can be undone)")
     .option("--allow-sha1", "allow the SHA-1 bank (its values can be forged by collision)")
@@ -41,9 +43,10 @@ export function registerTpmKeygen(tpm: Command): void {
         const flag = err.code === "EW_ERR_TPM_PCR_SHA1" ? "--allow-sha1" : "--allow-resettable-pcrs";
         throw new EdgewardError(err.code, { detail: `${err.detail ?? ""}; give ${flag} to bind the key anyway` });
       }
+      const output = await prepareKeyOutput(opts.output, "TPM key file", opts.force);
       const device = deviceFrom(cmd);
       const created = await createTpmDecryptionKey(device, { pcrs, allow });
-      await writeTextAtomically(opts.output, created.keyFile, 0o600);
+      await output.write(async (out) => void (await out.writeFile(created.keyFile)));
       if (opts.json)
         return printJson({
           recipient: created.recipient,
