@@ -5,6 +5,7 @@ import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
 import { TLOG_ERRORS } from "./codes/tlog.ts";
 import { TPM_ERRORS } from "./codes/tpm.ts";
+import { TUF_ERRORS } from "./codes/tuf.ts";
 import type { ErrorSpec } from "./spec.ts";
 
 /**
@@ -19,6 +20,7 @@ export const ERRORS = {
   ...TLOG_ERRORS,
   ...INFERENCE_ERRORS,
   ...DEVICE_ERRORS,
+  ...TUF_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -33,6 +35,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Audit log", codes: TLOG_ERRORS },
   { title: "Models and inference", codes: INFERENCE_ERRORS },
   { title: "Devices: enrolment, attestation, key release", codes: DEVICE_ERRORS },
+  { title: "Releases and TUF", codes: TUF_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */
