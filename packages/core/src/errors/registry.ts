@@ -1,6 +1,7 @@
 import { AGE_ERRORS } from "./codes/age.ts";
 import { DEVICE_ERRORS } from "./codes/device.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
+import { HUB_ERRORS } from "./codes/hub.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
 import { TLOG_ERRORS } from "./codes/tlog.ts";
@@ -20,6 +21,7 @@ export const ERRORS = {
   ...TLOG_ERRORS,
   ...INFERENCE_ERRORS,
   ...DEVICE_ERRORS,
+  ...HUB_ERRORS,
   ...TUF_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -35,6 +37,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Audit log", codes: TLOG_ERRORS },
   { title: "Models and inference", codes: INFERENCE_ERRORS },
   { title: "Devices: enrolment, attestation, key release", codes: DEVICE_ERRORS },
+  { title: "Hub", codes: HUB_ERRORS },
   { title: "Releases and TUF", codes: TUF_ERRORS },
 ];
 
