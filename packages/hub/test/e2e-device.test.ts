@@ -1,13 +1,17 @@
 // The device flows end to end on real swtpm TPMs through tpm2-tools (ARCHITECTURE.md flows 2-4): two devices enrol
 // (EK certificate; one-time token), attest, and open the real PP-OCR classifier with the key released to each;
 // then every refusal the key-release promise names.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { randomBytes, X509Certificate } from "node:crypto";
 import { createP256TagIdentity, openToMemory, type wire } from "@edgeward/core";
 import { DEFAULT_POLICY_PCRS, tpmKeyAgreement } from "@edgeward/tpm";
 import { leafHash, openCheckpoint, parseVerifierKey, verifyInclusion } from "@edgeward/tlog";
-import { rejectsWithCode, startSwtpm, tempDir } from "@edgeward/testkit";
+import { rejectsWithCode, startPostgres, startSwtpm, tempDir } from "@edgeward/testkit";
+import { HubStore } from "../src/store/hub-store.ts";
+import { DatabaseDeviceStore } from "../src/device/database-store.ts";
+import { MemoryDeviceStore, type DeviceStore } from "../src/device/index.ts";
 import { deviceIdFromSan } from "../src/ca/index.ts";
 import { attestationStatus, createDeviceServices, createEnrolToken } from "../src/device/index.ts";
 import { activateBody, enrolBody, makeDeviceKeys, quoteBody, type DeviceKeys } from "./device-client.ts";
@@ -39,15 +43,49 @@ async function openWithKey(h: DeviceHarness, keys: DeviceKeys, answer: wire.Rele
   return openToMemory(file, [createP256TagIdentity(tpmKeyAgreement(keys.tpm, keys.unwrap))]);
 }
 
-test("two swtpm devices enrol, attest, get the model key and are refused where the policy says", async (t) => {
-  using dir = tempDir();
+/** The device side's stores: in memory, and on the hub's database on SQLite and on PostgreSQL. */
+const BACKENDS: Array<[string, (dir: string) => Promise<{ store: DeviceStore; close: () => Promise<void> }>]> = [
+  ["memory", () => Promise.resolve({ store: new MemoryDeviceStore(), close: () => Promise.resolve() })],
+  [
+    "SQLite",
+    async (dir) => {
+      const hub = await HubStore.open({ sqlite: join(dir, "hub.db") });
+      return { store: new DatabaseDeviceStore(hub.db), close: () => hub.close() };
+    },
+  ],
+  [
+    "PostgreSQL",
+    async () => {
+      const server = await startPostgres();
+      const hub = await HubStore.open({ postgres: server.url });
+      return {
+        store: new DatabaseDeviceStore(hub.db),
+        close: async () => {
+          await hub.close();
+          await server.stop();
+        },
+      };
+    },
+  ],
+];
+
+for (const [backend, open] of BACKENDS)
+  test(`${backend}: two swtpm devices enrol, attest, get the model key and are refused where the policy says`, async (t) => {
+    using dir = tempDir();
+    const opened = await open(dir.path);
+    t.after(opened.close);
+    await scenario(t, dir.path, opened.store);
+  });
+
+async function scenario(t: TestContext, dirPath: string, store: DeviceStore): Promise<void> {
+  const dir = { path: dirPath };
   await using swA = await startSwtpm({ ekCert: "copy" });
   await using swB = await startSwtpm();
   await using swC = await startSwtpm();
   const tpmA = toolsDevice(swA.tcti);
   const tpmB = toolsDevice(swB.tcti);
   const tpmC = toolsDevice(swC.tcti);
-  const h = await deviceHarness(tpmA, dir.path);
+  const h = await deviceHarness(tpmA, dir.path, store);
   h.releases.publish({
     id: "ocr-1",
     kind: "model",
@@ -233,4 +271,4 @@ test("two swtpm devices enrol, attest, get the model key and are refused where t
       assert.equal(attestationStatus(d, h.clock.now()), "timeout");
     });
   });
-});
+}

@@ -73,7 +73,7 @@ export class AttestationService {
     const ctx = this.#ctx;
     const now = ctx.now();
     const device = await this.#device(req.deviceId, certDeviceId);
-    const held = await ctx.store.takeNonce(req.nonce);
+    const held = await ctx.store.takeNonce(req.nonce, now.toISOString());
     if (held === undefined || held.deviceId !== device.id) {
       await this.#refuse(device, "EW_ERR_DEVICE_NONCE_UNKNOWN");
       throw new EdgewardError("EW_ERR_DEVICE_NONCE_UNKNOWN");
@@ -126,6 +126,13 @@ export class AttestationService {
       await ctx.store.updateDevice(device.id, {
         certSerial: issued.serial,
         certNotAfter: issued.notAfter.toISOString(),
+      });
+      await ctx.store.recordCertificate({
+        serial: issued.serial,
+        deviceId: device.id,
+        notBefore: now.toISOString(),
+        notAfter: issued.notAfter.toISOString(),
+        pem: issued.pem,
       });
       await record(ctx, "cert.issue", device.id, { serial: issued.serial, notAfter: issued.notAfter.toISOString() });
       response.certificate = issued.pem;

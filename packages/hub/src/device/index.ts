@@ -11,8 +11,9 @@ export type {
   PendingEnrolment,
   StoredClock,
 } from "./types.ts";
-export type { DevicePatch, DeviceStore } from "./store.ts";
+export type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
 export { MemoryDeviceStore } from "./memory-store.ts";
+export { DatabaseDeviceStore } from "./database-store.ts";
 export type { DeviceContext } from "./context.ts";
 export { createEnrolToken, EnrolmentService, tokenDigest } from "./enrolment.ts";
 export { AttestationService, attestationStatus, pcrValuesFromWire, RetryLater } from "./attestation.ts";

@@ -1,6 +1,6 @@
 // An in-process DeviceStore: the store of a single-replica hub without a database and of unit tests. Atomicity of
 // the "take" operations comes from the single JavaScript thread (no await between read and delete).
-import type { DevicePatch, DeviceStore } from "./store.ts";
+import type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
 import type {
   AttestationRecord,
   DeviceLogState,
@@ -21,7 +21,7 @@ export class MemoryDeviceStore implements DeviceStore {
   readonly #attestations = new Map<string, AttestationRecord[]>();
   readonly #logs = new Map<string, DeviceLogState>();
   readonly #reports = new Map<string, { at: string; report: Record<string, unknown> }>();
-  readonly #revoked: Array<{ serial: string; at: string }> = [];
+  readonly #certs: IssuedRecord[] = [];
 
   getGroup(name: string): Promise<GroupPolicy | undefined> {
     return Promise.resolve(this.#groups.get(name));
@@ -72,7 +72,7 @@ export class MemoryDeviceStore implements DeviceStore {
     this.#nonces.set(nonce.nonce, nonce);
     return Promise.resolve();
   }
-  takeNonce(nonce: string): Promise<NonceRecord | undefined> {
+  takeNonce(nonce: string, _now: string): Promise<NonceRecord | undefined> {
     return Promise.resolve(take(this.#nonces, nonce));
   }
   countNonces(deviceId: string, now: string): Promise<number> {
@@ -107,12 +107,13 @@ export class MemoryDeviceStore implements DeviceStore {
   getAuditReport(deviceId: string): Promise<{ at: string; report: Record<string, unknown> } | undefined> {
     return Promise.resolve(this.#reports.get(deviceId));
   }
-  addRevokedSerial(serial: string, at: string): Promise<void> {
-    this.#revoked.push({ serial, at });
+  recordCertificate(cert: IssuedRecord): Promise<void> {
+    this.#certs.push(cert);
     return Promise.resolve();
   }
   listRevokedSerials(): Promise<Array<{ serial: string; at: string }>> {
-    return Promise.resolve([...this.#revoked]);
+    const revoked = this.#certs.filter((c) => this.#devices.get(c.deviceId)?.state === "revoked");
+    return Promise.resolve(revoked.map((c) => ({ serial: c.serial, at: c.notBefore })));
   }
 }
 

@@ -10,6 +10,15 @@ import type {
   PendingEnrolment,
 } from "./types.ts";
 
+/** An issued device certificate as stored. */
+export interface IssuedRecord {
+  readonly serial: string;
+  readonly deviceId: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly pem: string;
+}
+
 /** Fields of a device that change after enrolment; absent fields are left as they are. */
 export type DevicePatch = Partial<Omit<DeviceRecord, "id" | "ekDigest" | "akPublic" | "akQualifiedName" | "createdAt">>;
 
@@ -36,8 +45,8 @@ export interface DeviceStore {
   listDevices(): Promise<DeviceRecord[]>;
 
   putNonce(nonce: NonceRecord): Promise<void>;
-  /** Removes and returns the nonce (single use), or undefined. */
-  takeNonce(nonce: string): Promise<NonceRecord | undefined>;
+  /** Spends the nonce (single use, on every replica) and returns it, or undefined when unknown or spent. */
+  takeNonce(nonce: string, now: string): Promise<NonceRecord | undefined>;
   /** Outstanding (unexpired, unused) nonces of a device, for rate limiting. */
   countNonces(deviceId: string, now: string): Promise<number>;
 
@@ -51,7 +60,8 @@ export interface DeviceStore {
   putAuditReport(deviceId: string, at: string, report: Record<string, unknown>): Promise<void>;
   getAuditReport(deviceId: string): Promise<{ at: string; report: Record<string, unknown> } | undefined>;
 
-  /** Records a revoked certificate serial for the CRL. */
-  addRevokedSerial(serial: string, at: string): Promise<void>;
+  /** Records an issued device certificate. */
+  recordCertificate(cert: IssuedRecord): Promise<void>;
+  /** Serials of certificates revoked, or issued to a device that is now revoked, for the CRL. */
   listRevokedSerials(): Promise<Array<{ serial: string; at: string }>>;
 }
