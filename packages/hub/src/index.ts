@@ -67,3 +67,4 @@ export { writeFileAtomic } from "./hubdir/files.ts";
 export { issueServerCertificate } from "./hubdir/server-cert.ts";
 export { parseListen, serveHub, type ServingHub } from "./bin.ts";
 export { DatabaseTufStore } from "./store/tuf-files.ts";
+export { HubClient, type HubClientOptions } from "./client/hub-client.ts";

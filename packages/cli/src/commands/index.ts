@@ -19,4 +19,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   run: async () => (await import("./run.ts")).registerRun,
   log: async () => (await import("./log.ts")).registerLog,
   tpm: async () => (await import("./tpm.ts")).registerTpm,
+  hub: async () => (await import("./hub.ts")).registerHub,
 };
