@@ -6,6 +6,7 @@ import { groupsPlugin } from "./features/groups.ts";
 import { healthPlugin } from "./features/health.ts";
 import { hubFactsPlugin } from "./features/hub-facts.ts";
 import { tokensPlugin } from "./features/tokens.ts";
+import { releasesPlugin } from "./releases/plugin.ts";
 
 /** One feature of the hub: an encapsulated Fastify plugin, mounted under `prefix`. */
 export interface Feature {
@@ -26,4 +27,5 @@ export const FEATURES: readonly Feature[] = [
   { name: "devices", plugin: devicesPlugin, prefix: "/v1" },
   { name: "enrol-tokens", plugin: enrolTokensPlugin, prefix: "/v1" },
   { name: "audit-log", plugin: auditLogPlugin, prefix: "/v1" },
+  { name: "releases", plugin: releasesPlugin, prefix: "/v1" },
 ];
