@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { printedCode, runCli, tempDir } from "@edgeward/testkit";
-import { startServe } from "./hub-serve.ts";
+import { printedCode, runCli, startServe, tempDir } from "@edgeward/testkit";
 
 async function ok(args: string[]): Promise<unknown> {
   const r = await runCli(args);

@@ -1,6 +1,6 @@
 // Starts `edgeward hub serve` as a real process and waits for the address it prints.
 import { spawn, type ChildProcess } from "node:child_process";
-import { CLI_BIN } from "@edgeward/testkit";
+import { CLI_BIN } from "./cli.ts";
 
 /** A running `edgeward hub serve` process. */
 export interface ServeProcess {
