@@ -59,10 +59,15 @@ export function testGroup(name: string, pcrs: PcrValues, unwrapDigest: string, o
 }
 
 /** Builds the harness; `reference` is a device whose current PCRs become the groups' reference values. */
-export async function deviceHarness(reference: TpmDevice, dir: string, store: DeviceStore = new MemoryDeviceStore()) {
+export async function deviceHarness(
+  reference: TpmDevice,
+  dir: string,
+  store: DeviceStore = new MemoryDeviceStore(),
+  over: { ca?: DeviceCa; now?: () => Date } = {},
+) {
   const clock = new TestClock();
   const events: AuditEvent[] = [];
-  const ca = await DeviceCa.load(await createDeviceCa(clock.now()));
+  const ca = over.ca ?? (await DeviceCa.load(await createDeviceCa(clock.now())));
   const localCa = await swtpmLocalCa();
   const pcrs = await reference.pcrRead(parsePcrSelectionText(ATTEST_PCRS));
   const unwrapDigest = Buffer.from(
@@ -78,7 +83,7 @@ export async function deviceHarness(reference: TpmDevice, dir: string, store: De
       events.push(e);
       return Promise.resolve();
     },
-    now: clock.now,
+    now: over.now ?? clock.now,
     manufacturerRoots: [localCa.rootPem],
     manufacturerIntermediates: [localCa.intermediatePem],
     defaultGroup: "factory",
