@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { EdgewardError } from "@edgeward/core";
 import { buildApp } from "./app.ts";
 import { openHub, type OpenHubOptions } from "./hubdir/open.ts";
+import { startMaintenance } from "./maintenance.ts";
 
 /** A listening hub. */
 export interface ServingHub {
@@ -17,6 +18,11 @@ export async function serveHub(options: OpenHubOptions & { readonly listen: stri
   const { host, port } = parseListen(options.listen);
   const hub = await openHub(options);
   const app = await buildApp(hub.deps, { https: hub.tls });
+  const maintenance = startMaintenance(hub.deps);
+  app.addHook("onClose", (_app, done) => {
+    maintenance.stop();
+    done();
+  });
   try {
     await app.listen({ host, port });
   } catch (err) {

@@ -130,3 +130,27 @@ describe("operator groups", () => {
     await hub.close();
   });
 });
+
+describe("maintenance", () => {
+  it("purges nonces only once they are past the retention, so a recent replay still reads as used", async () => {
+    const hub = await startTestHub();
+    const { issueNonce, spendNonce } = await import("@edgeward/hub");
+    const { runMaintenance, NONCE_RETENTION_MS } = await import("../src/maintenance.ts");
+    const now = hub.clock.now();
+    await issueNonce(hub.deps.store.db, {
+      nonce: "n",
+      deviceId: "d",
+      purpose: "attest",
+      data: "{}",
+      now,
+      expiresAt: new Date(now.getTime() + 60_000),
+    });
+    assert.equal((await spendNonce(hub.deps.store.db, "n", now)).status, "ok");
+    hub.clock.advance(60_000 + NONCE_RETENTION_MS - 1000);
+    assert.deepEqual(await runMaintenance(hub.deps), { nonces: 0 });
+    assert.equal((await spendNonce(hub.deps.store.db, "n", hub.clock.now())).status, "used");
+    hub.clock.advance(2000);
+    assert.deepEqual(await runMaintenance(hub.deps), { nonces: 1 });
+    await hub.close();
+  });
+});
