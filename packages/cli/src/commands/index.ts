@@ -20,4 +20,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   log: async () => (await import("./log.ts")).registerLog,
   tpm: async () => (await import("./tpm.ts")).registerTpm,
   hub: async () => (await import("./hub.ts")).registerHub,
+  model: async () => (await import("./model.ts")).registerModel,
 };
