@@ -14,6 +14,8 @@ import { existing, writeFileAtomic } from "./files.ts";
 import { hubPaths, type HubConfig } from "./layout.ts";
 import { issueServerCertificate } from "./server-cert.ts";
 
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\n?/g;
+
 /** What `edgeward hub init` asks for. */
 export interface InitHubOptions {
   readonly dir: string;
@@ -30,6 +32,8 @@ export interface InitHubOptions {
   /** TUF root keys to create (default 1) and how many must sign a new root (default 1). */
   readonly rootKeys?: number | undefined;
   readonly rootThreshold?: number | undefined;
+  /** TPM manufacturer CA certificates (PEM text) to trust for EK certificate chains (HUB/ek-ca/). */
+  readonly ekCertificates?: readonly string[] | undefined;
   readonly now: Date;
 }
 
@@ -78,6 +82,9 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     throw new EdgewardError("EW_ERR_USAGE", {
       detail: "the root threshold must be between 1 and the number of root keys",
     });
+  const ekPems = (options.ekCertificates ?? []).flatMap((text) => text.match(PEM_CERT) ?? []);
+  if (ekPems.length < (options.ekCertificates ?? []).length)
+    throw new EdgewardError("EW_ERR_USAGE", { detail: "an EK CA file holds no PEM certificate" });
   if (options.postgres === undefined && options.force === true)
     await Promise.all(
       [paths.sqlite, paths.logDb].flatMap((p) => [p, `${p}-wal`, `${p}-shm`]).map((p) => rm(p, { force: true })),
@@ -105,6 +112,8 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
   for (const [i, s] of offline.root.entries())
     await writeFileAtomic(join(paths.offline, `root-${i + 1}.pem`), exportTufSigner(s), 0o600);
   await writeFileAtomic(join(paths.offline, "targets-1.pem"), exportTufSigner(offline.targets[0]!), 0o600);
+  for (const [i, pem] of ekPems.entries())
+    await writeFileAtomic(join(paths.ekCa, `ek-ca-${i + 1}.pem`), pem.endsWith("\n") ? pem : `${pem}\n`, 0o644);
 
   const store = await HubStore.open(
     options.postgres === undefined ? { sqlite: paths.sqlite } : { postgres: options.postgres },
