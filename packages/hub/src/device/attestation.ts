@@ -58,13 +58,13 @@ export class AttestationService {
     const nonce = randomBytes(32).toString("hex");
     const expiresAt = new Date(now.getTime() + this.#lifetime()).toISOString();
     await ctx.store.putNonce({ nonce, deviceId: device.id, pcrs: group.attestPcrs, expiresAt });
-    const patch: { lastSeenAt: string; bootTime?: string } = { lastSeenAt: now.toISOString() };
+    // lastSeenAt is written by the quote that follows; only an announced reboot is written here (one write fewer
+    // per cycle).
     if (req.bootTime !== undefined && req.bootTime !== device.bootTime) {
       // A reboot the device announces: recorded, so the quote's reset counter may move on.
-      patch.bootTime = req.bootTime;
+      await ctx.store.updateDevice(device.id, { bootTime: req.bootTime, lastSeenAt: now.toISOString() });
       await record(ctx, "device.reboot", device.id, { bootTime: req.bootTime });
     }
-    await ctx.store.updateDevice(device.id, patch);
     return { nonce, pcrSelection: group.attestPcrs, expiresAt };
   }
 
