@@ -24,7 +24,12 @@ type Facts = Pick<
   "unwrapPolicyDigest" | "enrolledVia" | "clock" | "bootTime" | "certSerial" | "certNotAfter" | "stateReason"
 > & { deviceLog?: { logKey: string; rootHash: string } };
 
-const ATTEMPTS = 5;
+const ATTEMPTS = 10;
+
+/** A short random pause before retrying an optimistic update another request won, so racers spread out. */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 6)));
+}
 
 /** A DeviceStore over the hub's Kysely database. */
 export class DatabaseDeviceStore implements DeviceStore {
@@ -179,7 +184,10 @@ export class DatabaseDeviceStore implements DeviceStore {
         .where("version", "=", row.version)
         .returning("id")
         .executeTakeFirst();
-      if (updated === undefined) continue;
+      if (updated === undefined) {
+        await backoff(attempt);
+        continue;
+      }
       if (patch.floors !== undefined) await this.#putFloors(id, patch.floors);
       return true;
     }
@@ -267,7 +275,12 @@ export class DatabaseDeviceStore implements DeviceStore {
     const update = () =>
       this.#db
         .updateTable("device_checkpoints")
-        .set((eb) => ({ size: state.treeSize, note: state.checkpoint, updated_at: now, version: eb("version", "+", 1) }))
+        .set((eb) => ({
+          size: state.treeSize,
+          note: state.checkpoint,
+          updated_at: now,
+          version: eb("version", "+", 1),
+        }))
         .where("device_id", "=", state.deviceId)
         .where("size", "=", expectedSize)
         .returning("device_id")
@@ -402,6 +415,7 @@ export class DatabaseDeviceStore implements DeviceStore {
         .returning("id")
         .executeTakeFirst();
       if (updated !== undefined) return;
+      await backoff(attempt);
     }
     throw new EdgewardError("EW_ERR_HUB_CONFLICT", { detail: `device ${deviceId} kept changing` });
   }
