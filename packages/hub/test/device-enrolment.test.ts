@@ -61,6 +61,9 @@ test("enrolment refusals, learn mode and attestation rate limits on a real swtpm
       );
       // The AK in the evidence must be a restricted signing key: the unwrap key's public area is not one.
       await rejectsWithCode(svc.enrol({ ...body, akPublic: body.unwrapKey.public }), "EW_ERR_TPM_CERTIFY_ATTRIBUTES");
+      // Each refusal is in the audit log with its code.
+      const refused = h.events.filter((e) => e.kind === "device.enrol.refuse").map((e) => e.details["reason"]);
+      assert.ok(refused.includes("EW_ERR_TPM_CERTIFY_POLICY") && refused.includes("EW_ERR_TPM_CERTIFY_ATTRIBUTES"));
     },
   );
 
