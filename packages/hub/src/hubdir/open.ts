@@ -14,6 +14,7 @@ import { createHubLogger } from "../logger.ts";
 import { HubStore } from "../store/hub-store.ts";
 import { openReleases, type ReleasesService } from "../releases/index.ts";
 import { DatabaseTufStore } from "../store/tuf-files.ts";
+import { LOCK_KEYS, writerLock } from "../store/writer-lock.ts";
 import { readHubFile } from "./files.ts";
 import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
 
@@ -53,7 +54,7 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
   try {
     const logStore: LogStore =
       url === undefined ? new SqliteStore(paths.logDb, { mustExist: true }) : new PostgresStore(url);
-    audit = await HubAuditLog.open(logStore, parseSignerKey(logKey!));
+    audit = await HubAuditLog.open(logStore, parseSignerKey(logKey!), writerLock(store, LOCK_KEYS.auditLog));
   } catch (err) {
     await store.close();
     throw err;
