@@ -15,6 +15,7 @@ const ALL = [
   "tlog-append",
   "tlog-proof",
   "hub-release",
+  "hub-audit-replicas",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));
