@@ -72,7 +72,7 @@ test(`device API bodies fuzzed (seed ${SEED}): no crash, no 5xx, every refusal c
     const quote = await quoteBody(keys, deviceId, ch);
     // A device holding too many unused nonces gets 429 with Retry-After (seconds), not a 5xx.
     let limited;
-    for (let i = 0; i < 5 && limited === undefined; i++) {
+    for (let i = 0; i < 10 && limited === undefined; i++) {
       const r = await post(app, "/v1/device/attest/challenge", { deviceId, banks: ["sha256"] });
       if (r.statusCode === 429) limited = r;
     }
