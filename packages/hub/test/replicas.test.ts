@@ -1,10 +1,10 @@
 // Two real `edgeward hub serve` processes on one PostgreSQL behave as one hub (ARCHITECTURE.md, hub): one audit log
 // both append to, a revocation effective on the other at once, no lost update, and every nonce single-use across them.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { startPostgres, startServe, tempDir } from "@edgeward/testkit";
+import { rejectsWithCode, startPostgres, startServe, tempDir } from "@edgeward/testkit";
 import { LogReader, PostgresStore, auditLog, decodeAuditEvent } from "@edgeward/tlog";
 import { HubStore, initHub, insertDevice } from "@edgeward/hub";
 import { httpsJson } from "./helpers/https.ts";
@@ -15,6 +15,10 @@ describe("two serve processes on one PostgreSQL", () => {
     using dir = tempDir("edgeward-replicas-");
     const hubDir = join(dir.path, "hub");
     const init = await initHub({ dir: hubDir, postgres: pg.url, now: new Date() });
+    // A second hub directory on the same database is refused before it writes a key, so the first stays whole.
+    const other = join(dir.path, "other");
+    await rejectsWithCode(initHub({ dir: other, postgres: pg.url, now: new Date() }), "EW_ERR_HUB_DIR_EXISTS");
+    assert.ok(!existsSync(join(other, "ca", "ca.key")), "no secret was written");
     const ca = readFileSync(init.caCertificate, "utf8");
     const [a, b] = await Promise.all([0, 1].map(() => startServe(["--dir", hubDir, "--listen", "127.0.0.1:0"])));
     try {
