@@ -17,6 +17,8 @@ const ALL = [
   "tlog-proof",
   "audit",
   "audit-eventlog",
+  "hub-release",
+  "hub-audit-replicas",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));

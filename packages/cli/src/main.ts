@@ -15,6 +15,8 @@ export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("edgeward")
     .description("Edgeward: sealed models, TPM-bound keys, attestation and a tamper-evident audit log for edge AI")
     .version("0.1.0")
+    // `edgeward --version` only before a command: `model publish --version V` names a release's version.
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
       outputError: (text, write) => write(redactSecrets(text.replace(/^error: /, "error EW_ERR_USAGE: "))),
@@ -22,6 +24,9 @@ export async function buildProgram(only?: string): Promise<Command> {
     .exitOverride();
   if (only !== undefined && Object.hasOwn(COMMANDS, only)) (await COMMANDS[only]!())(program);
   else for (const name of Object.keys(COMMANDS)) program.command(name).description(COMMAND_SUMMARIES[name] ?? "");
+  // Only the program's own options are positional; a command's options (`tpm --software`) still follow its
+  // subcommand (`tpm status --software`), as without positional options.
+  for (const command of program.commands) command.enablePositionalOptions(false);
   return program;
 }
 

@@ -210,3 +210,6 @@ export {
   type SpecIdEvent,
   type TcgEvent,
 } from "./tpm/eventlog/index.ts";
+// The hub <-> agent device API contract: JSON Schemas and types (ARCHITECTURE.md, "Components and packages").
+import * as wire from "./wire/index.ts";
+export { wire };

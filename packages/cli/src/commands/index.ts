@@ -21,4 +21,6 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   tpm: async () => (await import("./tpm.ts")).registerTpm,
   egress: async () => (await import("./egress.ts")).registerEgress,
   audit: async () => (await import("./audit.ts")).registerAudit,
+  hub: async () => (await import("./hub.ts")).registerHub,
+  model: async () => (await import("./model.ts")).registerModel,
 };

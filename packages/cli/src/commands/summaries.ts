@@ -14,4 +14,8 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   run: "open a sealed model into memory (never to disk), verify it, and run one inference with ONNX Runtime",
   log: "tamper-evident audit log: RFC 6962 Merkle tree, signed C2SP checkpoints, proofs, audit",
   tpm: "the TPM: status, PCR-bound decryption keys, quotes and their verification, PCR extend, NV counter",
+  egress: "generate egress rules that allow only the hub: nftables for a host, NetworkPolicy for Kubernetes",
+  audit: "check this device against the ten promises and host hardening, with evidence and fixes",
+  hub: "the hub: init, serve, tokens, and the operator API's client",
+  model: "publish models and packages to a hub",
 };

@@ -2,11 +2,14 @@ import { AGE_ERRORS } from "./codes/age.ts";
 import { AUDIT_ERRORS } from "./codes/audit.ts";
 import { EVENTLOG_ERRORS } from "./codes/eventlog.ts";
 import { FILES_ERRORS } from "./codes/files.ts";
+import { DEVICE_ERRORS } from "./codes/device.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
+import { HUB_ERRORS } from "./codes/hub.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
 import { TLOG_ERRORS } from "./codes/tlog.ts";
 import { TPM_ERRORS } from "./codes/tpm.ts";
+import { TUF_ERRORS } from "./codes/tuf.ts";
 import type { ErrorSpec } from "./spec.ts";
 
 /**
@@ -23,6 +26,9 @@ export const ERRORS = {
   ...INFERENCE_ERRORS,
   ...EVENTLOG_ERRORS,
   ...AUDIT_ERRORS,
+  ...DEVICE_ERRORS,
+  ...HUB_ERRORS,
+  ...TUF_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -39,6 +45,9 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Models and inference", codes: INFERENCE_ERRORS },
   { title: "Firmware event log and secure boot", codes: EVENTLOG_ERRORS },
   { title: "Device audit and egress", codes: AUDIT_ERRORS },
+  { title: "Devices: enrolment, attestation, key release", codes: DEVICE_ERRORS },
+  { title: "Hub", codes: HUB_ERRORS },
+  { title: "Releases and TUF", codes: TUF_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */

@@ -1,0 +1,136 @@
+import { X509Certificate } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import type { ServerOptions } from "node:https";
+import { join } from "node:path";
+import type { FastifyBaseLogger } from "fastify";
+import { EdgewardError } from "@edgeward/core";
+import { parseSignerKey, type LogStore } from "@edgeward/tlog";
+import { PostgresStore } from "@edgeward/tlog/postgres";
+import { SqliteStore } from "@edgeward/tlog/sqlite";
+import { HubAuditLog } from "../audit/hub-log.ts";
+import { BlobStore } from "../blobs/blob-store.ts";
+import { deviceTlsOptions } from "../ca/peer.ts";
+import { systemClock, type Clock, type HubDeps } from "../deps.ts";
+import { openDeviceSide } from "../device/open.ts";
+import { createHubLogger } from "../logger.ts";
+import { HubStore } from "../store/hub-store.ts";
+import { openReleases, type ReleasesService } from "../releases/index.ts";
+import { DatabaseTufStore } from "../store/tuf-files.ts";
+import { LOCK_KEYS, writerLock } from "../store/writer-lock.ts";
+import { readHubFile } from "./files.ts";
+import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
+
+/** What `serve` may override. */
+export interface OpenHubOptions {
+  readonly dir: string;
+  /** A PostgreSQL URL to use instead of the one in hub.json (same database, e.g. other credentials). */
+  readonly postgres?: string | undefined;
+  readonly logger?: FastifyBaseLogger | undefined;
+  readonly clock?: Clock | undefined;
+}
+
+/** An opened hub directory: the app's dependencies and the HTTPS server's TLS settings. */
+export interface OpenedHub {
+  readonly deps: HubDeps;
+  readonly tls: ServerOptions;
+  readonly config: HubConfig;
+  readonly paths: HubPaths;
+}
+
+/**
+ * Opens what `edgeward hub init` created, for `serve`: the database (migrated), the audit log (checked against its
+ * last signed checkpoint), the blob store, the public facts, and the TLS settings: the hub's key and certificate,
+ * TLS 1.2 at least, and a client-certificate request that does not fail the handshake (enrolment needs none; device
+ * routes check the certificate themselves).
+ */
+export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
+  const paths = hubPaths(options.dir);
+  const config = await readHubConfig(paths);
+  const url = options.postgres ?? (config.database.kind === "postgres" ? config.database.url : undefined);
+  const [caPem, caKey, tlsKey, tlsCert, logKey] = await Promise.all(
+    [paths.caCert, paths.caKey, paths.tlsKey, paths.tlsCert, paths.logKey].map(readHubFile),
+  );
+  const ek = await readEkCertificates(paths.ekCa);
+  const store = await HubStore.open(url === undefined ? { sqlite: paths.sqlite } : { postgres: url });
+  let audit: HubAuditLog;
+  try {
+    const logStore: LogStore =
+      url === undefined ? new SqliteStore(paths.logDb, { mustExist: true }) : new PostgresStore(url);
+    audit = await HubAuditLog.open(logStore, parseSignerKey(logKey!), writerLock(store, LOCK_KEYS.auditLog));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const tuf = new DatabaseTufStore(store);
+  const clock = options.clock ?? systemClock;
+  const blobs = new BlobStore(paths.blobs);
+  let releases: ReleasesService;
+  let deviceSide: Awaited<ReturnType<typeof openDeviceSide>>;
+  try {
+    releases = await openReleases({ store, blobs, log: audit, clock: () => clock.now(), readFile: readHubFile, paths });
+    deviceSide = await openDeviceSide({
+      db: store.db,
+      caKeyPem: caKey!,
+      caCertificatePem: caPem!,
+      audit,
+      now: () => clock.now(),
+      releases,
+      manufacturerRoots: ek.roots,
+      manufacturerIntermediates: ek.intermediates,
+    });
+  } catch (err) {
+    await audit.close();
+    await store.close();
+    throw err;
+  }
+  const deps: HubDeps = {
+    store,
+    clock,
+    logger: options.logger ?? createHubLogger(),
+    blobs,
+    audit,
+    releases,
+    facts: async () => ({
+      caCertificate: caPem!,
+      escrowRecipient: config.escrowRecipient,
+      logVerifierKey: audit.verifierKey,
+      tufRoot: await firstRoot(tuf),
+    }),
+    deviceAuth: deviceSide.deviceAuth,
+    device: deviceSide.device,
+  };
+  const device = deviceTlsOptions(caPem!);
+  const tls: ServerOptions = { key: tlsKey!, cert: tlsCert!, ...device, ca: [...device.ca] };
+  return { deps, tls, config, paths };
+}
+
+async function firstRoot(tuf: DatabaseTufStore): Promise<Record<string, unknown>> {
+  const bytes = await tuf.get("1.root.json");
+  if (bytes === undefined) throw new EdgewardError("EW_ERR_HUB_DIR_INVALID", { detail: "the TUF root is missing" });
+  return JSON.parse(Buffer.from(bytes).toString("utf8")) as Record<string, unknown>;
+}
+
+/**
+ * The TPM manufacturers' CA certificates trusted for EK certificate chains: every PEM certificate in HUB/ek-ca/
+ * (`hub init --ek-ca FILE` copies them there); self-signed ones are roots, the others intermediates. None means
+ * devices enrol by one-time token only.
+ */
+async function readEkCertificates(dir: string): Promise<{ roots: string[]; intermediates: string[] }> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const roots: string[] = [];
+  const intermediates: string[] = [];
+  for (const name of names.filter((n) => n.endsWith(".pem")).sort()) {
+    const pem = await readHubFile(join(dir, name));
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_HUB_DIR_INVALID", {
+        detail: `${name} in ${dir} is not a certificate`,
+        cause: err,
+      });
+    }
+    (cert.checkIssued(cert) ? roots : intermediates).push(pem);
+  }
+  return { roots, intermediates };
+}

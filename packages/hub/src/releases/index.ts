@@ -1,0 +1,23 @@
+// Releases: upload, TUF publication, rollout, and the per-device re-wrap of a release's file key.
+export {
+  MANIFEST_SCHEMA,
+  MAX_MANIFEST_PART,
+  parseGroups,
+  parseManifest,
+  type ReleaseKind,
+  type ReleaseManifest,
+} from "./manifest.ts";
+export { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
+export { DatabaseReleaseStore } from "./database-store.ts";
+export { MemoryReleaseStore, type ReleaseRecord, type ReleaseStore } from "./store.ts";
+export {
+  ReleasesService,
+  targetOf,
+  type ReleaseBlobs,
+  type ReleaseFacts,
+  type ReleaseLog,
+  type ReleasesDeps,
+} from "./service.ts";
+export { resolveRange, type ByteRange } from "./range.ts";
+export { openReleases, type OpenReleasesOptions } from "./open.ts";
+export { publishRelease, type PublishOptions } from "./publisher.ts";
