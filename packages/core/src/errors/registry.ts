@@ -1,5 +1,6 @@
 import { AGE_ERRORS } from "./codes/age.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
+import { GUARD_ERRORS } from "./codes/guard.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
 import { TLOG_ERRORS } from "./codes/tlog.ts";
@@ -17,6 +18,7 @@ export const ERRORS = {
   ...TPM_ERRORS,
   ...TLOG_ERRORS,
   ...INFERENCE_ERRORS,
+  ...GUARD_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -30,6 +32,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "TPM and attestation", codes: TPM_ERRORS },
   { title: "Audit log", codes: TLOG_ERRORS },
   { title: "Models and inference", codes: INFERENCE_ERRORS },
+  { title: "Inference guard", codes: GUARD_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */
