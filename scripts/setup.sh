@@ -18,6 +18,8 @@ need tpm2_quote tpm2-tools
 need openssl openssl
 need strace strace
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+# Fashion-MNIST (MIT), the guard's calibration and test data (docs/guard.md); the IDX files land in /usr/share/datasets.
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || missing="$missing dataset-fashion-mnist"
 
 if [ -n "$missing" ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -6,6 +6,7 @@ export {
   falsePositiveRate,
   type CalibrateOptions,
 } from "./calibration/calibrate.ts";
+export { calibrateFiles, type CalibratedGuard, type CalibrateFilesOptions } from "./calibration/calibrate-files.ts";
 export { quantile } from "./calibration/quantile.ts";
 export {
   GUARD_FILE_MAX_BYTES,

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { GuardConfig, GuardImage } from "../src/index.ts";
 import { DEFAULT_QUERY_STAGE } from "../src/index.ts";
 
@@ -44,4 +46,11 @@ export function picture(fill: (x: number, y: number) => number, size = 28): Guar
   const pixels = new Float32Array(size * size);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pixels[y * size + x] = fill(x, y);
   return { channels: 1, height: size, width: size, pixels };
+}
+
+/** Every file under `dir`, recursively, with its bytes. */
+export function filesUnder(dir: string): Array<{ path: string; bytes: Buffer }> {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => ({ path: join(e.parentPath, e.name), bytes: readFileSync(join(e.parentPath, e.name)) }));
 }

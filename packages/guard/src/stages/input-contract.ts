@@ -20,7 +20,8 @@ export async function decodeImage(bytes: Uint8Array, contract: InputContract): P
   const options = { limitInputPixels: maxPixels, failOn: "warning", sequentialRead: true } as const;
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, options).metadata();
+    // Header only, no pixels decoded: the limit is checked below, so an oversized image gets its own code.
+    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
   } catch (cause) {
     throw new EdgewardError("EW_ERR_IMAGE_FORMAT", { detail: "unreadable header", cause });
   }
