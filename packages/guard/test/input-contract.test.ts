@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { describe, it } from "node:test";
 import sharp from "sharp";
 import { isEdgewardError } from "@edgeward/core";
-import { rejectsWithCode, seededRandom, throwsWithCode } from "@edgeward/testkit";
-import { checkTensor, decodeImage } from "../src/index.ts";
+import { rejectsWithCode, seededRandom, tempDir, throwsWithCode } from "@edgeward/testkit";
+import { checkTensor, decodeImage, loadCalibrationData } from "../src/index.ts";
 import { sampleConfig } from "./helpers.ts";
 
 const contract = sampleConfig().input;
@@ -111,5 +113,21 @@ describe("input contract: tensors", () => {
     throwsWithCode(() => checkTensor(out, [1, 1, 28, 28], contract), "EW_ERR_GUARD_INPUT");
     out[100] = Number.NaN;
     throwsWithCode(() => checkTensor(out, [1, 1, 28, 28], contract), "EW_ERR_GUARD_INPUT");
+  });
+});
+
+describe("calibration data", () => {
+  it("reads a folder of images in name order, and its digest changes when one image does", async () => {
+    using dir = tempDir("edgeward-guard-data-");
+    writeFileSync(join(dir.path, "b.png"), await halves(28, 28));
+    writeFileSync(join(dir.path, "a.png"), await halves(56, 28));
+    writeFileSync(join(dir.path, "notes.txt"), "ignored");
+    const first = await loadCalibrationData(dir.path, contract);
+    assert.equal(first.images.length, 2);
+    writeFileSync(join(dir.path, "b.png"), await halves(28, 56));
+    assert.notEqual((await loadCalibrationData(dir.path, contract)).sha256, first.sha256);
+    assert.equal((await loadCalibrationData(dir.path, contract, [1])).images.length, 1);
+    await rejectsWithCode(loadCalibrationData(dir.path, contract, [2]), "EW_ERR_GUARD_DATA");
+    await rejectsWithCode(loadCalibrationData(join(dir.path, "missing"), contract), "EW_ERR_GUARD_DATA");
   });
 });
