@@ -14,6 +14,7 @@ const ALL = [
   "tpm-open",
   "tlog-append",
   "tlog-proof",
+  "guard",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));

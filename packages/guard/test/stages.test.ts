@@ -73,6 +73,16 @@ describe("input statistics", () => {
     assert.equal(imageStats(image(new Array<number>(16).fill(1), 4, 4))["clippedHigh"], 1);
   });
 
+  it("dark-region noise is near zero for an object on a black background and rises with speckle on it", () => {
+    const rand = seededRandom(8);
+    const object = Array.from({ length: 784 }, (_, i) => (i % 28 > 8 && i % 28 < 20 && i > 200 && i < 600 ? 0.7 : 0));
+    const clean = imageStats(image(object, 28, 28))["darkNoise"] ?? 1;
+    assert.ok(clean < 0.01, `clean ${clean}`); // only the object's corners, whose 3×3 median is black
+    const speckled = object.map((v) => Math.min(1, Math.max(0, v + (rand() < 0.5 ? -0.1 : 0.1))));
+    const noisy = imageStats(image(speckled, 28, 28))["darkNoise"] ?? 0;
+    assert.ok(noisy > 5 * clean && noisy > 0.02, `speckled ${noisy}`);
+  });
+
   it("keeps a mean and spread per channel", () => {
     const s = imageStats(image([0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 1], 2, 2, 3));
     assert.deepEqual([s["mean.0"], s["mean.1"], s["mean.2"], s["std.2"]], [0, 1, 0.5, 0.5]);
