@@ -79,5 +79,11 @@ export async function loadGuardModelFile(
   input: ModelInput,
   expectedSha256?: string,
 ): Promise<GuardModel> {
-  return loadGuardModel(await readFile(path), input, expectedSha256);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new EdgewardError("EW_ERR_IO", { detail: path, cause });
+  }
+  return loadGuardModel(bytes, input, expectedSha256);
 }

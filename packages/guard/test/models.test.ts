@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { rejectsWithCode } from "@edgeward/testkit";
-import { guardDigest, loadGuard } from "../src/index.ts";
+import { rejectsWithCode, tempDir } from "@edgeward/testkit";
+import { guardDigest, loadGuard, serializeGuardFile } from "../src/index.ts";
+import { sampleConfig } from "./helpers.ts";
 import { loadShipped, MODELS_DIR, reference } from "./models.ts";
 
 // The shipped ONNX files compute what the trainer computed, and the shipped guard file names exactly them.
@@ -45,5 +48,22 @@ describe("shipped models", () => {
       await loaded.close();
     }
     await rejectsWithCode(loadGuard(path, { expectedDigest: "f".repeat(64) }), "EW_ERR_GUARD_DIGEST");
+  });
+});
+
+describe("loading a guard from files", () => {
+  it("when the guard file or a model it names is missing, rejects with EW_ERR_IO; a non-ONNX model with EW_ERR_MODEL_LOAD", async () => {
+    using dir = tempDir("edgeward-guard-load-");
+    await rejectsWithCode(loadGuard(join(dir.path, "none.yaml")), "EW_ERR_IO");
+    const config = sampleConfig({ models: { primary: { path: "gone.onnx", sha256: "a".repeat(64) } } });
+    const { ensemble: _e, ...stages } = config.stages;
+    writeFileSync(join(dir.path, "guard.yaml"), serializeGuardFile({ ...config, stages }));
+    await rejectsWithCode(loadGuard(join(dir.path, "guard.yaml")), "EW_ERR_IO");
+    const junk = Buffer.from("not an onnx model");
+    writeFileSync(join(dir.path, "gone.onnx"), junk);
+    const digest = createHash("sha256").update(junk).digest("hex");
+    const withJunk = { ...config, stages, models: { primary: { path: "gone.onnx", sha256: digest } } };
+    writeFileSync(join(dir.path, "guard.yaml"), serializeGuardFile(withJunk));
+    await rejectsWithCode(loadGuard(join(dir.path, "guard.yaml")), "EW_ERR_MODEL_LOAD");
   });
 });
