@@ -44,7 +44,7 @@ export interface CalibrateOptions {
 
 /**
  * Calibrates a guard on clean held-out images (never test data): every stage's threshold is the quantile of its
- * clean scores at one common level p (stats features two-sided, p/2 per side split over the features), and p is
+ * clean scores at one common level p (each statistics feature two-sided, p/2 in each tail), and p is
  * the largest level at which the union of all stages flags at most `targetFpr` of the clean images — so the
  * whole guard's false-positive rate on clean data is the target, not each stage's.
  */
@@ -100,7 +100,7 @@ function stagesAt(
 ): GuardConfig["stages"] {
   const actions = options.actions ?? {};
   const names = Object.keys(scores[0]?.stats ?? {});
-  const tail = p / (2 * Math.max(1, names.length));
+  const tail = p / 2; // every feature gets the level p, half in each tail, like every other score
   const features: Record<string, readonly [number, number]> = {};
   for (const name of names) {
     const values = scores.map((s) => s.stats[name] ?? 0);
