@@ -19,6 +19,7 @@ const ALL = [
   "audit-eventlog",
   "hub-release",
   "hub-audit-replicas",
+  "guard",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));

@@ -25,6 +25,12 @@ need chromium chromium
 # The output-file tests offer devices as -o inside a private mount namespace (unshare -m, mknod on a tmpfs).
 need unshare util-linux
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+# Fashion-MNIST (MIT), the guard's calibration and test data (docs/guard.md); the IDX files land in /usr/share/datasets.
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || missing="$missing dataset-fashion-mnist"
+# PyTorch only to retrain the guard's models or regenerate bench/guard's white-box attacks; the tests never need it.
+if [ "${EDGEWARD_TRAINING:-0}" = 1 ] && ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  missing="$missing python3-torch"
+fi
 
 if [ -n "$missing" ]; then
   if [ "$(id -u)" -ne 0 ]; then

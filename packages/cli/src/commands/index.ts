@@ -23,4 +23,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   audit: async () => (await import("./audit.ts")).registerAudit,
   hub: async () => (await import("./hub.ts")).registerHub,
   model: async () => (await import("./model.ts")).registerModel,
+  guard: async () => (await import("./guard.ts")).registerGuard,
 };

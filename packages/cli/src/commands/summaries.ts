@@ -18,4 +18,5 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   audit: "check this device against the ten promises and host hardening, with evidence and fixes",
   hub: "the hub: init, serve, tokens, and the operator API's client",
   model: "publish models and packages to a hub",
+  guard: "inference guard: calibrate a guard file on clean data at a target false-positive rate; check inputs",
 };

@@ -5,6 +5,7 @@ import { FILES_ERRORS } from "./codes/files.ts";
 import { DEVICE_ERRORS } from "./codes/device.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
 import { HUB_ERRORS } from "./codes/hub.ts";
+import { GUARD_ERRORS } from "./codes/guard.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
 import { TLOG_ERRORS } from "./codes/tlog.ts";
@@ -29,6 +30,7 @@ export const ERRORS = {
   ...DEVICE_ERRORS,
   ...HUB_ERRORS,
   ...TUF_ERRORS,
+  ...GUARD_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -48,6 +50,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Devices: enrolment, attestation, key release", codes: DEVICE_ERRORS },
   { title: "Hub", codes: HUB_ERRORS },
   { title: "Releases and TUF", codes: TUF_ERRORS },
+  { title: "Inference guard", codes: GUARD_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""White-box attacks for bench/guard, generated offline with the trainer's framework (Debian's python3-torch).
+
+    /usr/bin/python3 bench/guard/attacks.py --models packages/guard/models --out DIR [--count 500 --seed 7]
+
+Takes `count` Fashion-MNIST *test* images (a seeded permutation of the 10,000) and writes, as raw little-endian
+float32 [count, 784] files in [0, 1]:
+  clean.f32                      the originals (labels in labels.u8, test indices in meta.json)
+  fgsm-0.1.f32 ... pgd-0.3.f32   FGSM (Goodfellow et al. 2015) and PGD (Madry et al. 2018; 20 steps, step 2.5ε/20,
+                                 random start), L∞ ε = 0.1, 0.2, 0.3, white-box on the CNN; the benchmark measures
+                                 them on the CNN and transferred to the MLP
+  adaptive-0.3.f32               PGD that also knows the guard's squeezers (2- and 4-bit depth), the second
+                                 model, the energy score and the dark-noise statistic (it leaves the dark background
+                                 untouched): it maximises the CNN's loss while keeping the squeezed
+                                 predictions equal to the unsqueezed one (BPDA through the rounding, Athalye et al.
+                                 2018) and the MLP agreeing, after He et al. 2017 and Tramèr 2022
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "packages", "guard", "scripts"))
+from train import Cnn, Mlp, read_idx  # noqa: E402
+
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def fgsm(model, x, y, eps):
+    x = x.clone().requires_grad_(True)
+    F.cross_entropy(model(x), y).backward()
+    return (x + eps * x.grad.sign()).clamp(0, 1).detach()
+
+
+def pgd(model, x, y, eps, steps, gen, loss_fn=None, mask=None):
+    alpha = 2.5 * eps / steps
+    m = torch.ones_like(x) if mask is None else mask
+    adv = (x + m * (torch.rand(x.shape, generator=gen) * 2 - 1) * eps).clamp(0, 1)
+    for _ in range(steps):
+        adv.requires_grad_(True)
+        loss = loss_fn(adv) if loss_fn else F.cross_entropy(model(adv), y)
+        (grad,) = torch.autograd.grad(loss, adv)
+        adv = adv.detach() + m * alpha * grad.sign()
+        adv = torch.min(torch.max(adv, x - eps), x + eps).clamp(0, 1)
+    return adv.detach()
+
+
+def not_dark(x):
+    """1 where the 3×3 median (edges repeated) is at least 5/255: the guard's dark-noise statistic looks elsewhere."""
+    windows = F.pad(x, (1, 1, 1, 1), mode="replicate").unfold(2, 3, 1).unfold(3, 3, 1).reshape(*x.shape, 9)
+    return (windows.median(dim=-1).values >= 5 / 255).float()
+
+
+def bit_depth_bpda(x, bits):
+    """Rounding forward, identity backward (BPDA)."""
+    levels = 2**bits - 1
+    return x + (torch.round(x * levels) / levels - x).detach()
+
+
+def adaptive_loss(cnn, mlp, y, lam):
+    def loss(adv):
+        logits = cnn(adv)
+        p = F.softmax(logits, 1)
+        sq = sum((p - F.softmax(cnn(s), 1)).abs().sum(1) for s in (bit_depth_bpda(adv, 2), bit_depth_bpda(adv, 4)))
+        agree = (p - F.softmax(mlp(adv), 1)).abs().sum(1)
+        energy = -torch.logsumexp(logits, 1)
+        return (F.cross_entropy(logits, y, reduction="none") - lam * (sq + agree) - 0.1 * energy.clamp(min=-30)).mean()
+
+    return loss
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--count", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--only-adaptive", action="store_true", help="regenerate only the adaptive set")
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+    os.makedirs(args.out, exist_ok=True)
+    images = read_idx(os.path.join(DATA, "t10k-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(DATA, "t10k-labels-idx1-ubyte.gz"))
+    pick = np.random.default_rng(args.seed).permutation(len(images))[: args.count]
+    x = torch.from_numpy(images[pick].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
+    y = torch.from_numpy(labels[pick].astype(np.int64))
+    cnn, mlp = Cnn(), Mlp()
+    cnn.load_state_dict(torch.load(os.path.join(args.models, "cnn.pt")))
+    mlp.load_state_dict(torch.load(os.path.join(args.models, "mlp.pt")))
+    cnn.eval(), mlp.eval()
+    for p in list(cnn.parameters()) + list(mlp.parameters()):
+        p.requires_grad_(False)
+    gen = torch.Generator().manual_seed(args.seed)
+
+    def save(name, t):
+        t.reshape(len(t), -1).numpy().astype("<f4").tofile(os.path.join(args.out, f"{name}.f32"))
+        with torch.no_grad():
+            err = float((cnn(t).argmax(1) != y).float().mean())
+        print(f"  {name}: CNN error {err:.3f}", file=sys.stderr)
+
+    save("clean", x)
+    labels[pick].astype(np.uint8).tofile(os.path.join(args.out, "labels.u8"))
+    for eps in () if args.only_adaptive else (0.1, 0.2, 0.3):
+        save(f"fgsm-{eps}", torch.cat([fgsm(cnn, x[i : i + 250], y[i : i + 250], eps) for i in range(0, len(x), 250)]))
+        save(f"pgd-{eps}", torch.cat([pgd(cnn, x[i : i + 250], y[i : i + 250], eps, args.steps, gen) for i in range(0, len(x), 250)]))
+    for eps in (0.3,):
+        adv = [
+            pgd(
+                cnn, x[i : i + 250], y[i : i + 250], eps, args.steps, gen,
+                adaptive_loss(cnn, mlp, y[i : i + 250], 2.0), not_dark(x[i : i + 250]),
+            )  # fmt: skip
+            for i in range(0, len(x), 250)
+        ]
+        save(f"adaptive-{eps}", torch.cat(adv))
+    with open(os.path.join(args.out, "meta.json"), "w") as f:
+        json.dump({"count": args.count, "seed": args.seed, "steps": args.steps, "testIndices": pick.tolist()}, f)
+
+
+if __name__ == "__main__":
+    main()
