@@ -23,4 +23,5 @@ export {
   type CreatedDecryptionKey,
   type LoadTpmIdentityOptions,
 } from "./identity.ts";
+export { constructed, integer, oid, tlv, TAG } from "./der.ts";
 export { codeForRc, decodeRc, rcFromStderr, type DecodedRc } from "./tools/rc.ts";

@@ -1,3 +1,4 @@
+import { AGENT_ERRORS } from "./codes/agent.ts";
 import { AGE_ERRORS } from "./codes/age.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
@@ -17,6 +18,7 @@ export const ERRORS = {
   ...TPM_ERRORS,
   ...TLOG_ERRORS,
   ...INFERENCE_ERRORS,
+  ...AGENT_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -30,6 +32,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "TPM and attestation", codes: TPM_ERRORS },
   { title: "Audit log", codes: TLOG_ERRORS },
   { title: "Models and inference", codes: INFERENCE_ERRORS },
+  { title: "Device agent", codes: AGENT_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */
