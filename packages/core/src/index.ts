@@ -162,3 +162,7 @@ export {
   type VerifyEkCertificateInput,
   type VerifyQuoteInput,
 } from "./tpm/index.ts";
+
+// The hub <-> agent device API contract: JSON Schemas and types (ARCHITECTURE.md, "Components and packages").
+import * as wire from "./wire/index.ts";
+export { wire };
