@@ -22,7 +22,6 @@ export {
   answerChallenge,
   enrolmentRequest,
   pcrsToWire,
-  type EnrolRequest,
   type QuoteAnswer,
 } from "./identity/evidence.ts";
 export { createCsr } from "./identity/csr.ts";

@@ -2,21 +2,10 @@
  * The device's half of enrolment and attestation (ARCHITECTURE.md "The flows" 2 and 3): the evidence it sends, in
  * the device API's JSON form (base64 binaries, lowercase hex digests; docs/agent.md "Device API").
  */
-import { formatPcrSelection, parsePcrSelectionText, type PcrValues } from "@edgeward/core";
+import { formatPcrSelection, parsePcrSelectionText, type PcrValues, type wire } from "@edgeward/core";
 import type { AttestationKey, TpmDevice } from "@edgeward/tpm";
 import type { DeviceRecord } from "./device-record.ts";
 import { b64 } from "./wrapped-json.ts";
-
-/** POST /v1/device/enrol's body. */
-export interface EnrolRequest {
-  readonly token?: string;
-  readonly ekCertificate?: string;
-  readonly ekPublic: string;
-  readonly ekType: "rsa" | "ecc";
-  readonly akPublic: string;
-  readonly unwrapKey: { readonly public: string; readonly recipient: string; readonly pcrSelection: string };
-  readonly certify: { readonly attest: string; readonly signature: string };
-}
 
 /**
  * Builds the enrolment request: EK public (and its certificate unless a token stands in for it), the AK, and
@@ -27,7 +16,7 @@ export async function enrolmentRequest(
   record: DeviceRecord,
   ak: AttestationKey,
   proof: { readonly token: string } | { readonly ekCertificate: true },
-): Promise<EnrolRequest> {
+): Promise<wire.EnrolRequest> {
   const ekPublic = await tpm.ekPublic(record.ekType);
   const certify = await tpm.certify(ak, record.unwrapKey);
   let ekCertificate: Uint8Array | null = null;
@@ -57,11 +46,8 @@ export async function activateEnrolment(
   return b64(await tpm.activateCredential(ak, credential, record.ekType));
 }
 
-/** POST /v1/device/attest/quote's evidence part. */
-export interface QuoteAnswer {
-  readonly quote: { readonly attest: string; readonly signature: string };
-  readonly pcrs: Record<string, Record<string, string>>;
-}
+/** The evidence part of POST /v1/device/attest/quote. */
+export type QuoteAnswer = Pick<wire.QuoteRequest, "quote" | "pcrs">;
 
 /** Quotes the PCRs the hub selected over its nonce (hex), and returns them in the wire form. */
 export async function answerChallenge(
@@ -76,7 +62,7 @@ export async function answerChallenge(
 }
 
 /** PCR values as `{bank: {index: hex}}`. */
-export function pcrsToWire(values: PcrValues): Record<string, Record<string, string>> {
+export function pcrsToWire(values: PcrValues): wire.WirePcrValues {
   const out: Record<string, Record<string, string>> = {};
   for (const [bank, pcrs] of Object.entries(values)) {
     const entries: Record<string, string> = {};
