@@ -26,3 +26,29 @@ export {
 } from "./identity/evidence.ts";
 export { createCsr } from "./identity/csr.ts";
 export { VersionFloor, MAX_FLOOR_STEP } from "./floor.ts";
+
+// Serving (promise 5).
+export { ModelSlot, type ServingModel, type SessionLoader } from "./serve/model-slot.ts";
+export { outputsToJson, type JsonTensor } from "./serve/outputs.ts";
+
+// Tamper response (promise 9).
+export {
+  accelerometerSource,
+  commandSource,
+  valueFileSource,
+  type TamperReading,
+  type TamperSource,
+} from "./tamper/sources.ts";
+export { manualSource, watchTamper, type TamperWatch, type WatchOptions } from "./tamper/watch.ts";
+export {
+  deleteHeaders,
+  readTamperRecord,
+  respondToTamper,
+  type TamperRecord,
+  type TamperTargets,
+  type TamperTimings,
+} from "./tamper/respond.ts";
+
+// Audit (promise 10) and egress (promise 3).
+export { DeviceLog, type Decision } from "./audit/device-log.ts";
+export { EgressClient, type EgressOptions, type EgressRequest, type EgressResponse } from "./net/egress.ts";
