@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runCli } from "@edgeward/testkit";
+import { runCli } from "./helpers/cli.ts";
 
 // The README's main job: the guided demo on the real PP-OCR detector must keep working end to end.
 describe("edgeward demo", () => {

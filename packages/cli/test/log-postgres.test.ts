@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { EXIT } from "@edgeward/core";
-import { printedCode, runCli, startPostgres, tempDir, type PostgresServer } from "@edgeward/testkit";
+import { startPostgres, tempDir, type PostgresServer } from "@edgeward/testkit";
+import { printedCode, runCli } from "./helpers/cli.ts";
 import { leafHash, openCheckpoint, parseVerifierKey, verifyInclusion, decodeBase64 } from "@edgeward/tlog";
 
 // `edgeward log` on --postgres URL: the same commands against a throwaway PostgreSQL server.

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { EXIT } from "@edgeward/core";
-import { printedCode, runCli, tempDir } from "@edgeward/testkit";
+import { tempDir } from "@edgeward/testkit";
+import { printedCode, runCli } from "./helpers/cli.ts";
 import {
   decodeBase64,
   leafHash,

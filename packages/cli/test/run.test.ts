@@ -4,8 +4,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import ort from "onnxruntime-node";
-import { CLI_BIN, printedCode, runCli, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
-import { encodeNpyFloat32 } from "../src/inference/npy.ts";
+import { syntheticMatMulModel, tempDir } from "@edgeward/testkit";
+import { CLI_BIN, printedCode, runCli } from "./helpers/cli.ts";
+import { encodeNpyFloat32 } from "@edgeward/runtime";
 
 // `edgeward run`: a sealed, signed model opened into memory and run with ONNX Runtime gives exactly the
 // plaintext model's outputs, and the plaintext never reaches a file (checked with strace, a second observer).

@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { printedCode, runCli, tempDir } from "@edgeward/testkit";
+import { tempDir } from "@edgeward/testkit";
+import { printedCode, runCli } from "./helpers/cli.ts";
 
 // End-to-end tests of the issue-2 commands as a user runs them: real processes, real files, the `age` CLI as
 // the second implementation (Debian package `age`).

@@ -3,10 +3,11 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { printedCode, runCli, startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
+import { startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
+import { printedCode, runCli } from "./helpers/cli.ts";
 
 // `edgeward tpm` as a user runs it: real processes against swtpm through TPM2TOOLS_TCTI.
-const FIXTURES = new URL("../../core/test/tpm/fixtures/", import.meta.url).pathname;
+const FIXTURES = new URL("./fixtures/tpm-quote/", import.meta.url).pathname;
 const fx = (dir: string, name: string): string => join(FIXTURES, dir, name);
 const nonce = (JSON.parse(readFileSync(fx("ecdsa", "meta.json"), "utf8")) as { nonce: string }).nonce;
 

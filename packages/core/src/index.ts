@@ -68,6 +68,7 @@ export {
 // Model signatures: OpenSSF Model Signing v1.0 (issue 2)
 export {
   bundleShardSize,
+  checkSignedModel,
   DEFAULT_SHARD_SIZE,
   generateSigningKey,
   loadPrivateKey,
@@ -77,13 +78,23 @@ export {
   serializeBundle,
   signModel,
   verifyModel,
+  verifySignature,
   type ModelVerification,
   type OmsBundle,
   type OmsResource,
   type SignModelOptions,
   type SigningKeyPair,
+  type VerifiedSignature,
   type VerifyModelOptions,
 } from "./oms/index.ts";
+
+// Verify-then-return-plaintext over a sealed model (age + OMS)
+export {
+  openSealedModel,
+  type OpenedModel,
+  type OpenSealedModelOptions,
+  type SealedModelCheck,
+} from "./model/index.ts";
 
 // TPM structures and verification (issue 3)
 export {

@@ -1,9 +1,16 @@
 // @edgeward/testkit: helpers that other packages' tests share (ARCHITECTURE.md).
 export { rejectsWithCode, throwsWithCode } from "./errors.ts";
 export { tempDir } from "./tmp.ts";
-export { CLI_BIN, printedCode, runCli, type CliResult } from "./cli.ts";
+export { printedCode, runNodeScript, type CliResult } from "./process.ts";
 export { syntheticMatMulModel } from "./onnx-synthetic.ts";
-export { startSwtpm, startSwtpmFleet, swtpmAvailable, type StartSwtpmOptions, type Swtpm } from "./swtpm.ts";
-export { swtpmLocalCa, type SwtpmLocalCa } from "./swtpm-provision.ts";
+export {
+  startSwtpm,
+  startSwtpmFleet,
+  swtpmAvailable,
+  swtpmLocalCa,
+  type StartSwtpmOptions,
+  type Swtpm,
+  type SwtpmLocalCa,
+} from "@edgeward/swtpm";
 export { startPostgres, type PostgresServer } from "./postgres.ts";
 export { seededRandom } from "./random.ts";

@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isEdgewardError, openToMemory, parseRecipient, sealFile } from "@edgeward/core";
-import { startSwtpmFleet, swtpmAvailable } from "@edgeward/testkit";
+import { isEdgewardError, openSealedModel, parseRecipient, sealFile } from "@edgeward/core";
+import { openForRead, writeOutput } from "@edgeward/io";
+import { startSwtpmFleet, swtpmAvailable } from "@edgeward/swtpm";
 import { APPLICATION_PCR, createTpmDecryptionKey, Tpm2ToolsDevice, tpmIdentityFromText } from "@edgeward/tpm";
-import { openForRead, writeAtomically } from "../support/files.ts";
 
 /** One line of the demo's TPM section: what was tried and what happened. */
 export interface TpmDemoResult {
@@ -33,7 +33,7 @@ export async function tpmDemo(dir: string, model: string, say: (line: string) =>
   const sealed = join(dir, "model.tpm.age");
   const input = await openForRead(model, "model");
   try {
-    await writeAtomically(sealed, (out) => sealFile(input, out, [parseRecipient(key.recipient)]));
+    await writeOutput(sealed, (out) => sealFile(input, out, [parseRecipient(key.recipient)]), { what: "sealed file" });
   } finally {
     await input.close();
   }
@@ -42,7 +42,7 @@ export async function tpmDemo(dir: string, model: string, say: (line: string) =>
     const fh = await openForRead(sealed, "sealed model");
     const started = performance.now();
     try {
-      const plaintext = await openToMemory(fh, [tpmIdentityFromText(key.keyFile, { device })]);
+      const { plaintext } = await openSealedModel(fh, [tpmIdentityFromText(key.keyFile, { device })]);
       plaintext.fill(0);
       return { step, outcome: `opens (${(performance.now() - started).toFixed(0)} ms, unwrapped inside the TPM)` };
     } catch (err) {

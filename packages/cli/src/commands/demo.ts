@@ -18,13 +18,11 @@ import {
   signModel,
   verifyModel,
 } from "@edgeward/core";
-import { encodeNpyFloat32 } from "../inference/npy.ts";
-import { tpmDemo } from "./demo-tpm.ts";
+import { openForRead, openSealedModelFile, writeOutput } from "@edgeward/io";
+import { encodeNpyFloat32, infer, loadModel, type OutputSummary } from "@edgeward/runtime";
 import { sampleImageTensor } from "../inference/sample-input.ts";
-import { infer, loadModel, type OutputSummary } from "../inference/session.ts";
-import { openForRead, writeAtomically } from "../support/files.ts";
 import { printJson } from "../support/output.ts";
-import { openVerified } from "../support/verified-open.ts";
+import { tpmDemo } from "./demo-tpm.ts";
 
 interface DemoOptions {
   model?: string;
@@ -84,7 +82,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     await timed("seal", async () => {
       const input = await openForRead(model, "model");
       try {
-        await writeAtomically(sealed, (out) => sealFile(input, out, recipients));
+        await writeOutput(sealed, (out) => sealFile(input, out, recipients), { what: "sealed file" });
       } finally {
         await input.close();
       }
@@ -103,14 +101,17 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     await timed("rewrap", async () => {
       const input = await openForRead(sealed, "sealed");
       try {
-        await writeAtomically(pqSealed, (out) =>
-          rewrapFile(input, out, parseIdentities(keys.device.identityText), [parseRecipient(keys.pq.recipient)]),
+        await writeOutput(
+          pqSealed,
+          (out) =>
+            rewrapFile(input, out, parseIdentities(keys.device.identityText), [parseRecipient(keys.pq.recipient)]),
+          { what: "sealed file" },
         );
       } finally {
         await input.close();
       }
     });
-    const pqOpened = await openVerified(pqSealed, parseIdentities(keys.pq.identityText), {
+    const pqOpened = await openSealedModelFile(pqSealed, parseIdentities(keys.pq.identityText), {
       publicKeyPath: join(dir, "publisher.pub"),
       sigPath: `${sealed}.sig`,
     });
@@ -142,7 +143,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     // Start ONNX Runtime once, untimed, so the sealed and plaintext timings below compare like with like.
     await (await loadModel(await readFile(model))).release();
     const sealedRun = await timed("sealed: open+verify", () =>
-      openVerified(sealed, device, { publicKeyPath: join(dir, "publisher.pub"), sigPath: `${sealed}.sig` }),
+      openSealedModelFile(sealed, device, { publicKeyPath: join(dir, "publisher.pub"), sigPath: `${sealed}.sig` }),
     );
     say(`   ${sealedRun.plaintext.length} bytes opened into this process's memory, every chunk authenticated, the`);
     say("   publisher's signature verified (shard digests computed while decrypting); nothing written to disk");
@@ -218,13 +219,13 @@ async function runAttacks(
   const publisher = { publicKeyPath: join(dir, "publisher.pub"), sigPath: join(dir, "forged.sig") };
   await writeFile(publisher.sigPath, serializeBundle(forged));
   const cases: [string, () => Promise<unknown>][] = [
-    ["open with another device's key", () => openVerified(sealed, stranger)],
-    ["one bit flipped in the payload", async () => openVerified(await variant("flip.age", flipped), device)],
+    ["open with another device's key", () => openSealedModelFile(sealed, stranger)],
+    ["one bit flipped in the payload", async () => openSealedModelFile(await variant("flip.age", flipped), device)],
     [
       "last chunk cut off",
-      async () => openVerified(await variant("cut.age", bytes.subarray(0, bytes.length - lastChunk)), device),
+      async () => openSealedModelFile(await variant("cut.age", bytes.subarray(0, bytes.length - lastChunk)), device),
     ],
-    ["signed by someone else's key", () => openVerified(sealed, device, publisher)],
+    ["signed by someone else's key", () => openSealedModelFile(sealed, device, publisher)],
   ];
   const out: { attack: string; code: string }[] = [];
   for (const [attack, fn] of cases) {

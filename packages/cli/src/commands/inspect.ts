@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { inspect } from "@edgeward/core";
-import { openForRead } from "../support/files.ts";
+import { openForRead } from "@edgeward/io";
 import { printJson, printLines } from "../support/output.ts";
 
 /** `edgeward inspect`: what a sealed file says about itself; decrypts nothing, prints no secret. */

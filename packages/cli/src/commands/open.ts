@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { EdgewardError, openStream, openToFile } from "@edgeward/core";
-import { openForRead, writeAtomically } from "../support/files.ts";
+import { openForRead, openSealedModelFile, prepareOutput } from "@edgeward/io";
 import { collect, loadIdentities } from "../support/keys.ts";
-import { printJson } from "../support/output.ts";
-import { openVerified } from "../support/verified-open.ts";
+import { printJson, printLines, writeStdout } from "../support/output.ts";
 
 interface OpenOptions {
   identity?: string[];
   verify?: string;
   sig?: string;
+  name?: string;
   output: string;
   json?: boolean;
 }
@@ -26,32 +26,47 @@ export function registerOpen(program: Command): void {
     )
     .option("--verify <pub>", "publisher public key (NAME.pub): check the OMS signature before writing")
     .option("--sig <file>", "the OMS signature (default: SEALED.sig)")
-    .requiredOption("-o, --output <file>", "output file, or - for stdout")
+    .option("--name <name>", "with --verify: the model name the signature must carry")
+    .requiredOption("-o, --output <file>", "output file (written 0600), or - for stdout")
     .option("--json", "print a JSON summary (only with -o FILE)")
     .action(async (sealed: string, opts: OpenOptions) => {
+      if (opts.verify === undefined && (opts.sig !== undefined || opts.name !== undefined))
+        throw new EdgewardError("EW_ERR_USAGE", { detail: "--sig and --name need --verify KEY" });
+      // Decrypted models are as secret as keys: 0600. The output is checked before anything is decrypted.
+      const output =
+        opts.output === "-"
+          ? undefined
+          : await prepareOutput(opts.output, { what: "decrypted model", mode: 0o600, inputs: [sealed] });
       const identities = await loadIdentities(opts.identity ?? []);
       if (opts.verify !== undefined) {
         // With a signature to check, the model is opened into memory, verified, and only then written.
-        const { plaintext } = await openVerified(sealed, identities, {
+        const { plaintext, verification } = await openSealedModelFile(sealed, identities, {
           publicKeyPath: opts.verify,
           sigPath: opts.sig ?? `${sealed}.sig`,
+          ...(opts.name === undefined ? {} : { name: opts.name }),
         });
-        await emit(opts.output, async (write) => write(plaintext));
-        if (opts.json && opts.output !== "-")
-          printJson({ output: opts.output, size: plaintext.length, verified: true });
+        try {
+          if (output === undefined) await writeStdout(plaintext);
+          else await output.write(async (out) => void (await out.writeFile(plaintext)));
+        } finally {
+          plaintext.fill(0);
+        }
+        const signed = { name: verification?.name ?? null, digest: verification?.digest ?? null };
+        if (output === undefined) process.stderr.write(`Signed model ${signed.name} sha256:${signed.digest}\n`);
+        else if (opts.json) printJson({ output: opts.output, size: plaintext.length, verified: true, ...signed });
+        else printLines(`Opened ${sealed} -> ${opts.output}`, `Signed model ${signed.name} sha256:${signed.digest}`);
         return;
       }
-      if (opts.sig !== undefined) throw new EdgewardError("EW_ERR_USAGE", { detail: "--sig needs --verify KEY" });
       const input = await openForRead(sealed, "sealed file");
       try {
-        if (opts.output === "-") {
+        if (output === undefined) {
           // stdout cannot be taken back: stream only authenticated chunks; a late failure still exits non-zero.
           const source = input.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
           for await (const chunk of openStream(source, identities)) await writeStdout(chunk);
           return;
         }
         let size = 0;
-        await writeAtomically(opts.output, async (out) => {
+        await output.write(async (out) => {
           size = (await openToFile(input, out, identities)).plaintextSize;
         });
         if (opts.json) printJson({ output: opts.output, size, verified: false });
@@ -59,13 +74,4 @@ export function registerOpen(program: Command): void {
         await input.close();
       }
     });
-}
-
-async function emit(output: string, body: (write: (b: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
-  if (output === "-") return body(writeStdout);
-  await writeAtomically(output, (out) => body(async (b) => void (await out.write(b))));
-}
-
-function writeStdout(chunk: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(chunk, (err) => (err ? reject(err) : resolve())));
 }

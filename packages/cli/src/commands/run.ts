@@ -1,17 +1,16 @@
 import { extname } from "node:path";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
-import { parseJsonInputs, parseNpy, type TensorData } from "../inference/npy.ts";
-import { infer, loadModel } from "../inference/session.ts";
-import { readSmallFile } from "../support/files.ts";
+import { openSealedModelFile, readSmallFile } from "@edgeward/io";
+import { infer, loadModel, parseJsonInputs, parseNpy, type TensorData } from "@edgeward/runtime";
 import { collect, loadIdentities } from "../support/keys.ts";
 import { printJson, printLines } from "../support/output.ts";
-import { openVerified } from "../support/verified-open.ts";
 
 interface RunOptions {
   identity?: string[];
   verify?: string;
   sig?: string;
+  name?: string;
   input: string;
   json?: boolean;
 }
@@ -28,6 +27,7 @@ export function registerRun(program: Command): void {
     .option("-i, --identity <file>", "identity file or TPM key file (repeatable)", collect)
     .option("--verify <pub>", "publisher public key: check the OMS signature before loading")
     .option("--sig <file>", "the OMS signature (default: SEALED.sig)")
+    .option("--name <name>", "with --verify: the model name the signature must carry")
     .requiredOption(
       "--input <file>",
       "input tensor: a .npy file (bound to the model's first input; NAME=FILE.npy for another) or a .json file " +
@@ -36,13 +36,19 @@ export function registerRun(program: Command): void {
     .option("--json", "print timings and output summaries as JSON")
     .action(async (sealed: string, opts: RunOptions) => {
       const identities = await loadIdentities(opts.identity ?? []);
-      if (opts.sig !== undefined && opts.verify === undefined)
-        throw new EdgewardError("EW_ERR_USAGE", { detail: "--sig needs --verify KEY" });
+      if (opts.verify === undefined && (opts.sig !== undefined || opts.name !== undefined))
+        throw new EdgewardError("EW_ERR_USAGE", { detail: "--sig and --name need --verify KEY" });
       const inputs = await readInputs(opts.input);
-      const opened = await openVerified(
+      const opened = await openSealedModelFile(
         sealed,
         identities,
-        opts.verify === undefined ? undefined : { publicKeyPath: opts.verify, sigPath: opts.sig ?? `${sealed}.sig` },
+        opts.verify === undefined
+          ? undefined
+          : {
+              publicKeyPath: opts.verify,
+              sigPath: opts.sig ?? `${sealed}.sig`,
+              ...(opts.name === undefined ? {} : { name: opts.name }),
+            },
       );
       const t0 = performance.now();
       const session = await loadModel(opened.plaintext);
@@ -54,16 +60,20 @@ export function registerRun(program: Command): void {
       const report = {
         model: sealed,
         verified: opened.verification !== undefined,
+        name: opened.verification?.name ?? null,
         digest: opened.verification?.digest ?? null,
         hardwareBacked: identities.some((i) => i.hardwareBacked),
         plaintextWrittenToDisk: false,
-        timingsMs: { open: opened.timings.openMs, load: t1 - t0, infer: t2 - t1 },
+        timingsMs: { open: opened.openMs, load: t1 - t0, infer: t2 - t1 },
         outputs,
       };
       if (opts.json) return printJson(report);
       printLines(
         `Model ${sealed}: opened in memory${opened.verification ? ", signature verified" : " (signature NOT checked)"}`,
-        `open ${fmt(opened.timings.openMs)}  load ${fmt(t1 - t0)}  infer ${fmt(t2 - t1)}`,
+        ...(opened.verification === undefined
+          ? []
+          : [`Signed model ${opened.verification.name} sha256:${opened.verification.digest}`]),
+        `open ${fmt(opened.openMs)}  load ${fmt(t1 - t0)}  infer ${fmt(t2 - t1)}`,
         ...Object.entries(outputs).map(
           ([name, o]) => `output ${name} ${o.type}[${o.dims.join("x")}] min ${o.min} max ${o.max} sha256 ${o.sha256}`,
         ),

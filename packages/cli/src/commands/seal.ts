@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { loadPrivateKey, sealFile, serializeBundle, signModel } from "@edgeward/core";
-import { openForRead, readSmallFile, writeAtomically, writeTextAtomically } from "../support/files.ts";
+import { openForRead, prepareOutput, readTextFile } from "@edgeward/io";
 import { collect, loadRecipients } from "../support/keys.ts";
 import { printJson, printLines } from "../support/output.ts";
 import { progressBar } from "../support/progress.ts";
@@ -28,23 +28,27 @@ export function registerSeal(program: Command): void {
     .action(async (model: string, opts: SealOptions) => {
       const recipients = await loadRecipients(opts.recipient ?? [], opts.recipientsFile ?? []);
       const privateKey =
-        opts.sign === undefined
+        opts.sign === undefined ? undefined : loadPrivateKey(await readTextFile(opts.sign, "signing key"));
+      // Both outputs are checked before any work: a directory, the model itself, a device written through.
+      const output = await prepareOutput(opts.output, { what: "sealed file", inputs: [model] });
+      const sigOutput =
+        privateKey === undefined
           ? undefined
-          : loadPrivateKey((await readSmallFile(opts.sign, "signing key")).toString());
+          : await prepareOutput(`${opts.output}.sig`, { what: "signature", inputs: [model], durable: true });
       const started = performance.now();
       const input = await openForRead(model, "model");
       try {
         const { size } = await input.stat();
         const bar = progressBar("sealing", size);
-        await writeAtomically(opts.output, async (out) => {
+        await output.write(async (out) => {
           await sealFile(input, out, recipients, { onProgress: (done) => bar.update(done) });
         });
         bar.end();
         let sigPath: string | undefined;
-        if (privateKey !== undefined) {
+        if (privateKey !== undefined && sigOutput !== undefined) {
           const bundle = await signModel({ path: model, name: basename(model), privateKey });
-          sigPath = `${opts.output}.sig`;
-          await writeTextAtomically(sigPath, serializeBundle(bundle));
+          sigPath = sigOutput.path;
+          await sigOutput.write(async (out) => void (await out.writeFile(serializeBundle(bundle))));
         }
         const seconds = (performance.now() - started) / 1000;
         if (opts.json)

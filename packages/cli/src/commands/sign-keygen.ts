@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { generateSigningKey } from "@edgeward/core";
-import { writeTextAtomically } from "../support/files.ts";
+import { prepareOutput } from "@edgeward/io";
+import { privateKeyOutput } from "../support/key-output.ts";
 import { printJson, printLines } from "../support/output.ts";
 
 /** `edgeward sign-keygen -o NAME`: a P-256 publisher key pair for OMS model signatures. */
@@ -9,14 +10,22 @@ export function registerSignKeygen(program: Command): void {
     .command("sign-keygen")
     .description("create a model-signing key pair: NAME.key (PKCS#8 PEM, 0600) and NAME.pub (SPKI PEM)")
     .requiredOption("-o, --output <name>", "path prefix for NAME.key and NAME.pub")
+    .option("--force", "replace existing NAME.key and NAME.pub (the old key is lost)")
     .option("--json", "print the written paths as JSON")
-    .action(async (opts: { output: string; json?: boolean }) => {
+    .action(async (opts: { output: string; force?: boolean; json?: boolean }) => {
+      const keyOut = await prepareOutput(`${opts.output}.key`, {
+        what: "signing key",
+        ...privateKeyOutput(opts.force),
+      });
+      const pubOut = await prepareOutput(`${opts.output}.pub`, {
+        what: "public key",
+        durable: true,
+        noClobber: opts.force !== true,
+      });
       const { privateKeyPem, publicKeyPem } = generateSigningKey();
-      const keyPath = `${opts.output}.key`;
-      const pubPath = `${opts.output}.pub`;
-      await writeTextAtomically(keyPath, privateKeyPem, 0o600);
-      await writeTextAtomically(pubPath, publicKeyPem, 0o644);
-      if (opts.json) printJson({ privateKey: keyPath, publicKey: pubPath });
-      else printLines(`Private key: ${keyPath} (keep it secret)`, `Public key:  ${pubPath}`);
+      await keyOut.write(async (out) => void (await out.writeFile(privateKeyPem)));
+      await pubOut.write(async (out) => void (await out.writeFile(publicKeyPem)));
+      if (opts.json) printJson({ privateKey: keyOut.path, publicKey: pubOut.path });
+      else printLines(`Private key: ${keyOut.path} (keep it secret)`, `Public key:  ${pubOut.path}`);
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_COUNTER_INDEX } from "@edgeward/tpm";
 import { printJson, printLines } from "../support/output.ts";
-import { deviceFrom, parseIndex } from "./tpm.ts";
+import { deviceFrom, parseIndex } from "./tpm-common.ts";
 
 /** `edgeward tpm counter define|read|increment`: the monotonic NV counter that holds the version floor. */
 export function registerTpmCounter(tpm: Command): void {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { printJson, printLines } from "../support/output.ts";
-import { deviceFrom } from "./tpm.ts";
+import { deviceFrom } from "./tpm-common.ts";
 
 /**
  * `edgeward tpm extend`: extends a PCR with an event (TPM2_PCR_Event: each bank gets H_bank(data)). Extending a

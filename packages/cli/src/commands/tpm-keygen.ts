@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { parsePcrSelectionText } from "@edgeward/core";
 import { APPLICATION_PCR, createTpmDecryptionKey } from "@edgeward/tpm";
-import { writeTextAtomically } from "../support/files.ts";
+import { prepareOutput } from "@edgeward/io";
+import { privateKeyOutput } from "../support/key-output.ts";
 import { printJson, printLines } from "../support/output.ts";
-import { deviceFrom } from "./tpm.ts";
+import { deviceFrom } from "./tpm-common.ts";
 
 /**
  * `edgeward tpm keygen`: the TPM decryption key under a PCR policy. The key file holds the wrapped blobs and the
@@ -19,12 +20,14 @@ export function registerTpmKeygen(tpm: Command): void {
       `7,${APPLICATION_PCR}`,
     )
     .requiredOption("-o, --output <file>", "write the key file here (mode 0600)")
+    .option("--force", "replace an existing key file (models sealed to its key no longer open)")
     .option("--json", "print {recipient, file, pcrs, hardwareBacked} as JSON")
-    .action(async (opts: { pcrs: string; output: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { pcrs: string; output: string; force?: boolean; json?: boolean }, cmd: Command) => {
       const pcrs = parsePcrSelectionText(opts.pcrs);
+      const output = await prepareOutput(opts.output, { what: "TPM key file", ...privateKeyOutput(opts.force) });
       const device = deviceFrom(cmd);
       const created = await createTpmDecryptionKey(device, { pcrs });
-      await writeTextAtomically(opts.output, created.keyFile, 0o600);
+      await output.write(async (out) => void (await out.writeFile(created.keyFile)));
       if (opts.json)
         return printJson({
           recipient: created.recipient,

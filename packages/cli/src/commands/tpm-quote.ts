@@ -1,9 +1,13 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { EdgewardError, parsePcrSelectionText } from "@edgeward/core";
+import { ioError, prepareOutput, type OutputFile } from "@edgeward/io";
 import { printJson, printLines } from "../support/output.ts";
-import { deviceFrom, parseHex } from "./tpm.ts";
+import { deviceFrom, parseHex } from "./tpm-common.ts";
+
+/** The evidence files, as `tpm2_quote -m -s -o` and `tpm2_readpublic` name them. */
+const FILES = ["quote.msg", "quote.sig", "quote.pcrs", "ak.pem", "ak.pub", "ak.name"] as const;
 
 /**
  * `edgeward tpm quote`: a quote over PCRs with the caller's nonce, written as `tpm2_quote -m -s -o` writes it
@@ -20,25 +24,37 @@ export function registerTpmQuote(tpm: Command): void {
     .action(async (opts: { pcrs: string; nonce: string; output: string; json?: boolean }, cmd: Command) => {
       const nonce = parseHex(opts.nonce, "--nonce");
       const pcrs = parsePcrSelectionText(opts.pcrs);
+      const outputs = await prepareDirectory(opts.output);
       const device = deviceFrom(cmd);
       const ak = await device.createAttestationKey();
       const q = await device.quote(ak, pcrs, nonce);
-      try {
-        await mkdir(opts.output, { recursive: true });
-        const files: Record<string, Uint8Array | string> = {
-          "quote.msg": q.message,
-          "quote.sig": q.signature,
-          "quote.pcrs": q.pcrsFile,
-          "ak.pem": ak.publicKeyPem,
-          "ak.pub": ak.public,
-          "ak.name": `${Buffer.from(ak.qualifiedName).toString("hex")}\n`,
-        };
-        for (const [name, data] of Object.entries(files)) await writeFile(join(opts.output, name), data);
-      } catch (err) {
-        throw new EdgewardError("EW_ERR_IO", { detail: `writing the quote to ${opts.output}`, cause: err });
-      }
+      const data: Record<(typeof FILES)[number], Uint8Array | string> = {
+        "quote.msg": q.message,
+        "quote.sig": q.signature,
+        "quote.pcrs": q.pcrsFile,
+        "ak.pem": ak.publicKeyPem,
+        "ak.pub": ak.public,
+        "ak.name": `${Buffer.from(ak.qualifiedName).toString("hex")}\n`,
+      };
+      // Each file is made beside its name and renamed over it: a symbolic link planted in DIR is replaced,
+      // never followed, so the quote cannot be steered onto another file.
+      for (const out of outputs) await out.file.write(async (fh) => void (await fh.writeFile(data[out.name])));
       const signer = Buffer.from(ak.qualifiedName).toString("hex");
       if (opts.json) return printJson({ dir: opts.output, pcrs: opts.pcrs, qualifiedSigner: signer });
       printLines(`quote over ${opts.pcrs} written to ${opts.output}`, `AK qualified name: ${signer}`);
     });
+}
+
+/** Makes DIR and checks every evidence file's name in it before the TPM does any work. */
+async function prepareDirectory(dir: string): Promise<{ name: (typeof FILES)[number]; file: OutputFile }[]> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if (err instanceof Error && "code" in err && err.code === "EEXIST")
+      throw new EdgewardError("EW_ERR_USAGE", { detail: `${dir} exists and is not a directory` });
+    throw ioError(err, `cannot make the directory ${dir}`);
+  }
+  const outputs = [];
+  for (const name of FILES) outputs.push({ name, file: await prepareOutput(join(dir, name), { what: "quote file" }) });
+  return outputs;
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { printJson, printLines } from "../support/output.ts";
-import { deviceFrom } from "./tpm.ts";
+import { deviceFrom } from "./tpm-common.ts";
 
 /** `edgeward tpm status`: what TPM is there, its manufacturer, PCR banks, and whether EK certificates exist. */
 export function registerTpmStatus(tpm: Command): void {

@@ -9,9 +9,9 @@ import {
   verifyQuote,
   type PcrValues,
 } from "@edgeward/core";
-import { readSmallFile } from "../support/files.ts";
+import { readSmallFile } from "@edgeward/io";
 import { printJson, printLines } from "../support/output.ts";
-import { parseHex } from "./tpm.ts";
+import { parseHex } from "./tpm-common.ts";
 
 interface VerifyQuoteOptions {
   ak: string;

@@ -1,13 +1,13 @@
 import type { Command } from "commander";
 import { EdgewardError, verifyModel } from "@edgeward/core";
-import { openForRead } from "../support/files.ts";
+import { loadSignatureCheck, openForRead, openSealedModelFile } from "@edgeward/io";
 import { collect, loadIdentities } from "../support/keys.ts";
 import { printJson, printLines } from "../support/output.ts";
-import { loadCheck, openVerified } from "../support/verified-open.ts";
 
 interface VerifyOptions {
   sig: string;
   key: string;
+  name?: string;
   identity?: string[];
   json?: boolean;
 }
@@ -22,29 +22,35 @@ export function registerVerify(program: Command): void {
     .argument("<model>", "the plaintext model, or a sealed model with -i")
     .requiredOption("--sig <file>", "the OMS signature bundle (JSON)")
     .requiredOption("--key <pub>", "the publisher's public key (NAME.pub)")
+    .option("--name <name>", "the model name the signature must carry (another signed model is refused)")
     .option("-i, --identity <file>", "identity to open a sealed model (repeatable)", collect)
-    .option("--json", "print the verified digest as JSON")
+    .option("--json", "print the signed name and digest as JSON")
     .action(async (model: string, opts: VerifyOptions) => {
       const sealed = await looksSealed(model);
       if (sealed && (opts.identity ?? []).length === 0)
         throw new EdgewardError("EW_ERR_USAGE", {
           detail: `${model} is sealed: give -i IDENTITY to open it in memory`,
         });
-      let digest: string;
+      const files = {
+        publicKeyPath: opts.key,
+        sigPath: opts.sig,
+        ...(opts.name === undefined ? {} : { name: opts.name }),
+      };
+      let signed: { name: string; digest: string };
       if (sealed) {
         const identities = await loadIdentities(opts.identity ?? []);
-        const opened = await openVerified(model, identities, { publicKeyPath: opts.key, sigPath: opts.sig });
+        const opened = await openSealedModelFile(model, identities, files);
         opened.plaintext.fill(0);
         if (opened.verification === undefined) throw new EdgewardError("EW_ERR_INTERNAL", { detail: "not verified" });
-        digest = opened.verification.digest;
+        signed = opened.verification;
       } else {
-        const { publicKey, bundle } = await loadCheck(opts.key, opts.sig);
-        digest = (await verifyModel({ bundle, publicKey, path: model })).digest;
+        signed = await verifyModel({ ...(await loadSignatureCheck(files)), path: model });
       }
-      if (opts.json) printJson({ model, sealed, verified: true, digest });
+      if (opts.json) printJson({ model, sealed, verified: true, name: signed.name, digest: signed.digest });
       else
         printLines(
           `OK: ${model} matches ${opts.sig} signed by ${opts.key}${sealed ? " (sealed, opened in memory)" : ""}`,
+          `Signed model ${signed.name} sha256:${signed.digest}`,
         );
     });
 }

@@ -1,6 +1,6 @@
 import { EdgewardError, parseIdentities, parseRecipient, parseRecipientsFile } from "@edgeward/core";
 import type { AgeIdentity, AgeRecipient } from "@edgeward/core";
-import { readSmallFile } from "./files.ts";
+import { readTextFile } from "@edgeward/io";
 
 /**
  * Loads every identity from the `-i` files: age identity files (as `age-keygen` writes them, hybrid and
@@ -12,7 +12,7 @@ export async function loadIdentities(paths: readonly string[]): Promise<AgeIdent
   // The TPM driver loads only for commands that take identities.
   const { isTpmKeyFile, tpmIdentityFromText } = await import("@edgeward/tpm");
   for (const path of paths) {
-    const text = (await readSmallFile(path, "identity file")).toString("utf8");
+    const text = await readTextFile(path, "identity file");
     if (isTpmKeyFile(text)) identities.push(tpmIdentityFromText(text));
     else identities.push(...parseIdentities(text));
   }
@@ -22,8 +22,7 @@ export async function loadIdentities(paths: readonly string[]): Promise<AgeIdent
 /** Collects recipients from `-r` strings and `-R` files (one recipient per line, `#` comments). */
 export async function loadRecipients(strings: readonly string[], files: readonly string[]): Promise<AgeRecipient[]> {
   const recipients = strings.map((s) => parseRecipient(s));
-  for (const path of files)
-    recipients.push(...parseRecipientsFile((await readSmallFile(path, "recipients file")).toString("utf8")));
+  for (const path of files) recipients.push(...parseRecipientsFile(await readTextFile(path, "recipients file")));
   if (recipients.length === 0)
     throw new EdgewardError("EW_ERR_USAGE", { detail: "give at least one -r RECIPIENT or -R FILE" });
   return recipients;

@@ -1,5 +1,6 @@
 import { AGENT_ERRORS } from "./codes/agent.ts";
 import { AGE_ERRORS } from "./codes/age.ts";
+import { FILES_ERRORS } from "./codes/files.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
@@ -13,6 +14,7 @@ import type { ErrorSpec } from "./spec.ts";
  */
 export const ERRORS = {
   ...GENERAL_ERRORS,
+  ...FILES_ERRORS,
   ...AGE_ERRORS,
   ...OMS_ERRORS,
   ...TPM_ERRORS,
@@ -27,6 +29,7 @@ export type ErrorCode = keyof typeof ERRORS;
 /** The areas, in the order docs/errors.md lists them. */
 export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, ErrorSpec> }> = [
   { title: "General", codes: GENERAL_ERRORS },
+  { title: "Files and streams", codes: FILES_ERRORS },
   { title: "Sealed models (age)", codes: AGE_ERRORS },
   { title: "Model signatures (OMS)", codes: OMS_ERRORS },
   { title: "TPM and attestation", codes: TPM_ERRORS },

@@ -4,4 +4,12 @@ export { DEFAULT_SHARD_SIZE, OMS_PREDICATE_TYPE } from "./constants.ts";
 export { generateSigningKey, loadPrivateKey, loadPublicKey, publicKeyHint, type SigningKeyPair } from "./keys.ts";
 export { signModel, type SignModelOptions } from "./sign.ts";
 export type { OmsResource } from "./statement.ts";
-export { bundleShardSize, verifyModel, type ModelVerification, type VerifyModelOptions } from "./verify.ts";
+export {
+  bundleShardSize,
+  checkSignedModel,
+  verifyModel,
+  verifySignature,
+  type ModelVerification,
+  type VerifiedSignature,
+  type VerifyModelOptions,
+} from "./verify.ts";

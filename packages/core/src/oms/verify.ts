@@ -51,12 +51,44 @@ export interface ModelVerification {
  * model's bytes give the signed digests (EW_ERR_SIG_DIGEST_MISMATCH). Upstream's `files` bundles verify too.
  */
 export async function verifyModel(options: VerifyModelOptions): Promise<ModelVerification> {
+  const signature = verifySignature(options);
+  return checkSignedModel(signature, options);
+}
+
+/**
+ * A bundle whose DSSE signature verified under the publisher's key and whose statement is an OMS v1.0 statement
+ * (naming the expected model when one was asked for). No model bytes have been checked yet.
+ */
+export interface VerifiedSignature {
+  readonly statement: OmsStatement;
+  /**
+   * The shard size a decryptor should hash at so its shard digests stand for the model (the statement's 64
+   * KiB-aligned `shard_size`), or undefined when the model's bytes must be hashed whole.
+   */
+  readonly shardSize: number | undefined;
+}
+
+/**
+ * The first half of {@link verifyModel}: checks the key, the envelope and the DSSE signature, and only then reads
+ * the statement (DSSE protocol.md: a verifier parses the payload only after the signature verified), so a forged
+ * bundle is EW_ERR_SIG_INVALID whatever its statement says, on every path. Then the name, if asked for.
+ */
+export function verifySignature(options: Pick<VerifyModelOptions, "bundle" | "publicKey" | "name">): VerifiedSignature {
   const key = toVerifyingKey(options.publicKey);
   const statement = verifyBundle(options.bundle, key);
   if (options.name !== undefined && options.name !== statement.name)
     throw new EdgewardError("EW_ERR_SIG_NAME_MISMATCH", { detail: `signed for ${JSON.stringify(statement.name)}` });
-  const size = await checkModel(statement, options);
-  const { name, digest, method, shardSize, resources } = statement;
+  const aligned = statement.shardSize !== undefined && statement.shardSize % SHARD_ALIGNMENT === 0;
+  return { statement, shardSize: aligned ? statement.shardSize : undefined };
+}
+
+/** The second half of {@link verifyModel}: the model's bytes (or their shard digests) against a verified signature. */
+export async function checkSignedModel(
+  signature: VerifiedSignature,
+  model: Pick<VerifyModelOptions, "path" | "data" | "shardDigests">,
+): Promise<ModelVerification> {
+  const size = await checkModel(signature.statement, model);
+  const { name, digest, method, shardSize, resources } = signature.statement;
   return { name, digest, method, shardSize, resources, size };
 }
 
