@@ -1,5 +1,6 @@
 // @edgeward/testkit: helpers that other packages' tests share (ARCHITECTURE.md).
 export { rejectsWithCode, throwsWithCode } from "./errors.ts";
+export { injectFailsWith, type InjectedResponse } from "./inject.ts";
 export { tempDir } from "./tmp.ts";
 export { printedCode, runNodeScript, type CliResult } from "./process.ts";
 export { syntheticMatMulModel } from "./onnx-synthetic.ts";

@@ -1,11 +1,14 @@
 import { AGENT_ERRORS } from "./codes/agent.ts";
 import { AGE_ERRORS } from "./codes/age.ts";
+import { DEVICE_ERRORS } from "./codes/device.ts";
 import { FILES_ERRORS } from "./codes/files.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
+import { HUB_ERRORS } from "./codes/hub.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
 import { TLOG_ERRORS } from "./codes/tlog.ts";
 import { TPM_ERRORS } from "./codes/tpm.ts";
+import { TUF_ERRORS } from "./codes/tuf.ts";
 import type { ErrorSpec } from "./spec.ts";
 
 /**
@@ -21,6 +24,9 @@ export const ERRORS = {
   ...TLOG_ERRORS,
   ...INFERENCE_ERRORS,
   ...AGENT_ERRORS,
+  ...DEVICE_ERRORS,
+  ...HUB_ERRORS,
+  ...TUF_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -36,6 +42,9 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Audit log", codes: TLOG_ERRORS },
   { title: "Models and inference", codes: INFERENCE_ERRORS },
   { title: "Device agent", codes: AGENT_ERRORS },
+  { title: "Devices: enrolment, attestation, key release", codes: DEVICE_ERRORS },
+  { title: "Hub", codes: HUB_ERRORS },
+  { title: "Releases and TUF", codes: TUF_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */

@@ -1,0 +1,60 @@
+// @edgeward/hub: the control plane (ARCHITECTURE.md, "Components and packages"; flows 2-4, 7).
+
+// The app and what it is built from.
+export { DEFAULT_BODY_LIMIT, buildApp, type BuildOptions } from "./app.ts";
+export {
+  systemClock,
+  type Clock,
+  type DeviceAuthenticator,
+  type DeviceIdentity,
+  type HubDeps,
+  type HubFacts,
+  type HubLimits,
+} from "./deps.ts";
+export { FEATURES, type Feature } from "./plugins.ts";
+export { AUTH, type RouteAuth, type RouteInfo } from "./http/route-auth.ts";
+export type { AuditNote, OperatorIdentity } from "./http/fastify-types.ts";
+export { ERROR_SCHEMA, toEdgewardError } from "./http/error-handler.ts";
+export { refuseDevices } from "./http/device-auth.ts";
+export { REDACTED_FIELDS, createHubLogger } from "./logger.ts";
+
+// Storage.
+export { HubStore, type HubStoreLocation } from "./store/hub-store.ts";
+export type { HubDatabase } from "./store/schema.ts";
+export {
+  ROLES,
+  createToken,
+  findToken,
+  hashToken,
+  isRole,
+  listTokens,
+  newSecret,
+  revokeToken,
+} from "./store/tokens.ts";
+export type { NewToken, Role, TokenRow } from "./store/tokens.ts";
+export {
+  insertEnrolToken,
+  issueNonce,
+  purgeNonces,
+  spendEnrolToken,
+  spendNonce,
+  type EnrolTokenRow,
+  type NonceRow,
+  type SpendResult,
+} from "./store/single-use.ts";
+export {
+  DEVICE_STATES,
+  getDevice,
+  insertDevice,
+  listDevices,
+  updateDevice,
+  type DevicePatch,
+  type DeviceRow,
+  type DeviceState,
+} from "./store/devices.ts";
+export { createGroup, getGroup, listGroups, setGroupPolicy, type GroupRow } from "./store/groups.ts";
+export { DEFAULT_POLICY, POLICY_SCHEMA, completePolicy, parseStoredPolicy, type Policy } from "./groups/policy.ts";
+
+// Blobs and the audit log.
+export { BlobStore, type BlobInfo } from "./blobs/blob-store.ts";
+export { HubAuditLog } from "./audit/hub-log.ts";

@@ -1,0 +1,114 @@
+import { DatabaseSync } from "node:sqlite";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
+import { Migrator } from "kysely/migration";
+import pg from "pg";
+import { EdgewardError } from "@edgeward/core";
+import { MIGRATIONS } from "./migrations/index.ts";
+import type { HubDatabase } from "./schema.ts";
+import { adaptDatabaseSync } from "./sqlite-adapter.ts";
+
+/** Where the hub's database is: a SQLite file (the embedded default) or a PostgreSQL URL (exactly one). */
+export type HubStoreLocation = { readonly sqlite: string } | { readonly postgres: string };
+
+/**
+ * The hub's database behind one interface: a Kysely instance over `node:sqlite` or PostgreSQL (`pg`), migrated to
+ * the current schema on open. Queries live beside the feature that owns them (store/tokens.ts, store/nonces.ts, …)
+ * and take `store.db`; see store/README.md for the tables.
+ */
+export class HubStore {
+  readonly db: Kysely<HubDatabase>;
+  readonly kind: "sqlite" | "postgres";
+  /** The location, without any password, for messages. */
+  readonly location: string;
+
+  private constructor(db: Kysely<HubDatabase>, kind: "sqlite" | "postgres", location: string) {
+    this.db = db;
+    this.kind = kind;
+    this.location = location;
+  }
+
+  /** Opens the database and runs every pending migration (safe when several replicas start at once). */
+  static async open(where: HubStoreLocation): Promise<HubStore> {
+    const [dialect, kind, location] =
+      "postgres" in where
+        ? ([postgresDialect(where.postgres), "postgres", redact(where.postgres)] as const)
+        : ([sqliteDialect(where.sqlite), "sqlite", where.sqlite] as const);
+    const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err instanceof EdgewardError
+        ? err
+        : new EdgewardError("EW_ERR_HUB_STORAGE", { detail: location, cause: err });
+    }
+    return store;
+  }
+
+  /** Brings the schema up to date; Kysely's migrator holds a lock, so concurrent replicas migrate once. */
+  async migrate(): Promise<void> {
+    // Kysely looks for its migration tables in every schema; name the connection's own (a PostgreSQL database may
+    // hold several hubs, one per schema, chosen with search_path).
+    const schema =
+      this.kind === "postgres"
+        ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(this.db)).rows[0]?.s
+        : undefined;
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+      ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) throw new EdgewardError("EW_ERR_HUB_STORAGE", { detail: this.location, cause: error });
+  }
+
+  /** True when the database answers a trivial query (for /readyz). */
+  async ping(): Promise<boolean> {
+    try {
+      await sql`SELECT 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function sqliteDialect(path: string): Dialect {
+  return new SqliteDialect({
+    database: () => {
+      try {
+        const db = new DatabaseSync(path);
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec("PRAGMA synchronous = FULL");
+        db.exec("PRAGMA busy_timeout = 5000");
+        return Promise.resolve(adaptDatabaseSync(db));
+      } catch (err) {
+        return Promise.reject(new EdgewardError("EW_ERR_HUB_STORAGE", { detail: path, cause: err }));
+      }
+    },
+  });
+}
+
+function postgresDialect(url: string): Dialect {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // bigint columns (lengths, log indices) come back as numbers; every value the hub stores is below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === 20 ? Number : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client's error (a server restart) must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  return new PostgresDialect({ pool });
+}
+
+/** The URL with any password masked, for messages. */
+function redact(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
+}

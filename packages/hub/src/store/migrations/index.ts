@@ -1,0 +1,10 @@
+import type { Migration } from "kysely/migration";
+import * as initial from "./0001-initial.ts";
+
+/**
+ * Every migration of the hub's database, in order. Names sort in the order they run; add a new file
+ * (`0002-….ts` exporting `up`) and one line here. Never edit a migration that has shipped.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001-initial": initial,
+};

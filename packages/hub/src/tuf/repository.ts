@@ -1,0 +1,202 @@
+/**
+ * The hub's online TUF repository: serves metadata files to clients, publishes targets into the hash bins, and
+ * keeps the online roles (timestamp, snapshot, bins) signed and unexpired. It holds only the online keys; what the
+ * offline keys sign (root, top-level targets) is only read here.
+ */
+import { Metadata, MetadataKind, Snapshot, Targets, Timestamp, type MetaFile, type TargetFile } from "@tufjs/models";
+import { EdgewardError } from "@edgeward/core";
+import { loadLatest, roleFiles } from "./codec.ts";
+import type { OnlineSigners } from "./init.ts";
+import { metaFor, roleOf } from "./init.ts";
+import {
+  DEFAULT_TUF_POLICY,
+  checkPolicy,
+  expiresAt,
+  isClientMetadataName,
+  needsRefresh,
+  SPEC_VERSION,
+  type TufPolicy,
+  type TufRoleKind,
+} from "./layout.ts";
+import { requireListed, signRole, type RoleKeys } from "./sign.ts";
+import type { TufFile, TufMetadataStore } from "./store.ts";
+import { buildTargetFile, type TargetInput } from "./target.ts";
+
+/** What {@link TufRepository.open} needs. */
+export interface TufRepositoryOptions {
+  readonly store: TufMetadataStore;
+  readonly online: OnlineSigners;
+  /** The hub's clock; expiry and refresh are decided by it, never by `Date.now()`. */
+  readonly clock: () => Date;
+  /** Lifetimes for the roles the hub re-signs; the thresholds and bin count come from the stored metadata. */
+  readonly policy?: TufPolicy;
+}
+
+type SuccinctRoles = NonNullable<NonNullable<Targets["delegations"]>["succinctRoles"]>;
+
+/** The online side of the hub's TUF repository (see the module comment). */
+export class TufRepository {
+  readonly #store: TufMetadataStore;
+  readonly #online: OnlineSigners;
+  readonly #clock: () => Date;
+  readonly #policy: TufPolicy;
+  readonly #bins: SuccinctRoles;
+  readonly #snapshotRole: RoleKeys;
+  readonly #timestampRole: RoleKeys;
+
+  private constructor(options: Required<TufRepositoryOptions>, bins: SuccinctRoles, roles: [RoleKeys, RoleKeys]) {
+    this.#store = options.store;
+    this.#online = options.online;
+    this.#clock = options.clock;
+    this.#policy = options.policy;
+    this.#bins = bins;
+    [this.#snapshotRole, this.#timestampRole] = roles;
+  }
+
+  /**
+   * Opens the repository in `store`, checking that the online keys are the ones the current root (snapshot,
+   * timestamp) and top-level targets (the bins' succinct delegation) name: EW_ERR_TUF_SIGNER_MISMATCH otherwise,
+   * EW_ERR_TUF_NOT_INITIALISED when the store is empty.
+   */
+  static async open(options: TufRepositoryOptions): Promise<TufRepository> {
+    const policy = options.policy ?? DEFAULT_TUF_POLICY;
+    checkPolicy(policy);
+    const root = (await loadLatest(options.store, MetadataKind.Root, "root")).signed;
+    const top = (await loadLatest(options.store, MetadataKind.Targets, "targets")).signed;
+    const bins = top.delegations?.succinctRoles;
+    if (bins === undefined) {
+      throw new EdgewardError("EW_ERR_TUF_METADATA_CORRUPT", { detail: "targets has no succinct delegation" });
+    }
+    const snapshotRole = roleOf(root, "snapshot");
+    const timestampRole = roleOf(root, "timestamp");
+    requireListed(options.online.snapshot, snapshotRole, "snapshot");
+    requireListed(options.online.timestamp, timestampRole, "timestamp");
+    requireListed(options.online.releases, bins, "releases");
+    return new TufRepository({ ...options, policy }, bins, [snapshotRole, timestampRole]);
+  }
+
+  /**
+   * The bytes of the metadata file `name` as a client asks for it ("timestamp.json", "N.root.json", …). The
+   * timestamp is re-signed first when less than half its lifetime is left (the server-refreshed short expiry).
+   * EW_ERR_TUF_METADATA_NOT_FOUND for any other name, or a version that does not exist.
+   */
+  async metadata(name: string): Promise<Uint8Array> {
+    if (!isClientMetadataName(name)) throw new EdgewardError("EW_ERR_TUF_METADATA_NOT_FOUND", { detail: name });
+    if (name === "timestamp.json") await this.refresh();
+    const bytes = await this.#store.get(name);
+    if (bytes === undefined) throw new EdgewardError("EW_ERR_TUF_METADATA_NOT_FOUND", { detail: name });
+    return bytes;
+  }
+
+  /** The name of the hash bin that holds `path` (TAP 15: the leading bits of the path's SHA-256). */
+  binFor(path: string): string {
+    return this.#bins.getRoleForTarget(path);
+  }
+
+  /** The published target at `path`, or undefined. */
+  async target(path: string): Promise<TargetFile | undefined> {
+    const bin = await loadLatest(this.#store, MetadataKind.Targets, this.binFor(path));
+    return bin.signed.targets[path];
+  }
+
+  /**
+   * Publishes `targets` in one repository version: each changed bin, then the snapshot, then the timestamp.
+   * A path that exists with the same length and hash has its custom metadata replaced (a rollout change); with
+   * other contents it fails with EW_ERR_TUF_TARGET_EXISTS and nothing is written.
+   */
+  async publish(targets: readonly TargetInput[]): Promise<void> {
+    const files = targets.map(buildTargetFile);
+    await this.#store.exclusive(async () => {
+      const now = this.#clock();
+      const changed = new Map<string, Metadata<Targets>>();
+      for (const file of files) {
+        const bin = this.binFor(file.path);
+        const current = changed.get(bin) ?? (await loadLatest(this.#store, MetadataKind.Targets, bin));
+        const existing = current.signed.targets[file.path];
+        if (existing !== undefined && !sameContents(existing, file)) {
+          throw new EdgewardError("EW_ERR_TUF_TARGET_EXISTS", { detail: file.path });
+        }
+        changed.set(bin, this.#nextBin(current, now, { ...current.signed.targets, [file.path]: file }));
+      }
+      await this.#store.putAll(await this.#nextSnapshotAndTimestamp(changed, now));
+    });
+  }
+
+  /**
+   * Re-signs what is due, holding the writer lock: the timestamp when less than half its lifetime is left; with
+   * it the snapshot when that is due too; with the snapshot every bin that is due. `force` re-signs timestamp and
+   * snapshot now (after a root rotation gave them new keys). Returns whether anything was written.
+   */
+  async refresh(force = false): Promise<boolean> {
+    const due = async (): Promise<boolean> => {
+      const timestamp = await loadLatest(this.#store, MetadataKind.Timestamp, "timestamp");
+      return force || needsRefresh(timestamp.signed.expires, this.#policy.expiry.timestamp, this.#clock());
+    };
+    if (!(await due())) return false;
+    return this.#store.exclusive(async () => {
+      if (!(await due())) return false;
+      const now = this.#clock();
+      const snapshot = await loadLatest(this.#store, MetadataKind.Snapshot, "snapshot");
+      const changed = new Map<string, Metadata<Targets>>();
+      if (force || needsRefresh(snapshot.signed.expires, this.#policy.expiry.snapshot, now)) {
+        for (const bin of this.#bins.getRoles()) {
+          const current = await loadLatest(this.#store, MetadataKind.Targets, bin);
+          if (needsRefresh(current.signed.expires, this.#policy.expiry.releases, now)) {
+            changed.set(bin, this.#nextBin(current, now, current.signed.targets));
+          }
+        }
+        await this.#store.putAll(await this.#nextSnapshotAndTimestamp(changed, now));
+      } else {
+        const current = await this.#currentTimestamp();
+        await this.#store.putAll(this.#nextTimestamp(current, current.signed.snapshotMeta, now));
+      }
+      return true;
+    });
+  }
+
+  #nextBin(current: Metadata<Targets>, now: Date, targets: Record<string, TargetFile>): Metadata<Targets> {
+    return new Metadata(new Targets({ ...this.#nextFields(current.signed.version, "releases", now), targets }));
+  }
+
+  // TUF 1.0 §4.4: the snapshot lists every targets file's version; only the changed bins' entries move.
+  async #nextSnapshotAndTimestamp(changed: Map<string, Metadata<Targets>>, now: Date): Promise<TufFile[]> {
+    const files: TufFile[] = [];
+    const current = await loadLatest(this.#store, MetadataKind.Snapshot, "snapshot");
+    const meta = { ...current.signed.meta };
+    for (const [bin, metadata] of changed) {
+      signRole(metadata, [this.#online.releases], this.#bins, bin);
+      const binFiles = roleFiles(bin, metadata);
+      files.push(...binFiles);
+      meta[`${bin}.json`] = metaFor(metadata.signed.version, binFiles[0]);
+    }
+    const snapshot = new Metadata(new Snapshot({ ...this.#nextFields(current.signed.version, "snapshot", now), meta }));
+    signRole(snapshot, [this.#online.snapshot], this.#snapshotRole, "snapshot");
+    const snapshotFiles = roleFiles("snapshot", snapshot);
+    files.push(...snapshotFiles);
+    const snapshotMeta = metaFor(snapshot.signed.version, snapshotFiles[0]);
+    files.push(...this.#nextTimestamp(await this.#currentTimestamp(), snapshotMeta, now));
+    return files;
+  }
+
+  async #currentTimestamp(): Promise<Metadata<Timestamp>> {
+    return loadLatest(this.#store, MetadataKind.Timestamp, "timestamp");
+  }
+
+  // TUF 1.0 §4.3: every new version of a role moves its version up by one and gets a fresh expiry.
+  #nextFields(version: number, kind: TufRoleKind, now: Date) {
+    return { version: version + 1, specVersion: SPEC_VERSION, expires: expiresAt(now, this.#policy.expiry[kind]) };
+  }
+
+  // TUF 1.0 §4.6: the timestamp names the snapshot's version and length; its own version always moves up.
+  #nextTimestamp(current: Metadata<Timestamp>, snapshotMeta: MetaFile, now: Date): TufFile[] {
+    const timestamp = new Metadata(
+      new Timestamp({ ...this.#nextFields(current.signed.version, "timestamp", now), snapshotMeta }),
+    );
+    signRole(timestamp, [this.#online.timestamp], this.#timestampRole, "timestamp");
+    return roleFiles("timestamp", timestamp);
+  }
+}
+
+function sameContents(a: TargetFile, b: TargetFile): boolean {
+  return a.length === b.length && a.hashes.sha256 === b.hashes.sha256;
+}
