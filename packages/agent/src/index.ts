@@ -52,3 +52,5 @@ export {
 // Audit (promise 10) and egress (promise 3).
 export { DeviceLog, type Decision } from "./audit/device-log.ts";
 export { EgressClient, type EgressOptions, type EgressRequest, type EgressResponse } from "./net/egress.ts";
+export { buildApp, type ServeDeps } from "./serve/app.ts";
+export { ServeMetrics } from "./serve/metrics.ts";

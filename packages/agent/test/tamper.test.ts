@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import ort from "onnxruntime-node";
+import { loadModel } from "@edgeward/runtime";
 import { rejectsWithCode, syntheticMatMulModel, tempDir, throwsWithCode, type Swtpm } from "@edgeward/testkit";
 import { APPLICATION_PCR } from "@edgeward/tpm";
 import {
@@ -21,8 +21,6 @@ import {
   type TamperReading,
 } from "@edgeward/agent";
 import { deviceFor, SLOW, useProvisionedDevice } from "./helpers.ts";
-
-const loadSession = (b: Uint8Array) => ort.InferenceSession.create(b);
 
 describe("tamper sources on a fake sysfs tree", () => {
   const sys = tempDir("edgeward-sysfs-");
@@ -88,7 +86,7 @@ describe("the tamper response (swtpm, ONNX Runtime)", SLOW, () => {
 
   it("within 100 ms of a case switch: nothing served, buffer zeroed; then headers gone, PCR extended, keys refused", async () => {
     const dev = deviceFor(tpm);
-    const slot = new ModelSlot(loadSession);
+    const slot = new ModelSlot(loadModel);
     const model = syntheticMatMulModel(16, 4);
     const plaintext = new Uint8Array(model);
     await slot.activate({ name: "m", version: "1", releaseId: "r1" }, plaintext);
