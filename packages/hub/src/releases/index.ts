@@ -1,0 +1,19 @@
+// Releases: upload, TUF publication, rollout, and the per-device re-wrap of a release's file key.
+export {
+  MANIFEST_SCHEMA,
+  MAX_MANIFEST_PART,
+  parseGroups,
+  parseManifest,
+  type ReleaseKind,
+  type ReleaseManifest,
+} from "./manifest.ts";
+export { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
+export { MemoryReleaseStore, type ReleaseRecord, type ReleaseStore } from "./store.ts";
+export {
+  ReleasesService,
+  targetOf,
+  type ReleaseBlobs,
+  type ReleaseFacts,
+  type ReleaseLog,
+  type ReleasesDeps,
+} from "./service.ts";

@@ -1,0 +1,239 @@
+/**
+ * The releases service (ARCHITECTURE.md, flows 1 and 4): accepts a release (manifest, then the ciphertext as a
+ * stream), publishes it as a TUF target, logs it in the hub's audit log, changes its rollout, and re-wraps its file
+ * key for one device once the device side's policy said yes. The hub never holds plaintext: the ciphertext goes to
+ * the content-addressed blob store, the header stays wrapped to the escrow key except in memory during a re-wrap.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import { EdgewardError, type AgeIdentity, type wire } from "@edgeward/core";
+import { auditEvent, type AuditEvent, type LogReader, type Receipt } from "@edgeward/tlog";
+import type { TufRepository } from "../tuf/index.ts";
+import { parseGroups, parseManifest } from "./manifest.ts";
+import { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
+import type { ReleaseRecord, ReleaseStore } from "./store.ts";
+
+/** The blob store as the releases service uses it (the hub's content-addressed BlobStore). */
+export interface ReleaseBlobs {
+  put(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: string): Promise<{ sha256: string }>;
+  read(sha256: string, range?: { start: number; end: number }): Promise<Readable>;
+}
+
+/** The hub's audit log as the releases service uses it (HubAuditLog). */
+export interface ReleaseLog {
+  append(event: AuditEvent): Promise<Receipt>;
+  readonly reader: LogReader;
+  readonly verifierKey: string;
+}
+
+/** What the device side's key release needs to know of a published release. */
+export interface ReleaseFacts {
+  readonly id: string;
+  readonly kind: "model" | "package";
+  readonly name: string;
+  readonly version: string;
+  readonly floor: string;
+  readonly groups: readonly string[];
+  readonly sealed: boolean;
+}
+
+/** Everything the service needs, injected. */
+export interface ReleasesDeps {
+  readonly tuf: TufRepository;
+  readonly store: ReleaseStore;
+  readonly blobs: ReleaseBlobs;
+  readonly log: ReleaseLog;
+  /** The hub's escrow identity (age), held in memory. */
+  readonly escrow: readonly AgeIdentity[];
+  readonly clock: () => Date;
+}
+
+/** The releases service; see the module comment. */
+export class ReleasesService {
+  readonly #deps: ReleasesDeps;
+
+  constructor(deps: ReleasesDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Records a release from an untrusted manifest: checks it (EW_ERR_RELEASE_INVALID), checks that the hub's
+   * escrow identity opens its header (EW_ERR_RELEASE_ESCROW), and stores the OMS bundle. The release is published
+   * only once its ciphertext is uploaded ({@link upload}).
+   */
+  async create(manifestInput: unknown, createdBy: string | null): Promise<ReleaseRecord> {
+    const manifest = parseManifest(manifestInput);
+    if (manifest.header !== undefined) await checkEscrowHeader(manifest.header, this.#deps.escrow);
+    await this.#deps.blobs.put([manifest.bundle], manifest.bundleSha256);
+    const record: ReleaseRecord = {
+      id: randomUUID(),
+      kind: manifest.kind,
+      name: manifest.name,
+      version: manifest.version,
+      targetName: `${manifest.name}/${manifest.version}`,
+      sha256: manifest.sha256,
+      length: manifest.length,
+      floor: manifest.floor,
+      groups: manifest.groups,
+      header: manifest.header === undefined ? null : Buffer.from(manifest.header).toString("base64"),
+      bundleSha256: manifest.bundleSha256,
+      logIndex: null,
+      createdAt: this.#deps.clock().toISOString(),
+      createdBy,
+    };
+    await this.#deps.store.insert(record);
+    return record;
+  }
+
+  /**
+   * Streams the ciphertext into the blob store, stopping as soon as it runs past the manifest's length and
+   * refusing other contents (EW_ERR_RELEASE_DIGEST_MISMATCH); then publishes the TUF target and logs the release.
+   * EW_ERR_RELEASE_STATE when it is already published. A retry after a failure is safe: each step is idempotent.
+   */
+  async upload(id: string, chunks: AsyncIterable<Uint8Array>): Promise<ReleaseRecord> {
+    const record = await this.#require(id);
+    if (record.logIndex !== null) throw new EdgewardError("EW_ERR_RELEASE_STATE", { detail: "already published" });
+    const checked = checkedStream(chunks, record.length);
+    try {
+      await this.#deps.blobs.put(checked.stream, record.sha256);
+    } catch (err) {
+      if (checked.done() && checked.sha256() !== record.sha256) {
+        throw new EdgewardError("EW_ERR_RELEASE_DIGEST_MISMATCH", { detail: "sha256", cause: err });
+      }
+      throw err;
+    }
+    await this.#deps.tuf.publish([targetOf(record)]);
+    const receipt = await this.#deps.log.append(this.#event(record, "model.publish", record.createdBy));
+    await this.#deps.store.update(id, { logIndex: receipt.index });
+    return { ...record, logIndex: receipt.index };
+  }
+
+  /** Sets the groups a release is rolled out to, republishing its TUF target's custom metadata and logging it. */
+  async rollout(id: string, groups: unknown, actor: string | null): Promise<ReleaseRecord> {
+    const current = await this.#require(id);
+    const record = { ...current, groups: parseGroups(groups) };
+    await this.#deps.store.update(id, { groups: record.groups });
+    if (record.logIndex !== null) await this.#deps.tuf.publish([targetOf(record)]);
+    await this.#deps.log.append(this.#event(record, "release.rollout", actor));
+    return record;
+  }
+
+  /** The release with `id`, published or not. */
+  find(id: string): Promise<ReleaseRecord | undefined> {
+    return this.#deps.store.get(id);
+  }
+
+  /** Releases in creation order. */
+  list(options: { readonly limit: number; readonly after?: string }): Promise<ReleaseRecord[]> {
+    return this.#deps.store.list(options);
+  }
+
+  /** The facts key release decides on; undefined unless the release exists and is published. */
+  async get(id: string): Promise<ReleaseFacts | undefined> {
+    const r = await this.#deps.store.get(id);
+    if (r === undefined || r.logIndex === null) return undefined;
+    return {
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      version: r.version,
+      floor: r.floor,
+      groups: r.groups,
+      sealed: r.header !== null,
+    };
+  }
+
+  /**
+   * The release's header re-wrapped to `recipient`, with the release's log entry, its inclusion proof in the
+   * latest checkpoint, that checkpoint and the log's key, so the device can check the hub logged what it receives.
+   * Called by the device side only after its policy checks. EW_ERR_RELEASE_NOT_SEALED for an unsealed package.
+   */
+  async rewrap(id: string, recipient: string): Promise<wire.ReleaseKeyResponse> {
+    const record = await this.#require(id);
+    if (record.logIndex === null) throw new EdgewardError("EW_ERR_RELEASE_STATE", { detail: "not published" });
+    if (record.header === null) throw new EdgewardError("EW_ERR_RELEASE_NOT_SEALED");
+    const header = await rewrapForDevice(Buffer.from(record.header, "base64"), this.#deps.escrow, recipient);
+    const reader = this.#deps.log.reader;
+    const checkpoint = await reader.checkpoint();
+    const proof = await reader.inclusionProof(record.logIndex, checkpoint.size);
+    return {
+      header: Buffer.from(header).toString("base64"),
+      logEntry: { index: record.logIndex, leafHash: Buffer.from(proof.leafHash).toString("hex") },
+      inclusionProof: {
+        treeSize: proof.treeSize,
+        index: proof.index,
+        hashes: proof.proof.map((h) => Buffer.from(h).toString("hex")),
+      },
+      checkpoint: checkpoint.note,
+      logKey: this.#deps.log.verifierKey,
+      leaf: Buffer.from(await reader.entry(record.logIndex)).toString("base64"),
+    };
+  }
+
+  async #require(id: string): Promise<ReleaseRecord> {
+    const record = await this.#deps.store.get(id);
+    if (record === undefined) throw new EdgewardError("EW_ERR_RELEASE_NOT_FOUND", { detail: id });
+    return record;
+  }
+
+  #event(record: ReleaseRecord, kind: string, actor: string | null): AuditEvent {
+    return auditEvent({
+      time: this.#deps.clock().toISOString(),
+      actor: actor === null ? "hub" : `token:${actor}`,
+      kind,
+      subject: `${record.kind}:${record.name}@${record.version}`,
+      details: {
+        release: record.id,
+        target: record.targetName,
+        sha256: record.sha256,
+        length: record.length,
+        floor: record.floor,
+        groups: [...record.groups],
+        omsBundleSha256: record.bundleSha256,
+        headerSha256: record.header === null ? null : sha256Hex(Buffer.from(record.header, "base64")),
+      },
+    });
+  }
+}
+
+/** The TUF target of a release: the ciphertext, and the release facts in `custom` (TUF 1.0 §4.5). */
+export function targetOf(record: ReleaseRecord) {
+  return {
+    path: record.targetName,
+    length: record.length,
+    sha256: record.sha256,
+    custom: {
+      releaseId: record.id,
+      name: record.name,
+      version: record.version,
+      floor: record.floor,
+      kind: record.kind,
+      sealed: record.header !== null,
+      omsBundleSha256: record.bundleSha256,
+      groups: [...record.groups],
+    },
+  };
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Wraps an upload: counts and hashes it, and stops it once it passes `length` bytes. */
+function checkedStream(chunks: AsyncIterable<Uint8Array>, length: number) {
+  const hash = createHash("sha256");
+  let seen = 0;
+  let finished = false;
+  let digest = "";
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      seen += chunk.byteLength;
+      if (seen > length) throw new EdgewardError("EW_ERR_RELEASE_DIGEST_MISMATCH", { detail: "longer than declared" });
+      hash.update(chunk);
+      yield chunk;
+    }
+    finished = true;
+    digest = hash.digest("hex");
+  }
+  return { stream: stream(), done: () => finished, sha256: () => digest };
+}
