@@ -2,7 +2,7 @@
 # Installs what Edgeward needs, on a Debian machine that has only its system Node.js and npm; idempotent, and
 # quick when everything is already there. Called by `npm run demo` and `npm test` (README, Quick start).
 #   - npm packages, Node.js 24 among them (the devDependency `node`), when the lock file changed;
-#   - age, swtpm, swtpm-tools, tpm2-tools, openssl, strace and PostgreSQL through apt when missing (tests use
+#   - age, swtpm, swtpm-tools, tpm2-tools, openssl, strace, systemd-analyze and PostgreSQL through apt when missing (tests use
 #     them as the second implementation, the real TPM and an outside observer of file writes; ARCHITECTURE.md,
 #     "Rules that hold everywhere").
 set -eu
@@ -17,6 +17,7 @@ need swtpm_setup swtpm-tools
 need tpm2_quote tpm2-tools
 need openssl openssl
 need strace strace
+need systemd-analyze systemd
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 
 if [ -n "$missing" ]; then

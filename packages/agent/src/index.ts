@@ -54,3 +54,11 @@ export { DeviceLog, type Decision } from "./audit/device-log.ts";
 export { EgressClient, type EgressOptions, type EgressRequest, type EgressResponse } from "./net/egress.ts";
 export { buildApp, type ServeDeps } from "./serve/app.ts";
 export { ServeMetrics } from "./serve/metrics.ts";
+export { systemdUnit, type UnitOptions } from "./unit.ts";
+export {
+  readAgentStatus,
+  readRuntimeStatus,
+  writeRuntimeStatus,
+  type AgentStatus,
+  type RuntimeStatus,
+} from "./status.ts";

@@ -19,4 +19,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   run: async () => (await import("./run.ts")).registerRun,
   log: async () => (await import("./log.ts")).registerLog,
   tpm: async () => (await import("./tpm.ts")).registerTpm,
+  agent: async () => (await import("./agent.ts")).registerAgent,
 };
