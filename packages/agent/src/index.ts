@@ -62,3 +62,10 @@ export {
   type AgentStatus,
   type RuntimeStatus,
 } from "./status.ts";
+
+// Updates (promise 6): download, proof, store, open and activate.
+export { downloadTarget, type RangeFetch } from "./update/download.ts";
+export { verifyReleaseProof, type ExpectedRelease } from "./update/release-proof.ts";
+export { ReleaseStore, type CurrentReleases, type ReleaseMeta } from "./update/release-store.ts";
+export { openStoredRelease, type OpenedRelease } from "./update/open-release.ts";
+export { activateRelease, versionSequence, type ActivateDeps } from "./update/activate.ts";

@@ -43,7 +43,7 @@ export function writeRuntimeStatus(layout: StateLayout, status: RuntimeStatus): 
 /** Reads status.json (an empty status when absent). */
 export async function readRuntimeStatus(layout: StateLayout): Promise<RuntimeStatus> {
   const v = await readJson(layout.status);
-  return typeof v === "object" && v !== null ? (v) : {};
+  return typeof v === "object" && v !== null ? v : {};
 }
 
 /** Gathers the status; `now` decides whether the certificate has expired. */

@@ -71,6 +71,11 @@ export const AGENT_ERRORS = {
     exit: EXIT.signature,
     http: 422,
   },
+  EW_ERR_AGENT_DOWNLOAD_INCOMPLETE: {
+    message: "The download ended before the release's declared length; the agent resumes it on the next try",
+    exit: EXIT.io,
+    http: 502,
+  },
   EW_ERR_AGENT_RELEASE_PROOF: {
     message: "The release has no valid inclusion proof in the hub's log; the agent does not accept it",
     exit: EXIT.signature,
