@@ -69,3 +69,7 @@ export { verifyReleaseProof, type ExpectedRelease } from "./update/release-proof
 export { ReleaseStore, type CurrentReleases, type ReleaseMeta } from "./update/release-store.ts";
 export { openStoredRelease, type OpenedRelease } from "./update/open-release.ts";
 export { activateRelease, versionSequence, type ActivateDeps } from "./update/activate.ts";
+
+// The running agent and its configuration.
+export { Agent, keysUnavailable, type AgentOptions, type HubLink } from "./daemon.ts";
+export { DEFAULT_CONFIG, loadConfig, parseConfig, type AgentConfig } from "./config.ts";

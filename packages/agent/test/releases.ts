@@ -1,10 +1,6 @@
-/**
- * Test releases made the way a publisher and the hub make them: a model signed (OMS) and sealed (age) to a device's
- * recipient, split into the shared payload (the TUF target) and the per-device header.
- */
-import { createHash } from "node:crypto";
-import type { generateSigningKey } from "@edgeward/core";
-import { parseRecipient, sealStream, signModel, type SealedModelCheck } from "@edgeward/core";
+/** Test releases for the agent's ReleaseStore, from testkit's sealedRelease. */
+import type { generateSigningKey, SealedModelCheck } from "@edgeward/core";
+import { sealedRelease } from "@edgeward/testkit";
 import { writePrivateFile, type ReleaseMeta, type ReleaseStore } from "@edgeward/agent";
 
 /** A publisher's key pair. */
@@ -26,16 +22,12 @@ export async function makeRelease(
   opts: { id: string; name?: string; version: string; floor?: string },
 ): Promise<TestRelease> {
   const name = opts.name ?? "matmul";
-  const bundle = await signModel({ data: model, name, privateKey: publisher.privateKeyPem });
-  const chunks: Uint8Array[] = [];
-  for await (const c of sealStream([model], [parseRecipient(recipient)])) chunks.push(c);
-  const [header, ...rest] = chunks;
-  if (header === undefined) throw new Error("sealStream yielded nothing");
-  const payload = Buffer.concat(rest);
+  const r = await sealedRelease(model, recipient, name, publisher.privateKeyPem);
+  const bundle = JSON.parse(JSON.stringify(r.bundle)) as unknown;
   return {
-    header,
-    payload,
-    check: { publicKey: publisher.publicKeyPem, bundle: JSON.parse(JSON.stringify(bundle)) as unknown, name },
+    header: r.header,
+    payload: r.payload,
+    check: { publicKey: publisher.publicKeyPem, bundle, name },
     meta: {
       releaseId: opts.id,
       name,
@@ -43,8 +35,9 @@ export async function makeRelease(
       floor: opts.floor ?? opts.version,
       kind: "model",
       targetName: `${name}/${opts.version}`,
-      length: payload.length,
-      sha256: createHash("sha256").update(payload).digest("hex"),
+      length: r.payload.length,
+      sha256: r.sha256,
+      omsBundle: bundle,
     },
   };
 }

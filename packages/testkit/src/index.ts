@@ -15,3 +15,5 @@ export {
 } from "@edgeward/swtpm";
 export { startPostgres, type PostgresServer } from "./postgres.ts";
 export { seededRandom } from "./random.ts";
+export { sealedRelease, type SealedRelease } from "./release.ts";
+export { filesHolding, filesUnder } from "./disk-scan.ts";

@@ -20,6 +20,8 @@ export interface ReleaseMeta {
   readonly targetName: string;
   readonly length: number;
   readonly sha256: string;
+  /** The OMS bundle (parsed JSON, untrusted until verified) the release was published with, when known. */
+  readonly omsBundle?: unknown;
 }
 
 /** current.json. */

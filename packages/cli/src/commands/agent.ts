@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerAgentRun } from "./agent-run.ts";
 import { registerAgentStatus } from "./agent-status.ts";
 import { registerAgentTamper } from "./agent-tamper.ts";
 import { registerAgentUnit } from "./agent-unit.ts";
@@ -12,6 +13,7 @@ export function registerAgent(program: Command): void {
     .command("agent")
     .description("the device agent: enrol, run, status, tamper, systemd unit")
     .option("--tcti <tcti>", "TPM connection for tpm2-tools (default: $TPM2TOOLS_TCTI, else device:/dev/tpmrm0)");
+  registerAgentRun(agent);
   registerAgentStatus(agent);
   registerAgentTamper(agent);
   registerAgentUnit(agent);
