@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import type { HubDeps } from "./deps.ts";
 import { installAuditHook } from "./http/audit-hook.ts";
 import { installAuthHook } from "./http/auth-hook.ts";
-import { ERROR_SCHEMA, installErrorHandler } from "./http/error-handler.ts";
+import { ERROR_SCHEMA, frameworkErrors, installErrorHandler } from "./http/error-handler.ts";
 import "./http/fastify-types.ts";
 import { installMetrics } from "./http/metrics.ts";
 import type { RouteInfo } from "./http/route-auth.ts";
@@ -30,6 +30,7 @@ export async function buildApp(deps: HubDeps, options: BuildOptions = {}): Promi
     bodyLimit: deps.limits?.bodyLimit ?? DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
     requestIdHeader: false,
+    frameworkErrors,
     // Unknown properties fail validation (additionalProperties: false) instead of being silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
     ...(options.https === undefined ? {} : { https: options.https }),

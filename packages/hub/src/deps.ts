@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyRequest } from "fastify";
 import type { HubAuditLog } from "./audit/hub-log.ts";
 import type { BlobStore } from "./blobs/blob-store.ts";
+import type { ReleasesService } from "./releases/service.ts";
 import type { HubStore } from "./store/hub-store.ts";
 
 /** The time source; injected so expiry, freshness and renewal are tested without sleeping (STYLE.md). */
@@ -61,4 +62,6 @@ export interface HubDeps {
   readonly facts: () => Promise<HubFacts>;
   readonly deviceAuth: DeviceAuthenticator;
   readonly limits?: Partial<HubLimits>;
+  /** Releases: the TUF repository, the release store and the escrow identity; release routes answer 503 without. */
+  readonly releases?: ReleasesService;
 }

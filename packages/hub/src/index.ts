@@ -58,3 +58,13 @@ export { DEFAULT_POLICY, POLICY_SCHEMA, completePolicy, parseStoredPolicy, type 
 // Blobs and the audit log.
 export { BlobStore, type BlobInfo } from "./blobs/blob-store.ts";
 export { HubAuditLog } from "./audit/hub-log.ts";
+
+// The hub directory: init, open, serve.
+export { initHub, type InitHubOptions, type InitHubResult } from "./hubdir/init.ts";
+export { openHub, type OpenHubOptions, type OpenedHub } from "./hubdir/open.ts";
+export { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./hubdir/layout.ts";
+export { writeFileAtomic } from "./hubdir/files.ts";
+export { issueServerCertificate } from "./hubdir/server-cert.ts";
+export { parseListen, serveHub, type ServingHub } from "./bin.ts";
+export { DatabaseTufStore } from "./store/tuf-files.ts";
+export { HubClient, type HubClientOptions } from "./client/hub-client.ts";

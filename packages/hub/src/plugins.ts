@@ -1,10 +1,13 @@
 import type { FastifyPluginAsync } from "fastify";
+import { auditLogPlugin } from "./features/audit-log.ts";
+import { devicePlugin } from "./device/routes.ts";
 import { devicesPlugin } from "./features/devices.ts";
 import { enrolTokensPlugin } from "./features/enrol-tokens.ts";
 import { groupsPlugin } from "./features/groups.ts";
 import { healthPlugin } from "./features/health.ts";
 import { hubFactsPlugin } from "./features/hub-facts.ts";
 import { tokensPlugin } from "./features/tokens.ts";
+import { releasesPlugin } from "./releases/plugin.ts";
 
 /** One feature of the hub: an encapsulated Fastify plugin, mounted under `prefix`. */
 export interface Feature {
@@ -24,4 +27,7 @@ export const FEATURES: readonly Feature[] = [
   { name: "groups", plugin: groupsPlugin, prefix: "/v1" },
   { name: "devices", plugin: devicesPlugin, prefix: "/v1" },
   { name: "enrol-tokens", plugin: enrolTokensPlugin, prefix: "/v1" },
+  { name: "device", plugin: devicePlugin, prefix: "/v1" },
+  { name: "audit-log", plugin: auditLogPlugin, prefix: "/v1" },
+  { name: "releases", plugin: releasesPlugin, prefix: "/v1" },
 ];

@@ -3,6 +3,8 @@ export { rejectsWithCode, throwsWithCode } from "./errors.ts";
 export { injectFailsWith, type InjectedResponse } from "./inject.ts";
 export { tempDir } from "./tmp.ts";
 export { printedCode, runNodeScript, type CliResult } from "./process.ts";
+export { CLI_BIN, runCli } from "./cli.ts";
+export { startServe, type ServeProcess } from "./hub-serve.ts";
 export { syntheticMatMulModel } from "./onnx-synthetic.ts";
 export {
   startSwtpm,

@@ -20,4 +20,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   log: async () => (await import("./log.ts")).registerLog,
   tpm: async () => (await import("./tpm.ts")).registerTpm,
   agent: async () => (await import("./agent.ts")).registerAgent,
+  hub: async () => (await import("./hub.ts")).registerHub,
 };

@@ -57,8 +57,9 @@ export class BlobStore {
 
   /** The blob's length, or undefined when it is not stored. */
   async stat(sha256: string): Promise<BlobInfo | undefined> {
+    const path = this.#path(sha256);
     try {
-      return { sha256, length: (await stat(this.#path(sha256))).size };
+      return { sha256, length: (await stat(path)).size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new EdgewardError("EW_ERR_IO", { detail: `blob ${sha256}`, cause: err });

@@ -20,6 +20,8 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: "EW_ERR_HUB_JSON_MALFORMED",
   FST_ERR_CTP_INVALID_JSON_BODY: "EW_ERR_HUB_JSON_MALFORMED",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "EW_ERR_HUB_REQUEST_INVALID",
+  FST_ERR_BAD_URL: "EW_ERR_HUB_REQUEST_INVALID",
+  FST_ERR_MAX_PARAM_LENGTH: "EW_ERR_HUB_REQUEST_INVALID",
 };
 
 /**
@@ -32,6 +34,14 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendError(new EdgewardError("EW_ERR_HUB_ROUTE_NOT_FOUND", { detail: `${request.method} ${request.url}` }), reply),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors` option: failures the router meets before any route or hook (a malformed URL, a path
+ * parameter over the length limit) get the same `{code, message}` answers.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendError(toEdgewardError(err, request), reply);
 }
 
 /** The EdgewardError a failure is answered with. */

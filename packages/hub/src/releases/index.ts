@@ -8,6 +8,7 @@ export {
   type ReleaseManifest,
 } from "./manifest.ts";
 export { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
+export { DatabaseReleaseStore } from "./database-store.ts";
 export { MemoryReleaseStore, type ReleaseRecord, type ReleaseStore } from "./store.ts";
 export {
   ReleasesService,
@@ -17,3 +18,4 @@ export {
   type ReleaseLog,
   type ReleasesDeps,
 } from "./service.ts";
+export { resolveRange, type ByteRange } from "./range.ts";

@@ -5,11 +5,12 @@
  * the content-addressed blob store, the header stays wrapped to the escrow key except in memory during a re-wrap.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { EdgewardError, type AgeIdentity, type wire } from "@edgeward/core";
 import { auditEvent, type AuditEvent, type LogReader, type Receipt } from "@edgeward/tlog";
 import type { TufRepository } from "../tuf/index.ts";
 import { parseGroups, parseManifest } from "./manifest.ts";
+import type { ByteRange } from "./range.ts";
 import { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
 import type { ReleaseRecord, ReleaseStore } from "./store.ts";
 
@@ -108,14 +109,44 @@ export class ReleasesService {
     return { ...record, logIndex: receipt.index };
   }
 
-  /** Sets the groups a release is rolled out to, republishing its TUF target's custom metadata and logging it. */
-  async rollout(id: string, groups: unknown, actor: string | null): Promise<ReleaseRecord> {
+  /**
+   * Sets the groups a release is rolled out to and republishes its TUF target's custom metadata. The operator
+   * route that calls it is logged by the app's audit hook (every mutating operator call is).
+   */
+  async rollout(id: string, groups: unknown): Promise<ReleaseRecord> {
     const current = await this.#require(id);
     const record = { ...current, groups: parseGroups(groups) };
     await this.#deps.store.update(id, { groups: record.groups });
     if (record.logIndex !== null) await this.#deps.tuf.publish([targetOf(record)]);
-    await this.#deps.log.append(this.#event(record, "release.rollout", actor));
     return record;
+  }
+
+  /** A TUF metadata file for a device (TufRepository.metadata: the timestamp is refreshed when due). */
+  metadata(name: string): Promise<Uint8Array> {
+    return this.#deps.tuf.metadata(name);
+  }
+
+  /**
+   * Finds a published target by the path a TUF client asks for: with consistent snapshots "DIR/SHA256.BASE"
+   * (TUF 1.0 §5.7.3), or the plain target path. Only under its own hash; EW_ERR_TUF_TARGET_NOT_FOUND otherwise.
+   */
+  async findTarget(requestPath: string): Promise<{ readonly sha256: string; readonly length: number }> {
+    const slash = requestPath.lastIndexOf("/");
+    const base = requestPath.slice(slash + 1);
+    const hashed = /^([0-9a-f]{64})\.(.+)$/.exec(base);
+    const path = hashed === null ? requestPath : requestPath.slice(0, slash + 1) + (hashed[2] ?? "");
+    const target = await this.#deps.tuf.target(path);
+    const sha256 = target?.hashes["sha256"];
+    if (target === undefined || sha256 === undefined || (hashed !== null && hashed[1] !== sha256)) {
+      throw new EdgewardError("EW_ERR_TUF_TARGET_NOT_FOUND", { detail: requestPath });
+    }
+    return { sha256, length: target.length };
+  }
+
+  /** The bytes `range.start`..`range.end` (inclusive) of a target found with {@link findTarget}. */
+  async readTarget(sha256: string, range: ByteRange): Promise<Readable> {
+    if (range.end < range.start) return Readable.from([]);
+    return this.#deps.blobs.read(sha256, { start: range.start, end: range.end });
   }
 
   /** The release with `id`, published or not. */

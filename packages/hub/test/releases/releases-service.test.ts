@@ -151,19 +151,19 @@ describe("releases service", () => {
     await rejectsWithCode(r.service.rewrap(pkg.id, tag), "EW_ERR_RELEASE_NOT_SEALED");
   });
 
-  it("a rollout change republishes the target's groups and is logged; bad groups are refused", async () => {
+  it("a rollout change republishes the target's groups; bad groups are refused", async () => {
     using dir = tempDir();
     await using r = await makeReleases(dir.path);
     const { header, payload } = await sealApart(fakeModel(1000), r.escrowRecipient);
     const created = await r.service.create(manifestFor(payload, header, { floor: "0.9.0" }), null);
     await r.service.upload(created.id, chunked(payload));
-    await r.service.rollout(created.id, ["shop", "factory", "shop"], "tok-admin");
+    await r.service.rollout(created.id, ["shop", "factory", "shop"]);
     assert.deepEqual((await r.tuf.repo.target("classifier/1.0.0"))?.custom["groups"], ["shop", "factory"]);
     assert.deepEqual((await r.service.get(created.id))?.groups, ["shop", "factory"]);
     assert.equal((await r.service.get(created.id))?.floor, "0.9.0");
-    assert.equal(r.log.size, 2);
-    await rejectsWithCode(r.service.rollout(created.id, ["../x"], null), "EW_ERR_RELEASE_INVALID");
-    await rejectsWithCode(r.service.rollout(created.id, "shop", null), "EW_ERR_RELEASE_INVALID");
+    assert.equal(r.log.size, 1, "only the publication; the app's audit hook logs the rollout call");
+    await rejectsWithCode(r.service.rollout(created.id, ["../x"]), "EW_ERR_RELEASE_INVALID");
+    await rejectsWithCode(r.service.rollout(created.id, "shop"), "EW_ERR_RELEASE_INVALID");
     await rejectsWithCode(r.service.create(manifestFor(payload, header), null), "EW_ERR_RELEASE_EXISTS");
   });
 });

@@ -98,6 +98,11 @@ export const TUF_ERRORS = {
     exit: EXIT.usage,
     http: 409,
   },
+  EW_ERR_RANGE_NOT_SATISFIABLE: {
+    message: "The requested byte range is not within the target file; restart the download from its current size",
+    exit: EXIT.usage,
+    http: 416,
+  },
   EW_ERR_RELEASE_RECIPIENT: {
     message: "The device recipient is not a valid age1tag1 (P-256 tag) recipient",
     exit: EXIT.format,

@@ -1,0 +1,431 @@
+// The device side's DeviceStore on the hub's database (store/README.md tables; node:sqlite or PostgreSQL). Spending
+// a nonce, a token or an enrolment is one `UPDATE … WHERE used_at IS NULL RETURNING`, so exactly one caller on one
+// replica gets it; device updates are optimistic on `version`, retried, so no replica loses another's change.
+import { randomBytes } from "node:crypto";
+import { sql, type Kysely, type Selectable } from "kysely";
+import { EdgewardError } from "@edgeward/core";
+import { parseStoredPolicy } from "../groups/policy.ts";
+import type { DevicesTable, HubDatabase } from "../store/schema.ts";
+import { insertEnrolToken, issueNonce, spendEnrolToken, spendNonce } from "../store/single-use.ts";
+import type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
+import type {
+  AttestationRecord,
+  DeviceLogState,
+  DeviceRecord,
+  DeviceState,
+  GroupPolicy,
+  NonceRecord,
+  PendingEnrolment,
+} from "./types.ts";
+
+/** Device fields kept in `devices.facts` (JSON), beside the columns every feature reads. */
+type Facts = Pick<
+  DeviceRecord,
+  "unwrapPolicyDigest" | "enrolledVia" | "clock" | "bootTime" | "certSerial" | "certNotAfter" | "stateReason"
+> & { deviceLog?: { logKey: string; rootHash: string } };
+
+const ATTEMPTS = 5;
+
+/** A DeviceStore over the hub's Kysely database. */
+export class DatabaseDeviceStore implements DeviceStore {
+  readonly #db: Kysely<HubDatabase>;
+
+  constructor(db: Kysely<HubDatabase>) {
+    this.#db = db;
+  }
+
+  async getGroup(name: string): Promise<GroupPolicy | undefined> {
+    const row = await this.#db.selectFrom("groups").selectAll().where("name", "=", name).executeTakeFirst();
+    return row === undefined ? undefined : { ...parseStoredPolicy(row.policy), name };
+  }
+
+  async putGroup(group: GroupPolicy): Promise<void> {
+    const { name, ...policy } = group;
+    const now = new Date().toISOString();
+    await this.#db
+      .insertInto("groups")
+      .values({ name, policy: JSON.stringify(policy), created_at: now, updated_at: now })
+      .onConflict((oc) =>
+        oc.column("name").doUpdateSet((eb) => ({
+          policy: JSON.stringify(policy),
+          updated_at: now,
+          version: eb("groups.version", "+", 1),
+        })),
+      )
+      .execute();
+  }
+
+  async putEnrolToken(tokenDigest: string, group: string, expiresAt: string): Promise<void> {
+    const id = `enr_${randomBytes(8).toString("hex")}`;
+    await insertEnrolToken(this.#db, {
+      id,
+      hash: tokenDigest,
+      group,
+      createdBy: null,
+      now: new Date(),
+      expiresAt: new Date(expiresAt),
+    });
+  }
+
+  async getEnrolToken(tokenDigest: string): Promise<{ group: string; expiresAt: string } | undefined> {
+    const row = await this.#db
+      .selectFrom("enrol_tokens")
+      .select(["group_name", "expires_at"])
+      .where("hash", "=", tokenDigest)
+      .where("used_at", "is", null)
+      .executeTakeFirst();
+    return row === undefined ? undefined : { group: row.group_name, expiresAt: row.expires_at };
+  }
+
+  async takeEnrolToken(tokenDigest: string): Promise<{ group: string; expiresAt: string } | undefined> {
+    const r = await spendEnrolToken(this.#db, tokenDigest, new Date());
+    return r.status === "ok" || r.status === "expired"
+      ? { group: r.row.group_name, expiresAt: r.row.expires_at }
+      : undefined;
+  }
+
+  async putEnrolment(p: PendingEnrolment): Promise<void> {
+    await this.#db
+      .insertInto("enrolments")
+      .values({
+        id: p.id,
+        data: JSON.stringify(p.device),
+        secret_sha256: p.secretDigest,
+        created_at: p.device.createdAt,
+        expires_at: p.expiresAt,
+        used_at: null,
+      })
+      .execute();
+  }
+
+  async takeEnrolment(id: string): Promise<PendingEnrolment | undefined> {
+    const row = await this.#db
+      .updateTable("enrolments")
+      .set({ used_at: new Date().toISOString() })
+      .where("id", "=", id)
+      .where("used_at", "is", null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      secretDigest: row.secret_sha256,
+      expiresAt: row.expires_at,
+      device: JSON.parse(row.data) as DeviceRecord,
+    };
+  }
+
+  async getDevice(id: string): Promise<DeviceRecord | undefined> {
+    const row = await this.#db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : this.#withFloors(row);
+  }
+
+  async findDeviceByEk(ekDigest: string): Promise<DeviceRecord | undefined> {
+    const row = await this.#db
+      .selectFrom("devices")
+      .selectAll()
+      .where("ek_sha256", "=", ekDigest)
+      .where("state", "!=", "revoked")
+      .executeTakeFirst();
+    return row === undefined ? undefined : this.#withFloors(row);
+  }
+
+  async insertDevice(d: DeviceRecord): Promise<boolean> {
+    if ((await this.findDeviceByEk(d.ekDigest)) !== undefined) return false;
+    const row = await this.#db
+      .insertInto("devices")
+      .values({
+        id: d.id,
+        group_name: d.group,
+        state: d.state,
+        ek_sha256: d.ekDigest,
+        ak_name: d.akQualifiedName,
+        ak_public: d.akPublic,
+        unwrap_public: null,
+        recipient: d.recipient,
+        facts: JSON.stringify(factsOf(d)),
+        created_at: d.createdAt,
+        updated_at: d.createdAt,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async updateDevice(id: string, patch: DevicePatch, fromStates?: readonly DeviceState[]): Promise<boolean> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const row = await this.#db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
+      if (row === undefined || (fromStates !== undefined && !fromStates.includes(row.state as DeviceState)))
+        return false;
+      const current = await this.#withFloors(row);
+      const next: DeviceRecord = { ...current, ...patch };
+      const updated = await this.#db
+        .updateTable("devices")
+        .set((eb) => ({
+          group_name: next.group,
+          state: next.state,
+          recipient: next.recipient,
+          facts: JSON.stringify({ ...(JSON.parse(row.facts) as Facts), ...factsOf(next) }),
+          last_seen_at: next.lastSeenAt ?? null,
+          last_result: next.lastResult ?? null,
+          last_attest_at: patch.lastResult !== undefined ? (next.lastSeenAt ?? null) : row.last_attest_at,
+          last_pass_at: next.lastPassAt ?? null,
+          next_attest_at: next.nextAttestAt ?? null,
+          updated_at: new Date().toISOString(),
+          version: eb("version", "+", 1),
+        }))
+        .where("id", "=", id)
+        .where("version", "=", row.version)
+        .returning("id")
+        .executeTakeFirst();
+      if (updated === undefined) continue;
+      if (patch.floors !== undefined) await this.#putFloors(id, patch.floors);
+      return true;
+    }
+    throw new EdgewardError("EW_ERR_HUB_CONFLICT", { detail: `device ${id} kept changing` });
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    const rows = await this.#db.selectFrom("devices").selectAll().orderBy("id").execute();
+    return Promise.all(rows.map((r) => this.#withFloors(r)));
+  }
+
+  async putNonce(n: NonceRecord): Promise<void> {
+    await issueNonce(this.#db, {
+      nonce: n.nonce,
+      deviceId: n.deviceId,
+      purpose: "attest",
+      data: JSON.stringify({ pcrs: n.pcrs }),
+      now: new Date(),
+      expiresAt: new Date(n.expiresAt),
+    });
+  }
+
+  async takeNonce(nonce: string, now: string): Promise<NonceRecord | undefined> {
+    const r = await spendNonce(this.#db, nonce, new Date(now));
+    if (r.status !== "ok" && r.status !== "expired") return undefined;
+    const data = JSON.parse(r.row.data) as { pcrs: string };
+    return { nonce, deviceId: r.row.device_id, pcrs: data.pcrs, expiresAt: r.row.expires_at };
+  }
+
+  async countNonces(deviceId: string, now: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom("nonces")
+      .select(sql<number>`count(*)`.as("n"))
+      .where("device_id", "=", deviceId)
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async addAttestation(r: AttestationRecord): Promise<void> {
+    await this.#db
+      .insertInto("attestations")
+      .values({
+        id: `att_${randomBytes(10).toString("hex")}`,
+        device_id: r.deviceId,
+        created_at: r.at,
+        result: r.result,
+        reasons: JSON.stringify(r.reasons),
+        evidence: "{}",
+      })
+      .execute();
+  }
+
+  async listAttestations(deviceId: string, limit: number): Promise<AttestationRecord[]> {
+    const rows = await this.#db
+      .selectFrom("attestations")
+      .selectAll()
+      .where("device_id", "=", deviceId)
+      .orderBy("created_at", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      deviceId,
+      at: r.created_at,
+      result: r.result as "pass" | "fail",
+      reasons: JSON.parse(r.reasons) as AttestationRecord["reasons"],
+    }));
+  }
+
+  async getDeviceLog(deviceId: string): Promise<DeviceLogState | undefined> {
+    const cp = await this.#db
+      .selectFrom("device_checkpoints")
+      .selectAll()
+      .where("device_id", "=", deviceId)
+      .executeTakeFirst();
+    const dev = await this.#db.selectFrom("devices").select("facts").where("id", "=", deviceId).executeTakeFirst();
+    const log = dev === undefined ? undefined : (JSON.parse(dev.facts) as Facts).deviceLog;
+    if (cp === undefined || log === undefined) return undefined;
+    return { deviceId, logKey: log.logKey, treeSize: cp.size, rootHash: log.rootHash, checkpoint: cp.note };
+  }
+
+  async putDeviceLog(state: DeviceLogState, expectedSize: number): Promise<boolean> {
+    const now = new Date().toISOString();
+    const row =
+      expectedSize === 0
+        ? await this.#db
+            .insertInto("device_checkpoints")
+            .values({ device_id: state.deviceId, size: state.treeSize, note: state.checkpoint, updated_at: now })
+            .onConflict((oc) => oc.doNothing())
+            .returning("device_id")
+            .executeTakeFirst()
+        : await this.#db
+            .updateTable("device_checkpoints")
+            .set((eb) => ({
+              size: state.treeSize,
+              note: state.checkpoint,
+              updated_at: now,
+              version: eb("version", "+", 1),
+            }))
+            .where("device_id", "=", state.deviceId)
+            .where("size", "=", expectedSize)
+            .returning("device_id")
+            .executeTakeFirst();
+    if (row === undefined) return false;
+    await this.#patchFacts(state.deviceId, { deviceLog: { logKey: state.logKey, rootHash: state.rootHash } });
+    return true;
+  }
+
+  async putAuditReport(deviceId: string, at: string, report: Record<string, unknown>): Promise<void> {
+    // Only the latest report per device is kept.
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.deleteFrom("audit_reports").where("device_id", "=", deviceId).execute();
+      await tx
+        .insertInto("audit_reports")
+        .values({
+          id: `aud_${randomBytes(10).toString("hex")}`,
+          device_id: deviceId,
+          received_at: at,
+          report: JSON.stringify(report),
+        })
+        .execute();
+    });
+  }
+
+  async getAuditReport(deviceId: string): Promise<{ at: string; report: Record<string, unknown> } | undefined> {
+    const row = await this.#db
+      .selectFrom("audit_reports")
+      .selectAll()
+      .where("device_id", "=", deviceId)
+      .orderBy("received_at", "desc")
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { at: row.received_at, report: JSON.parse(row.report) as Record<string, unknown> };
+  }
+
+  async recordCertificate(c: IssuedRecord): Promise<void> {
+    await this.#db
+      .insertInto("certificates")
+      .values({
+        serial: c.serial,
+        device_id: c.deviceId,
+        not_before: c.notBefore,
+        not_after: c.notAfter,
+        revoked_at: null,
+        pem: c.pem,
+      })
+      .execute();
+  }
+
+  async listRevokedSerials(): Promise<Array<{ serial: string; at: string }>> {
+    const rows = await this.#db
+      .selectFrom("certificates")
+      .innerJoin("devices", "devices.id", "certificates.device_id")
+      .select(["certificates.serial as serial", "certificates.revoked_at as revokedAt", "devices.updated_at as at"])
+      .where((eb) => eb.or([eb("devices.state", "=", "revoked"), eb("certificates.revoked_at", "is not", null)]))
+      .execute();
+    return rows.map((r) => ({ serial: r.serial, at: r.revokedAt ?? r.at }));
+  }
+
+  async #withFloors(row: Selectable<DevicesTable>): Promise<DeviceRecord> {
+    const floors = await this.#db
+      .selectFrom("device_floors")
+      .select(["name", "version"])
+      .where("device_id", "=", row.id)
+      .execute();
+    const facts = JSON.parse(row.facts) as Facts;
+    const d: DeviceRecord = {
+      id: row.id,
+      group: row.group_name,
+      state: row.state as DeviceState,
+      ekDigest: row.ek_sha256 ?? "",
+      akPublic: row.ak_public ?? "",
+      akQualifiedName: row.ak_name ?? "",
+      recipient: row.recipient ?? "",
+      unwrapPolicyDigest: facts.unwrapPolicyDigest,
+      enrolledVia: facts.enrolledVia,
+      createdAt: row.created_at,
+      ...optional({
+        lastSeenAt: row.last_seen_at,
+        lastPassAt: row.last_pass_at,
+        lastResult: row.last_result as "pass" | "fail" | null,
+        nextAttestAt: row.next_attest_at,
+        clock: facts.clock,
+        bootTime: facts.bootTime,
+        certSerial: facts.certSerial,
+        certNotAfter: facts.certNotAfter,
+        stateReason: facts.stateReason,
+      }),
+      ...(floors.length === 0 ? {} : { floors: Object.fromEntries(floors.map((f) => [f.name, f.version])) }),
+    };
+    return d;
+  }
+
+  async #putFloors(deviceId: string, floors: Readonly<Record<string, string>>): Promise<void> {
+    const now = new Date().toISOString();
+    for (const [name, version] of Object.entries(floors))
+      await this.#db
+        .insertInto("device_floors")
+        .values({ device_id: deviceId, name, version, updated_at: now })
+        .onConflict((oc) => oc.columns(["device_id", "name"]).doUpdateSet({ version, updated_at: now }))
+        .execute();
+  }
+
+  async #patchFacts(deviceId: string, extra: Partial<Facts>): Promise<void> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const row = await this.#db
+        .selectFrom("devices")
+        .select(["facts", "version"])
+        .where("id", "=", deviceId)
+        .executeTakeFirst();
+      if (row === undefined) return;
+      const updated = await this.#db
+        .updateTable("devices")
+        .set((eb) => ({
+          facts: JSON.stringify({ ...(JSON.parse(row.facts) as Facts), ...extra }),
+          version: eb("version", "+", 1),
+        }))
+        .where("id", "=", deviceId)
+        .where("version", "=", row.version)
+        .returning("id")
+        .executeTakeFirst();
+      if (updated !== undefined) return;
+    }
+    throw new EdgewardError("EW_ERR_HUB_CONFLICT", { detail: `device ${deviceId} kept changing` });
+  }
+}
+
+function factsOf(d: DeviceRecord): Facts {
+  return {
+    unwrapPolicyDigest: d.unwrapPolicyDigest,
+    enrolledVia: d.enrolledVia,
+    ...optional({
+      clock: d.clock,
+      bootTime: d.bootTime,
+      certSerial: d.certSerial,
+      certNotAfter: d.certNotAfter,
+      stateReason: d.stateReason,
+    }),
+  };
+}
+
+/** Drops null and undefined fields (exactOptionalPropertyTypes). */
+function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], null | undefined>;
+  };
+}

@@ -1,0 +1,80 @@
+import type { ServerOptions } from "node:https";
+import type { FastifyBaseLogger } from "fastify";
+import { EdgewardError } from "@edgeward/core";
+import { PostgresStore, SqliteStore, parseSignerKey, type LogStore } from "@edgeward/tlog";
+import { HubAuditLog } from "../audit/hub-log.ts";
+import { BlobStore } from "../blobs/blob-store.ts";
+import { deviceTlsOptions } from "../ca/peer.ts";
+import { systemClock, type Clock, type HubDeps } from "../deps.ts";
+import { refuseDevices } from "../http/device-auth.ts";
+import { createHubLogger } from "../logger.ts";
+import { HubStore } from "../store/hub-store.ts";
+import { DatabaseTufStore } from "../store/tuf-files.ts";
+import { readHubFile } from "./files.ts";
+import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
+
+/** What `serve` may override. */
+export interface OpenHubOptions {
+  readonly dir: string;
+  /** A PostgreSQL URL to use instead of the one in hub.json (same database, e.g. other credentials). */
+  readonly postgres?: string | undefined;
+  readonly logger?: FastifyBaseLogger | undefined;
+  readonly clock?: Clock | undefined;
+}
+
+/** An opened hub directory: the app's dependencies and the HTTPS server's TLS settings. */
+export interface OpenedHub {
+  readonly deps: HubDeps;
+  readonly tls: ServerOptions;
+  readonly config: HubConfig;
+  readonly paths: HubPaths;
+}
+
+/**
+ * Opens what `edgeward hub init` created, for `serve`: the database (migrated), the audit log (checked against its
+ * last signed checkpoint), the blob store, the public facts, and the TLS settings: the hub's key and certificate,
+ * TLS 1.2 at least, and a client-certificate request that does not fail the handshake (enrolment needs none; device
+ * routes check the certificate themselves).
+ */
+export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
+  const paths = hubPaths(options.dir);
+  const config = await readHubConfig(paths);
+  const url = options.postgres ?? (config.database.kind === "postgres" ? config.database.url : undefined);
+  const [caPem, tlsKey, tlsCert, logKey] = await Promise.all(
+    [paths.caCert, paths.tlsKey, paths.tlsCert, paths.logKey].map(readHubFile),
+  );
+  const store = await HubStore.open(url === undefined ? { sqlite: paths.sqlite } : { postgres: url });
+  let audit: HubAuditLog;
+  try {
+    const logStore: LogStore =
+      url === undefined ? new SqliteStore(paths.logDb, { mustExist: true }) : new PostgresStore(url);
+    audit = await HubAuditLog.open(logStore, parseSignerKey(logKey!));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const tuf = new DatabaseTufStore(store);
+  const deps: HubDeps = {
+    store,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? createHubLogger(),
+    blobs: new BlobStore(paths.blobs),
+    audit,
+    facts: async () => ({
+      caCertificate: caPem!,
+      escrowRecipient: config.escrowRecipient,
+      logVerifierKey: audit.verifierKey,
+      tufRoot: await firstRoot(tuf),
+    }),
+    deviceAuth: refuseDevices,
+  };
+  const device = deviceTlsOptions(caPem!);
+  const tls: ServerOptions = { key: tlsKey!, cert: tlsCert!, ...device, ca: [...device.ca] };
+  return { deps, tls, config, paths };
+}
+
+async function firstRoot(tuf: DatabaseTufStore): Promise<Record<string, unknown>> {
+  const bytes = await tuf.get("1.root.json");
+  if (bytes === undefined) throw new EdgewardError("EW_ERR_HUB_DIR_INVALID", { detail: "the TUF root is missing" });
+  return JSON.parse(Buffer.from(bytes).toString("utf8")) as Record<string, unknown>;
+}
