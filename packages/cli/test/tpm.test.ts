@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
@@ -113,6 +113,21 @@ describe("edgeward tpm against swtpm", { timeout: 180_000 }, () => {
       ...["--signature", p("q/quote.sig"), "--pcrs", p("q/quote.pcrs"), "--nonce", n, "--signer", signer],
     ];
     assert.match(await ok(args), /^quote OK/);
+  });
+
+  it("quote into a directory holding a symbolic link replaces the link and never writes through it", async () => {
+    mkdirSync(p("q-link"));
+    writeFileSync(p("victim"), "victim\n");
+    symlinkSync(p("victim"), p("q-link/quote.msg"));
+    await ok(["tpm", "quote", "--nonce", "00", "-o", p("q-link")]);
+    assert.equal(readFileSync(p("victim"), "utf8"), "victim\n");
+    assert.ok(lstatSync(p("q-link/quote.msg")).isFile());
+  });
+
+  it("quote -o FILE (not a directory) fails with EW_ERR_USAGE before the TPM does any work", async () => {
+    writeFileSync(p("q-file"), "");
+    const res = await runCli(["tpm", "quote", "--nonce", "00", "-o", p("q-file")], { env: env() });
+    assert.equal(printedCode(res), "EW_ERR_USAGE");
   });
 
   it("counter increment only goes up and read returns it", async () => {

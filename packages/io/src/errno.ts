@@ -11,7 +11,15 @@ export function errnoOf(err: unknown): string | undefined {
  * An EdgewardError passes through unchanged. `what` says which file or stream, never its contents.
  */
 export function ioError(err: unknown, what: string): EdgewardError {
-  if (err instanceof EdgewardError) return err;
+  if (err instanceof EdgewardError) {
+    // Core reports a failed read or write as EW_ERR_IO, with the system error as its cause, or from a worker
+    // thread with only the errno name leading its detail ("ENOSPC in write"): type it here.
+    if (err.code !== "EW_ERR_IO") return err;
+    const errno = /^(E[A-Z]+)\b/.exec(err.detail ?? "")?.[1];
+    const cause = err.cause ?? (errno === undefined ? undefined : Object.assign(new Error(errno), { code: errno }));
+    const typed = cause === undefined ? err : ioError(cause, err.detail ?? what);
+    return typed.code === "EW_ERR_IO" ? err : typed;
+  }
   const errno = errnoOf(err);
   const detail = `${what} (${errno ?? "error"})`;
   switch (errno) {

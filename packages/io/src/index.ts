@@ -5,4 +5,11 @@
 export { errnoOf, ioError } from "./errno.ts";
 export { openForRead, readJsonFile, readSmallFile, readTextFile } from "./read.ts";
 export { loadSignatureCheck, openSealedModelFile, type SignatureFiles } from "./sealed-model.ts";
-export { prepareOutput, writeOutput, writeTextOutput, type OutputFile, type OutputOptions } from "./write.ts";
+export {
+  openDiscard,
+  prepareOutput,
+  writeOutput,
+  writeTextOutput,
+  type OutputFile,
+  type OutputOptions,
+} from "./write.ts";

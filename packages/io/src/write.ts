@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { link, lstat, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { devNull, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { EdgewardError } from "@edgeward/core";
@@ -87,7 +87,8 @@ export async function writeTextOutput(path: string, text: string, opts: OutputOp
  */
 async function writeReplacing(path: string, opts: OutputOptions, produce: (out: FileHandle) => Promise<unknown>) {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const out = await open(tmp, "wx", opts.mode ?? 0o644).catch((err: unknown) => {
+  // Readable too: `seal --sign` reads the sealed file back to sign exactly what it authenticates to.
+  const out = await open(tmp, "wx+", opts.mode ?? 0o644).catch((err: unknown) => {
     throw ioError(err, `cannot create ${opts.what} ${path}`);
   });
   try {
@@ -153,4 +154,11 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** A handle on the null device, for core functions that decrypt only to hash (digestFilePayload). */
+export async function openDiscard(): Promise<FileHandle> {
+  return open(devNull, "w").catch((err: unknown) => {
+    throw ioError(err, `cannot open ${devNull}`);
+  });
 }

@@ -7,7 +7,7 @@ import type { FileHandle } from "node:fs/promises";
 import { EdgewardError } from "../errors/index.ts";
 import { serializeHeader } from "./header.ts";
 import { FILE_KEY_LENGTH } from "./stanza-checks.ts";
-import { encryptFileToFile, encryptPayload, type ProgressCallback } from "./stream/index.ts";
+import { digestFilePayload, encryptFileToFile, encryptPayload, type ProgressCallback } from "./stream/index.ts";
 import type { AgeRecipient, Stanza } from "./types.ts";
 import { writeAllAt, type ByteSource } from "./source.ts";
 
@@ -17,6 +17,13 @@ export interface SealFileOptions {
   readonly onProgress?: ProgressCallback;
   /** Worker threads for the payload; default: every available core. */
   readonly parallelism?: number;
+  /**
+   * After encrypting, decrypt what was written and return the SHA-256 of each `shardSize`-byte shard of it
+   * ({@link SealFileResult.shardDigests}): a signature over those digests is over exactly the bytes the sealed
+   * file authenticates to, whatever happened to the input meanwhile, and the model is read only once. `output`
+   * must then be open for reading too (`wx+`); `discard` is a handle on `/dev/null` (see digestFilePayload).
+   */
+  readonly digest?: { readonly shardSize: number; readonly discard: FileHandle };
 }
 
 /** What {@link sealFile} wrote. */
@@ -24,6 +31,8 @@ export interface SealFileResult {
   readonly headerSize: number;
   readonly payloadSize: number;
   readonly plaintextSize: number;
+  /** With {@link SealFileOptions.digest}: the SHA-256 of each plaintext shard, read back from the output. */
+  readonly shardDigests?: Buffer[];
 }
 
 /**
@@ -96,7 +105,14 @@ export async function sealFile(
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
       ...(opts.parallelism === undefined ? {} : { parallelism: opts.parallelism }),
     });
-    return { headerSize: header.length, payloadSize, plaintextSize };
+    if (opts.digest === undefined) return { headerSize: header.length, payloadSize, plaintextSize };
+    const { shardSize, discard } = opts.digest;
+    const readBack = await digestFilePayload(fileKey, output, position + header.length, shardSize, discard, {
+      ...(opts.parallelism === undefined ? {} : { parallelism: opts.parallelism }),
+    });
+    if (readBack.plaintextSize !== plaintextSize)
+      throw new EdgewardError("EW_ERR_AGE_STREAM_INPUT_CHANGED", { detail: "the sealed output changed" });
+    return { headerSize: header.length, payloadSize, plaintextSize, shardDigests: readBack.shardDigests };
   } finally {
     fileKey.fill(0);
   }

@@ -2,7 +2,7 @@
 export { serializeBundle, type OmsBundle } from "./bundle.ts";
 export { DEFAULT_SHARD_SIZE, OMS_PREDICATE_TYPE } from "./constants.ts";
 export { generateSigningKey, loadPrivateKey, loadPublicKey, publicKeyHint, type SigningKeyPair } from "./keys.ts";
-export { signModel, type SignModelOptions } from "./sign.ts";
+export { signModel, signShardDigests, type SignModelOptions, type SignShardDigestsOptions } from "./sign.ts";
 export type { OmsResource } from "./statement.ts";
 export {
   bundleShardSize,

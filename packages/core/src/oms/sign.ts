@@ -41,6 +41,40 @@ export async function signModel(options: SignModelOptions): Promise<OmsBundle> {
   const statement = await withSource(options, (source, size) =>
     buildShardStatement(options.name, source, size, shardSize),
   );
+  return signStatement(statement, key);
+}
+
+/** What {@link signShardDigests} signs: shard digests computed elsewhere (while sealing), not a file. */
+export interface SignShardDigestsOptions {
+  readonly name: string;
+  readonly privateKey: KeyObject | string;
+  /** The shard size the digests were computed at: a positive multiple of 65536. */
+  readonly shardSize: number;
+  /** The model's size in bytes. */
+  readonly size: number;
+  /** SHA-256 of each shard [i·shardSize, min((i+1)·shardSize, size)), in order. */
+  readonly shardDigests: readonly Uint8Array[];
+}
+
+/**
+ * Signs a single-file model from its shard digests, as {@link signModel} would from its bytes: `edgeward seal
+ * --sign` passes the digests of the plaintext read back from the sealed file, so the signature is over exactly
+ * the bytes sealed. Throws as signModel, and EW_ERR_USAGE when the digests do not match the size.
+ */
+export function signShardDigests(options: SignShardDigestsOptions): OmsBundle {
+  const key = toSigningKey(options.privateKey);
+  const { shardSize, size, shardDigests, name } = options;
+  if (!Number.isSafeInteger(shardSize) || shardSize <= 0 || shardSize % SHARD_ALIGNMENT !== 0)
+    throw new EdgewardError("EW_ERR_OMS_SHARD_SIZE", { detail: String(shardSize) });
+  if (typeof name !== "string" || name === "")
+    throw new EdgewardError("EW_ERR_USAGE", { detail: "signShardDigests needs a non-empty model name" });
+  const ranges = shardRanges(size, shardSize);
+  if (ranges.length !== shardDigests.length || shardDigests.some((d) => d.length !== 32))
+    throw new EdgewardError("EW_ERR_USAGE", { detail: `${size} bytes need ${ranges.length} shard digests` });
+  return signStatement(shardStatement(name, shardSize, ranges, shardDigests), key);
+}
+
+function signStatement(statement: OmsStatement, key: KeyObject): OmsBundle {
   const payload = encodeStatement(statement);
   const signature = signPae(IN_TOTO_PAYLOAD_TYPE, payload, key);
   return buildBundle(IN_TOTO_PAYLOAD_TYPE, payload, signature, publicKeyHint(key));
@@ -57,14 +91,22 @@ export async function buildShardStatement(
   shardSize: number,
 ): Promise<OmsStatement> {
   const ranges = shardRanges(size, shardSize);
-  const digests = await hashRanges(source, ranges);
+  return shardStatement(name, shardSize, ranges, await hashRanges(source, ranges));
+}
+
+function shardStatement(
+  name: string,
+  shardSize: number,
+  ranges: ReturnType<typeof shardRanges>,
+  digests: readonly Uint8Array[],
+): OmsStatement {
   const algorithm = shardAlgorithm(shardSize);
   // manifest.py `resource_descriptors` lists shards sorted by (path, start, end): ascending start here.
   // hashRanges returns one digest per range, in order.
   const resources = ranges.map((range, i) => ({
     name: shardResourceName(SINGLE_FILE_RESOURCE, range),
     algorithm,
-    digest: digests[i]!.toString("hex"),
+    digest: Buffer.from(digests[i]!).toString("hex"),
   }));
   return { name, digest: subjectDigest(digests), method: "shards", shardSize, resources };
 }

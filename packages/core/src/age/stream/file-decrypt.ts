@@ -149,6 +149,32 @@ export async function decryptFileToHandle(
   return { plaintextSize: payload.layout.plaintextSize };
 }
 
+/**
+ * Decrypts the age payload at byte `offset` of `input` and returns the SHA-256 of each `shardSize`-byte shard of
+ * its plaintext, each shard decrypted and hashed by one thread (as {@link decryptFileToMemory} with `shardSize`)
+ * but written to `discard`, a handle on a device that drops positional writes (`/dev/null`), so memory stays a
+ * few MiB whatever the size. Sealing uses it to sign exactly the bytes a sealed file authenticates to. Throws
+ * as {@link decryptFileToMemory}.
+ */
+export async function digestFilePayload(
+  fileKey: Uint8Array,
+  input: FileHandle,
+  offset: number,
+  shardSize: number,
+  discard: FileHandle,
+  opts: DecryptFileOptions = {},
+): Promise<{ plaintextSize: number; shardDigests: Buffer[] }> {
+  checkShardSize(shardSize);
+  if (!(await discard.stat()).isCharacterDevice())
+    throw new EdgewardError("EW_ERR_USAGE", { detail: "digestFilePayload discards into a character device" });
+  const payload = await openPayload(fileKey, input, offset, opts);
+  const { plaintextSize } = payload.layout;
+  const target = { kind: "file", fd: discard.fd, base: 0 } as const;
+  const done = await runDecrypt(payload, target, shardSize / CHUNK_SIZE, plaintextSize > 0, opts);
+  await checkTail(payload);
+  return { plaintextSize, shardDigests: plaintextSize > 0 ? done.map((reply) => toBuffer(reply.digest)) : [] };
+}
+
 interface OpenedPayload {
   readonly key: KeyObject;
   readonly input: FileHandle;

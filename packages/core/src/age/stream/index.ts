@@ -16,6 +16,7 @@ export { encryptFileToFile, type EncryptFileOptions, type EncryptFileResult } fr
 export {
   decryptFileToMemory,
   decryptFileToHandle,
+  digestFilePayload,
   type DecryptFileOptions,
   type DecryptToMemoryOptions,
   type DecryptToMemoryResult,
