@@ -73,3 +73,17 @@ export { activateRelease, versionSequence, type ActivateDeps } from "./update/ac
 // The running agent and its configuration.
 export { Agent, keysUnavailable, type AgentOptions, type HubLink } from "./daemon.ts";
 export { DEFAULT_CONFIG, loadConfig, parseConfig, type AgentConfig } from "./config.ts";
+
+// The hub: client, enrolment, attestation.
+export { HubClient, hubCodeOf } from "./hub/hub-client.ts";
+export {
+  attestOnce,
+  hostOf,
+  hubClient,
+  pinHub,
+  pinnedHub,
+  storedHubClient,
+  type HubClientOptions,
+  type PinnedHub,
+} from "./hub/session.ts";
+export { enrolDevice, type EnrolOptions, type Enrolment } from "./hub/enrol.ts";

@@ -8,6 +8,7 @@
  *   device.json              enrolment: device id, hub URL, AK public, unwrap key (TPM-wrapped), sealed mTLS and
  *                            log keys (TPM-sealed under the PCR policy), EK type, recipient
  *   cert.pem, hub-ca.pem     the device certificate the hub issued, and the hub CA it trusts
+ *   hub.json                 the hub's URL and log verifier key, pinned at enrolment
  *   status.json              last attestation, certificate expiry, current release, floor (what `agent status` shows)
  *   tamper.json              present once a tamper event fired: source, time, details
  *   releases/ID/payload.age  a release's age payload (ciphertext), as TUF's target
@@ -27,6 +28,7 @@ export interface StateLayout {
   readonly device: string;
   readonly certificate: string;
   readonly hubCa: string;
+  readonly hub: string;
   readonly status: string;
   readonly tamper: string;
   readonly releases: string;
@@ -48,6 +50,7 @@ export function stateLayout(root: string): StateLayout {
     device: join(root, "device.json"),
     certificate: join(root, "cert.pem"),
     hubCa: join(root, "hub-ca.pem"),
+    hub: join(root, "hub.json"),
     status: join(root, "status.json"),
     tamper: join(root, "tamper.json"),
     releases,

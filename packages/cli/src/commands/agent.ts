@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerAgentEnrol } from "./agent-enrol.ts";
 import { registerAgentRun } from "./agent-run.ts";
 import { registerAgentStatus } from "./agent-status.ts";
 import { registerAgentTamper } from "./agent-tamper.ts";
@@ -13,6 +14,7 @@ export function registerAgent(program: Command): void {
     .command("agent")
     .description("the device agent: enrol, run, status, tamper, systemd unit")
     .option("--tcti <tcti>", "TPM connection for tpm2-tools (default: $TPM2TOOLS_TCTI, else device:/dev/tpmrm0)");
+  registerAgentEnrol(agent);
   registerAgentRun(agent);
   registerAgentStatus(agent);
   registerAgentTamper(agent);
