@@ -11,11 +11,16 @@ export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("edgeward")
     .description("Edgeward: sealed models, TPM-bound keys, attestation and a tamper-evident audit log for edge AI")
     .version("0.1.0")
+    // `edgeward --version` only before a command: `model publish --version V` names a release's version.
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "error EW_ERR_USAGE: ")) })
     .exitOverride();
   const loaders = only !== undefined && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only]!] : Object.values(COMMANDS);
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
+  // Only the program's own options are positional; a command's options (`tpm --software`) still follow its
+  // subcommand (`tpm status --software`), as without positional options.
+  for (const command of program.commands) command.enablePositionalOptions(false);
   return program;
 }
 

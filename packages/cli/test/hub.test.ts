@@ -50,6 +50,13 @@ describe("edgeward hub", () => {
         token: string;
       };
       assert.equal(printedCode(await runCli(["hub", "enrol-token", ...as(viewer.token)])), "EW_ERR_HUB_FORBIDDEN");
+      const listed = (await ok(["hub", "tokens", "list", ...admin])) as { id: string; role: string }[];
+      const viewerId = listed.find((t) => t.role === "viewer")!.id;
+      await ok(["hub", "tokens", "revoke", viewerId, ...admin]);
+      assert.equal(
+        printedCode(await runCli(["hub", "devices", "list", ...as(viewer.token)])),
+        "EW_ERR_HUB_TOKEN_REVOKED",
+      );
       const noCa = await runCli(["hub", "devices", "list", "--hub", serve.url, "--token", init.adminToken]);
       assert.equal(printedCode(noCa), "EW_ERR_HUB_UNREACHABLE", "without --ca the hub's certificate is not trusted");
     } finally {

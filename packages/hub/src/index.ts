@@ -68,3 +68,30 @@ export { issueServerCertificate } from "./hubdir/server-cert.ts";
 export { parseListen, serveHub, type ServingHub } from "./bin.ts";
 export { DatabaseTufStore } from "./store/tuf-files.ts";
 export { HubClient, type HubClientOptions } from "./client/hub-client.ts";
+
+// Releases: the TUF repository (TUF 1.0) and the releases service, and the publisher's side of a release.
+export {
+  DEFAULT_TUF_POLICY,
+  MemoryTufStore,
+  TufRepository,
+  generateTufSigner,
+  importTufSigner,
+  initTufRepository,
+  rotateRoot,
+  type OfflineSigners,
+  type OnlineSigners,
+  type TufMetadataStore,
+  type TufPolicy,
+  type TufSigner,
+} from "./tuf/index.ts";
+export {
+  DatabaseReleaseStore,
+  MemoryReleaseStore,
+  ReleasesService,
+  openReleases,
+  publishRelease,
+  type PublishOptions,
+  type ReleaseFacts,
+  type ReleaseRecord,
+  type ReleaseStore,
+} from "./releases/index.ts";

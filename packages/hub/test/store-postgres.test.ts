@@ -10,5 +10,9 @@ describe("hub store on PostgreSQL", () => {
   });
   after(() => server.stop());
   let n = 0;
-  hubStoreSuite({ fresh: async () => ({ postgres: await freshSchema(server.url, `s${n++}`) }) });
+  hubStoreSuite({
+    fresh: async () => ({ postgres: await freshSchema(server.url, `s${n++}`) }),
+    // The same database under another URL, so only PostgreSQL's advisory lock can keep two writers apart.
+    alias: (where) => ("postgres" in where ? { postgres: `${where.postgres}&application_name=replica-2` } : where),
+  });
 });

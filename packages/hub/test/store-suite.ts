@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { rejectsWithCode } from "@edgeward/testkit";
 import {
+  DatabaseTufStore,
   HubStore,
   createGroup,
   createToken,
@@ -26,6 +27,8 @@ import {
 /** A fresh, empty database for one test. */
 export interface StoreBackend {
   fresh(): Promise<HubStoreLocation>;
+  /** Another spelling of the same database, as a second process would open it (bypasses in-process queues). */
+  alias?(where: HubStoreLocation): HubStoreLocation;
 }
 
 const T0 = new Date("2026-05-01T12:00:00.000Z");
@@ -208,6 +211,35 @@ export function hubStoreSuite(backend: StoreBackend): void {
       const row = await store.db.selectFrom("device_checkpoints").selectAll().executeTakeFirstOrThrow();
       assert.equal(row.size, 2 ** 40);
       assert.equal(row.version, 0);
+    });
+  });
+
+  it("TUF files: written together, read back byte for byte, and one writer at a time across connections", async () => {
+    await withStore(async (store, where) => {
+      const tuf = new DatabaseTufStore(store);
+      const bytes = new Uint8Array(Buffer.from('{"signed":{"_type":"root","é":"ü"}}', "utf8"));
+      await tuf.putAll([
+        { name: "1.root.json", bytes },
+        { name: "root.json", bytes },
+      ]);
+      assert.deepEqual(await tuf.get("1.root.json"), bytes);
+      assert.equal(await tuf.get("2.root.json"), undefined);
+      const other = await HubStore.open(backend.alias?.(where) ?? where);
+      try {
+        const tuf2 = new DatabaseTufStore(other);
+        const trace: string[] = [];
+        const writer = (name: string, t: DatabaseTufStore) =>
+          t.exclusive(async () => {
+            trace.push(`${name}+`);
+            await new Promise((r) => setTimeout(r, 30));
+            trace.push(`${name}-`);
+          });
+        await Promise.all([writer("a", tuf), writer("b", tuf2), writer("c", tuf)]);
+        for (let i = 0; i < trace.length; i += 2)
+          assert.equal(trace[i]!.slice(0, 1), trace[i + 1]!.slice(0, 1), trace.join(" "));
+      } finally {
+        await other.close();
+      }
     });
   });
 }

@@ -7,6 +7,7 @@ import { registerHubLog } from "./hub-log.ts";
 import { registerHubReleases } from "./hub-releases.ts";
 import { registerHubServe } from "./hub-serve.ts";
 import { registerHubToken } from "./hub-token.ts";
+import { registerHubTokens } from "./hub-tokens.ts";
 
 /**
  * `edgeward hub`: the control plane (ARCHITECTURE.md, hub). `init`, `serve` and `token create` work on the hub's
@@ -17,6 +18,7 @@ export function registerHub(program: Command): void {
   registerHubInit(hub);
   registerHubServe(hub);
   registerHubToken(hub);
+  registerHubTokens(hub);
   registerHubDevices(hub);
   registerHubGroups(hub);
   registerHubReleases(hub);

@@ -21,4 +21,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   tpm: async () => (await import("./tpm.ts")).registerTpm,
   agent: async () => (await import("./agent.ts")).registerAgent,
   hub: async () => (await import("./hub.ts")).registerHub,
+  model: async () => (await import("./model.ts")).registerModel,
 };

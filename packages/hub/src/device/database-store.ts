@@ -264,7 +264,15 @@ export class DatabaseDeviceStore implements DeviceStore {
 
   async putDeviceLog(state: DeviceLogState, expectedSize: number): Promise<boolean> {
     const now = new Date().toISOString();
-    const row =
+    const update = () =>
+      this.#db
+        .updateTable("device_checkpoints")
+        .set((eb) => ({ size: state.treeSize, note: state.checkpoint, updated_at: now, version: eb("version", "+", 1) }))
+        .where("device_id", "=", state.deviceId)
+        .where("size", "=", expectedSize)
+        .returning("device_id")
+        .executeTakeFirst();
+    const inserted =
       expectedSize === 0
         ? await this.#db
             .insertInto("device_checkpoints")
@@ -272,18 +280,8 @@ export class DatabaseDeviceStore implements DeviceStore {
             .onConflict((oc) => oc.doNothing())
             .returning("device_id")
             .executeTakeFirst()
-        : await this.#db
-            .updateTable("device_checkpoints")
-            .set((eb) => ({
-              size: state.treeSize,
-              note: state.checkpoint,
-              updated_at: now,
-              version: eb("version", "+", 1),
-            }))
-            .where("device_id", "=", state.deviceId)
-            .where("size", "=", expectedSize)
-            .returning("device_id")
-            .executeTakeFirst();
+        : undefined;
+    const row = inserted ?? (await update());
     if (row === undefined) return false;
     await this.#patchFacts(state.deviceId, { deviceLog: { logKey: state.logKey, rootHash: state.rootHash } });
     return true;

@@ -31,8 +31,7 @@ export class DeviceLogService {
     const fromSize = held?.treeSize ?? 0;
     if (req.fromSize !== undefined && req.fromSize !== fromSize)
       throw new EdgewardError("EW_ERR_DEVICE_LOG_ENTRIES", { detail: `the hub holds size ${fromSize}` });
-    checkEntries(req.entries, fromSize, cp.size);
-    if (held !== undefined) {
+    if (held !== undefined && held.treeSize > 0) {
       try {
         if (cp.size < held.treeSize) throw new EdgewardError("EW_ERR_DEVICE_LOG_REWRITTEN", { detail: "rolled back" });
         verifyConsistency(held.treeSize, cp.size, unhex(held.rootHash), cp.root, req.consistencyProof.map(unhex));
@@ -41,13 +40,14 @@ export class DeviceLogService {
         await this.#flag(deviceId, held.treeSize, cp.size, err.code);
         throw new EdgewardError("EW_ERR_DEVICE_LOG_REWRITTEN", { cause: err });
       }
-    } else if (req.entries.length > 0) {
+    } else if (cp.size > 0) {
       // The first shipment carries the whole log: its leaves must hash to the checkpoint's root (RFC 9162 §2.1.1).
       const tree = new MemoryTree();
       for (const e of req.entries) tree.append(leafHash(b64(e.data)));
       if (hex(tree.root()) !== hex(cp.root))
         throw new EdgewardError("EW_ERR_DEVICE_LOG_ENTRIES", { detail: "the entries do not hash to the root" });
     }
+    checkEntries(req.entries, fromSize, cp.size);
     const state = { deviceId, logKey, treeSize: cp.size, rootHash: hex(cp.root), checkpoint: req.checkpoint };
     if (!(await ctx.store.putDeviceLog(state, fromSize)))
       throw new EdgewardError("EW_ERR_DEVICE_LOG_ENTRIES", { detail: "another shipment landed first; resend" });

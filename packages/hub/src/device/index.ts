@@ -22,3 +22,5 @@ export { compareVersions, KeyReleaseService, type ReleaseFacts, type ReleasePort
 export { DeviceLogService } from "./device-log.ts";
 export { DeviceReportService } from "./reports.ts";
 export { createDeviceServices, type DeviceServices } from "./services.ts";
+export { openDeviceSide, type DeviceSideOptions } from "./open.ts";
+export { devicePlugin } from "./routes.ts";

@@ -9,6 +9,7 @@ import { systemClock, type Clock, type HubDeps } from "../deps.ts";
 import { refuseDevices } from "../http/device-auth.ts";
 import { createHubLogger } from "../logger.ts";
 import { HubStore } from "../store/hub-store.ts";
+import { openReleases, type ReleasesService } from "../releases/index.ts";
 import { DatabaseTufStore } from "../store/tuf-files.ts";
 import { readHubFile } from "./files.ts";
 import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
@@ -54,12 +55,23 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
     throw err;
   }
   const tuf = new DatabaseTufStore(store);
+  const clock = options.clock ?? systemClock;
+  const blobs = new BlobStore(paths.blobs);
+  let releases: ReleasesService;
+  try {
+    releases = await openReleases({ store, blobs, log: audit, clock: () => clock.now(), readFile: readHubFile, paths });
+  } catch (err) {
+    await audit.close();
+    await store.close();
+    throw err;
+  }
   const deps: HubDeps = {
     store,
-    clock: options.clock ?? systemClock,
+    clock,
     logger: options.logger ?? createHubLogger(),
-    blobs: new BlobStore(paths.blobs),
+    blobs,
     audit,
+    releases,
     facts: async () => ({
       caCertificate: caPem!,
       escrowRecipient: config.escrowRecipient,

@@ -19,3 +19,5 @@ export {
   type ReleasesDeps,
 } from "./service.ts";
 export { resolveRange, type ByteRange } from "./range.ts";
+export { openReleases, type OpenReleasesOptions } from "./open.ts";
+export { publishRelease, type PublishOptions } from "./publisher.ts";

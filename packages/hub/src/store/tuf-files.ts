@@ -6,15 +6,17 @@ const PREFIX = "tuf/";
 /** The PostgreSQL advisory lock key of the TUF writer (any constant shared by every replica). */
 const TUF_LOCK_KEY = 0x45_57_54_55; // "EWTU"
 
+/** The writer queue of each database in this process, whichever instance asks. */
+const QUEUES = new Map<string, Promise<unknown>>();
+
 /**
  * The TUF repository's metadata files in the hub's database (`hub_meta`, keys `tuf/<name>`), so every replica
  * serves the same repository. Files are UTF-8 JSON, stored as text and returned as the same bytes. The writer lock
  * is a PostgreSQL session advisory lock held on one pooled connection for the whole update (every replica waits
- * for it), plus an in-process queue (SQLite: one process owns the file).
+ * for it), plus an in-process queue per database shared by every instance (SQLite: one process owns the file).
  */
 export class DatabaseTufStore implements TufMetadataStore {
   readonly #store: HubStore;
-  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(store: HubStore) {
     this.#store = store;
@@ -45,8 +47,15 @@ export class DatabaseTufStore implements TufMetadataStore {
   }
 
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(() => (this.#store.kind === "postgres" ? this.#withAdvisoryLock(fn) : fn()));
-    this.#tail = run.catch(() => undefined);
+    const key = `${this.#store.kind}:${this.#store.location}`;
+    const run = (QUEUES.get(key) ?? Promise.resolve()).then(() =>
+      this.#store.kind === "postgres" ? this.#withAdvisoryLock(fn) : fn(),
+    );
+    const tail = run.catch(() => undefined);
+    QUEUES.set(key, tail);
+    void tail.then(() => {
+      if (QUEUES.get(key) === tail) QUEUES.delete(key);
+    });
     return run;
   }
 

@@ -13,3 +13,4 @@ export { initTufRepository, type InitTufOptions, type OfflineSigners, type Onlin
 export { TufRepository, type TufRepositoryOptions } from "./repository.ts";
 export { buildTargetFile, MAX_TARGET_LENGTH, type TargetInput } from "./target.ts";
 export { rotateRoot, type RootChanges, type RotateRootOptions } from "./rotate.ts";
+export { resignTopLevelTargets, type ResignTargetsOptions } from "./offline.ts";

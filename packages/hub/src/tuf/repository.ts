@@ -5,7 +5,7 @@
  */
 import { Metadata, MetadataKind, Snapshot, Targets, Timestamp, type MetaFile, type TargetFile } from "@tufjs/models";
 import { EdgewardError } from "@edgeward/core";
-import { loadLatest, roleFiles } from "./codec.ts";
+import { decodeMetadata, loadLatest, roleFiles } from "./codec.ts";
 import type { OnlineSigners } from "./init.ts";
 import { metaFor, roleOf } from "./init.ts";
 import {
@@ -13,6 +13,7 @@ import {
   checkPolicy,
   expiresAt,
   isClientMetadataName,
+  latestName,
   needsRefresh,
   SPEC_VERSION,
   type TufPolicy,
@@ -124,8 +125,8 @@ export class TufRepository {
 
   /**
    * Re-signs what is due, holding the writer lock: the timestamp when less than half its lifetime is left; with
-   * it the snapshot when that is due too; with the snapshot every bin that is due. `force` re-signs timestamp and
-   * snapshot now (after a root rotation gave them new keys). Returns whether anything was written.
+   * it the snapshot when that is due too; with the snapshot every bin that is due. `force` re-signs all of them now
+   * (after a root or top-level targets version gave them new keys). Returns whether anything was written.
    */
   async refresh(force = false): Promise<boolean> {
     const due = async (): Promise<boolean> => {
@@ -141,7 +142,7 @@ export class TufRepository {
       if (force || needsRefresh(snapshot.signed.expires, this.#policy.expiry.snapshot, now)) {
         for (const bin of this.#bins.getRoles()) {
           const current = await loadLatest(this.#store, MetadataKind.Targets, bin);
-          if (needsRefresh(current.signed.expires, this.#policy.expiry.releases, now)) {
+          if (force || needsRefresh(current.signed.expires, this.#policy.expiry.releases, now)) {
             changed.set(bin, this.#nextBin(current, now, current.signed.targets));
           }
         }
@@ -163,6 +164,13 @@ export class TufRepository {
     const files: TufFile[] = [];
     const current = await loadLatest(this.#store, MetadataKind.Snapshot, "snapshot");
     const meta = { ...current.signed.meta };
+    // A new top-level targets version (signed offline, written by resignTopLevelTargets) enters the snapshot here.
+    const top = await this.#store.get(latestName("targets"));
+    if (top === undefined) throw new EdgewardError("EW_ERR_TUF_NOT_INITIALISED", { detail: "targets.json" });
+    const topVersion = decodeMetadata(MetadataKind.Targets, top, "targets.json").signed.version;
+    if (meta["targets.json"]?.version !== topVersion) {
+      meta["targets.json"] = metaFor(topVersion, { name: "targets.json", bytes: top });
+    }
     for (const [bin, metadata] of changed) {
       signRole(metadata, [this.#online.releases], this.#bins, bin);
       const binFiles = roleFiles(bin, metadata);

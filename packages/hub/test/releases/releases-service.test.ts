@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { generateIdentity, openToMemory, parseHeader, parseIdentities } from "@edgeward/core";
 import { parseVerifierKey, openCheckpoint, verifyInclusion, leafHash } from "@edgeward/tlog";
 import { rejectsWithCode, tempDir } from "@edgeward/testkit";
+import type { ReleasePort } from "../../src/device/key-release.ts";
 import { chunked, fakeModel, makeReleases, manifestFor, sealApart } from "./helpers.ts";
 
 const require = createRequire(import.meta.url);
@@ -56,8 +57,10 @@ describe("releases service", () => {
       sealed: true,
     });
 
+    // The device side's key release calls the service through its ReleasePort.
+    const port: ReleasePort = r.service;
     const device = generateIdentity("p256");
-    const answer = await r.service.rewrap(created.id, device.recipient);
+    const answer = await port.rewrap(created.id, device.recipient);
     const newHeader = Buffer.from(answer.header, "base64");
     assert.deepEqual(
       parseHeader(newHeader).stanzas.map((s) => s.type),

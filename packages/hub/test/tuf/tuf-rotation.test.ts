@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Metadata, MetadataKind } from "@tufjs/models";
 import { rejectsWithCode, tempDir } from "@edgeward/testkit";
-import { generateTufSigner, rotateRoot, TufRepository } from "../../src/tuf/index.ts";
+import { generateTufSigner, resignTopLevelTargets, rotateRoot, TufRepository } from "../../src/tuf/index.ts";
 import { makeClient, makeRepository, publishBytes } from "./helpers.ts";
 
 describe("root rotation", () => {
@@ -74,5 +74,47 @@ describe("root rotation", () => {
     const { updater, fetcher } = await makeClient(t, dir.path);
     fetcher.override = (name) => (name === "2.root.json" ? Buffer.from(JSON.stringify(forged.toJSON())) : undefined);
     await assert.rejects(updater.refresh(), /signed by 0\/1/);
+  });
+
+  it("the offline targets keys move the bins to a new online releases key; clients follow, the old key is refused", async () => {
+    using dir = tempDir();
+    const t = await makeRepository();
+    await publishBytes(t, "classifier/1.0.0", randomBytes(100));
+    const newReleases = generateTufSigner();
+    await rejectsWithCode(
+      resignTopLevelTargets({
+        store: t.store,
+        now: t.clock.now,
+        signers: [generateTufSigner()],
+        releasesKey: newReleases.key,
+      }),
+      "EW_ERR_TUF_THRESHOLD",
+    );
+    const version = await resignTopLevelTargets({
+      store: t.store,
+      now: t.clock.now,
+      signers: t.offline.targets,
+      releasesKey: newReleases.key,
+    });
+    assert.equal(version, 2);
+    await rejectsWithCode(
+      TufRepository.open({ store: t.store, online: t.online, clock: () => t.clock.now, policy: t.policy }),
+      "EW_ERR_TUF_SIGNER_MISMATCH",
+    );
+    t.repo = await TufRepository.open({
+      store: t.store,
+      online: { ...t.online, releases: newReleases },
+      clock: () => t.clock.now,
+      policy: t.policy,
+    });
+    await t.repo.refresh(true);
+    await publishBytes(t, "classifier/1.0.1", randomBytes(100));
+    const { updater } = await makeClient(t, dir.path);
+    assert.ok(await updater.getTargetInfo("classifier/1.0.0"));
+    assert.ok(await updater.getTargetInfo("classifier/1.0.1"));
+    const snapshot = JSON.parse(Buffer.from(await t.repo.metadata("4.snapshot.json")).toString()) as {
+      signed: { meta: Record<string, { version: number }> };
+    };
+    assert.equal(snapshot.signed.meta["targets.json"]?.version, 2);
   });
 });
