@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { EdgewardError, loadPrivateKey } from "@edgeward/core";
 import { publishRelease } from "@edgeward/hub";
-import { readSmallFile } from "../support/files.ts";
+import { readSmallFile } from "@edgeward/io";
 import { collect } from "../support/keys.ts";
 import { printJson, printLines } from "../support/output.ts";
 import { progressBar } from "../support/progress.ts";

@@ -6,7 +6,7 @@ import { HubAuditLog } from "../audit/hub-log.ts";
 import { BlobStore } from "../blobs/blob-store.ts";
 import { deviceTlsOptions } from "../ca/peer.ts";
 import { systemClock, type Clock, type HubDeps } from "../deps.ts";
-import { refuseDevices } from "../http/device-auth.ts";
+import { openDeviceSide } from "../device/open.ts";
 import { createHubLogger } from "../logger.ts";
 import { HubStore } from "../store/hub-store.ts";
 import { openReleases, type ReleasesService } from "../releases/index.ts";
@@ -65,6 +65,16 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
     await store.close();
     throw err;
   }
+  // The device API (enrolment, attestation, key release): the device CA, services on the hub's database, and the
+  // mTLS authenticator with the deny list.
+  const { device: deviceServices, deviceAuth } = await openDeviceSide({
+    db: store.db,
+    caKeyPem: await readHubFile(paths.caKey),
+    caCertificatePem: caPem!,
+    audit,
+    now: () => clock.now(),
+    releases,
+  });
   const deps: HubDeps = {
     store,
     clock,
@@ -78,7 +88,8 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
       logVerifierKey: audit.verifierKey,
       tufRoot: await firstRoot(tuf),
     }),
-    deviceAuth: refuseDevices,
+    deviceAuth,
+    device: deviceServices,
   };
   const device = deviceTlsOptions(caPem!);
   const tls: ServerOptions = { key: tlsKey!, cert: tlsCert!, ...device, ca: [...device.ca] };
