@@ -21,6 +21,10 @@ export interface AgentConfig {
   readonly requireFreshAttestation: boolean;
   /** Largest inference request body in bytes (default 16 MiB). */
   readonly bodyLimit: number;
+  /** TUF target paths (`NAME/VERSION`) to install from the hub, in order. */
+  readonly track: readonly string[];
+  /** How often the agent attests, ships its log and looks for its targets when the hub names no time (ms). */
+  readonly hubIntervalMs: number;
 }
 
 /** The defaults: no tamper source but the manual trigger. */
@@ -30,6 +34,8 @@ export const DEFAULT_CONFIG: AgentConfig = {
   allow: [],
   requireFreshAttestation: false,
   bodyLimit: 16 * 1024 * 1024,
+  track: [],
+  hubIntervalMs: 60_000,
 };
 
 /** Reads and checks a YAML configuration file. */
@@ -52,7 +58,20 @@ export async function loadConfig(path: string): Promise<AgentConfig> {
 /** Checks a parsed configuration document. */
 export function parseConfig(doc: unknown): AgentConfig {
   const c = obj(doc ?? {}, "the configuration");
-  known(c, ["tamper", "tamperIntervalMs", "publisherKey", "allow", "requireFreshAttestation", "bodyLimit"], "");
+  known(
+    c,
+    [
+      "tamper",
+      "tamperIntervalMs",
+      "publisherKey",
+      "allow",
+      "requireFreshAttestation",
+      "bodyLimit",
+      "track",
+      "hubIntervalMs",
+    ],
+    "",
+  );
   const tamper = list(c["tamper"], "tamper").map((s, i) => tamperSource(s, `tamper[${i}]`));
   const publisherKey = c["publisherKey"] === undefined ? undefined : str(c["publisherKey"], "publisherKey");
   return {
@@ -62,6 +81,8 @@ export function parseConfig(doc: unknown): AgentConfig {
     allow: list(c["allow"], "allow").map((a, i) => str(a, `allow[${i}]`)),
     requireFreshAttestation: c["requireFreshAttestation"] === true,
     bodyLimit: int(c["bodyLimit"], "bodyLimit", DEFAULT_CONFIG.bodyLimit, 1024, 1 << 30),
+    track: list(c["track"], "track").map((t, i) => str(t, `track[${i}]`)),
+    hubIntervalMs: int(c["hubIntervalMs"], "hubIntervalMs", DEFAULT_CONFIG.hubIntervalMs, 200, 86_400_000),
   };
 }
 

@@ -55,20 +55,21 @@ export class Agent {
   /** The keys in memory; undefined after a boot change or a tamper event (the TPM refuses them). */
   keys: DeviceKeys | undefined;
   readonly #opts: AgentOptions;
-  readonly #config: AgentConfig;
+  /** The checked configuration. */
+  readonly config: AgentConfig;
   #watch: TamperWatch | undefined;
   #tampering: Promise<unknown> | undefined;
 
   private constructor(opts: AgentOptions, record: DeviceRecord, log: DeviceLog, keys: DeviceKeys | undefined) {
     this.#opts = opts;
-    this.#config = opts.config ?? DEFAULT_CONFIG;
+    this.config = opts.config ?? DEFAULT_CONFIG;
     this.record = record;
     this.log = log;
     this.keys = keys;
     this.slot = new ModelSlot(opts.loadSession ?? loadModel);
     this.releases = new ReleaseStore(opts.layout);
     this.floor = new VersionFloor(opts.tpm);
-    this.app = buildApp({ slot: this.slot, bodyLimit: this.#config.bodyLimit, closers: [() => this.#shutdown()] });
+    this.app = buildApp({ slot: this.slot, bodyLimit: this.config.bodyLimit, closers: [() => this.#shutdown()] });
   }
 
   /** Opens keys, log and the stored release, and starts watching for tampering. */
@@ -88,8 +89,8 @@ export class Agent {
     }
     const agent = new Agent(opts, record, log, keys);
     await agent.floor.init();
-    agent.#watch = watchTamper([...agent.#config.tamper, manualSource(opts.layout)], {
-      intervalMs: agent.#config.tamperIntervalMs,
+    agent.#watch = watchTamper([...agent.config.tamper, manualSource(opts.layout)], {
+      intervalMs: agent.config.tamperIntervalMs,
       onTrip: (reading) => void agent.tamper(reading),
     });
     await agent.resume();
@@ -97,9 +98,19 @@ export class Agent {
     return agent;
   }
 
+  /** The TPM the agent runs on. */
+  get tpm(): TpmDevice {
+    return this.#opts.tpm;
+  }
+
+  /** The state directory. */
+  get layout(): StateLayout {
+    return this.#opts.layout;
+  }
+
   /** The activation context for the update flow. */
   activation(): ActivateDeps {
-    const publisherKey = this.#config.publisherKey;
+    const publisherKey = this.config.publisherKey;
     return {
       tpm: this.#opts.tpm,
       record: this.record,
@@ -120,7 +131,7 @@ export class Agent {
   /** Opens the current release from disk, unless a fresh attestation is required first; never throws. */
   async resume(): Promise<void> {
     const { current } = await this.releases.current();
-    if (current === undefined || this.#config.requireFreshAttestation) return;
+    if (current === undefined || this.config.requireFreshAttestation) return;
     try {
       await activateRelease(this.activation(), current);
       this.#opts.say?.(`serving ${this.slot.current().name} ${this.slot.current().version} from the stored release`);

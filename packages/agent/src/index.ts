@@ -87,3 +87,6 @@ export {
   type PinnedHub,
 } from "./hub/session.ts";
 export { enrolDevice, type EnrolOptions, type Enrolment } from "./hub/enrol.ts";
+export { HubFetcher, refreshTarget } from "./update/tuf.ts";
+export { installTarget, type InstallDeps } from "./update/install.ts";
+export { hubLink, type HubLinkOptions } from "./hub/link.ts";

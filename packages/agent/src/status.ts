@@ -19,6 +19,8 @@ export interface RuntimeStatus {
   readonly serving?: { readonly name: string; readonly version: string; readonly releaseId: string };
   readonly previous?: { readonly name: string; readonly version: string; readonly releaseId: string };
   readonly lastError?: { readonly code: string; readonly at: string };
+  /** The device-log size the hub acknowledged. */
+  readonly logShipped?: number;
 }
 
 /** The full status report. */

@@ -2,12 +2,26 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startServe, startSwtpm, tempDir, type ServeProcess, type Swtpm } from "@edgeward/testkit";
-import { printedCode, runCli } from "./helpers/cli.ts";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import {
+  filesHolding,
+  startServe,
+  startSwtpm,
+  syntheticMatMulModel,
+  tempDir,
+  type ServeProcess,
+  type Swtpm,
+} from "@edgeward/testkit";
+import { CLI_BIN, printedCode, runCli } from "./helpers/cli.ts";
+
+const N = 48;
+const model = syntheticMatMulModel(N, 5);
+const x = Array.from({ length: N }, (_, i) => (i % 5) / 5 + 0.271828);
+const input = JSON.stringify({ x: { type: "float32", dims: [1, N], data: x } });
 
 // The agent against a real hub process (`edgeward hub serve`) on a swtpm device: enrolment by one-time token,
 // ActivateCredential, certify evidence, the first attestation and the device certificate.
-describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 180_000 }, () => {
+describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_000 }, () => {
   const dir = tempDir("edgeward-agent-hub-");
   const hubDir = join(dir.path, "hub");
   const state = join(dir.path, "state");
@@ -98,5 +112,70 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 180_00
       state,
     ]);
     assert.equal(printedCode(twice), "EW_ERR_AGENT_STATE");
+  });
+
+  it("the daemon takes a published release through TUF, key release and the log proof, serves it, and a tamper quarantines it", async () => {
+    const outside = tempDir("edgeward-publisher-");
+    try {
+      writeFileSync(join(outside.path, "model.onnx"), model);
+      await json(["sign-keygen", "-o", join(outside.path, "publisher"), "--json"]);
+      const publisher = (await json(["hub", "token", "create", "--dir", hubDir, "--role", "publisher", "--json"])) as {
+        token: string;
+      };
+      await json([
+        ...["model", "publish", join(outside.path, "model.onnx"), "--hub", serve.url, "--ca", init.caCertificate],
+        ...["--token", publisher.token, "--name", "matmul", "--version", "1", "--group", "line-a"],
+        ...["--sign", join(outside.path, "publisher.key"), "--json"],
+      ]);
+    } finally {
+      outside[Symbol.dispose]();
+    }
+    const config = join(dir.path, "agent.yaml");
+    writeFileSync(config, "track: [matmul/1]\nhubIntervalMs: 1000\n");
+    const sock = join(dir.path, "agent.sock");
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [CLI_BIN, "agent", "--tcti", tpm.tcti, "run", "--state", state, "--listen", `unix:${sock}`, "--config", config],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let err = "";
+    child.stderr?.on("data", (c: Buffer) => (err += c.toString()));
+    const curl = (path: string, body?: string) => {
+      const args = ["-s", "-m", "5", "--unix-socket", sock, "-w", "\n%{http_code}", `http://agent${path}`];
+      if (body !== undefined) args.push("-H", "content-type: application/json", "--data-binary", "@-");
+      const out = execFileSync("curl", args, { input: body ?? "", encoding: "utf8" });
+      const nl = out.lastIndexOf("\n");
+      return {
+        status: Number(out.slice(nl + 1)),
+        json: JSON.parse(out.slice(0, nl) || "{}") as Record<string, unknown>,
+      };
+    };
+    try {
+      let health = { status: 0, json: {} as Record<string, unknown> };
+      for (let i = 0; i < 300 && health.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (!err.includes("listening on")) continue;
+        health = curl("/healthz");
+      }
+      assert.equal(health.status, 200, `${JSON.stringify(health.json)}\n${err}`);
+      const res = curl("/v1/infer", input);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.json["model"], { name: "matmul", version: "1" });
+      const status = await json(["agent", "--tcti", tpm.tcti, "status", "--state", state, "--json"]);
+      assert.equal(status["floor"], "1");
+      await json(["agent", "--tcti", tpm.tcti, "tamper", "--state", state, "--json"]);
+      let device: Record<string, unknown> = {};
+      for (let i = 0; i < 20 && device["state"] !== "quarantined"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        device = await json(["hub", "devices", "show", String(status["deviceId"]), ...admin()]);
+      }
+      assert.equal(device["state"], "quarantined");
+      assert.equal(curl("/healthz").json["code"], "EW_ERR_AGENT_TAMPERED");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+    const raw = Buffer.from(Float32Array.from(x).buffer);
+    for (const secret of [model, Buffer.from(input), raw]) assert.deepEqual(filesHolding([state, hubDir], secret), []);
   });
 });

@@ -68,6 +68,11 @@ export class HubClient {
     return `${this.base}/v1/device/${kind}/${name.split("/").map(encodeURIComponent).join("/")}`;
   }
 
+  /** GET any URL on the hub (the TUF fetcher's metadata); the caller reads or drains the answer. */
+  get(url: string): Promise<IncomingMessage> {
+    return this.#egress.stream(url);
+  }
+
   /** GET a target from `offset` (an HTTP Range request past 0). */
   target(name: string, offset: number): Promise<IncomingMessage> {
     return this.#egress.stream(this.url("targets", name), offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});

@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { chmod, rm } from "node:fs/promises";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
-import { Agent, DEFAULT_CONFIG, loadConfig } from "@edgeward/agent";
+import { Agent, DEFAULT_CONFIG, hubLink, loadConfig } from "@edgeward/agent";
 import { agentState, agentTpm } from "./agent-common.ts";
 
 /**
@@ -18,9 +19,13 @@ export function registerAgentRun(agent: Command): void {
     .action(async (opts: { state: string; listen: string; config?: string }, cmd: Command) => {
       const listen = parseListen(opts.listen);
       const say = (line: string) => process.stderr.write(`edgeward agent: ${line}\n`);
+      const layout = agentState(opts.state);
+      // An enrolled agent talks to its hub; one that never enrolled serves what its state directory holds.
+      const hub = existsSync(layout.hub) ? hubLink({ say }) : undefined;
       const running = await Agent.start({
         tpm: agentTpm(cmd),
-        layout: agentState(opts.state),
+        layout,
+        ...(hub === undefined ? {} : { hub }),
         config: opts.config === undefined ? DEFAULT_CONFIG : await loadConfig(opts.config),
         say,
       });
