@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Agent, hubLink, parseConfig, readRuntimeStatus, stateLayout } from "@edgeward/agent";
+import { Tpm2ToolsDevice } from "@edgeward/tpm";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
@@ -112,6 +115,29 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       state,
     ]);
     assert.equal(printedCode(twice), "EW_ERR_AGENT_STATE");
+  });
+
+  it("renews its certificate by attesting, also when by its clock the certificate has already expired", async () => {
+    const layout = stateLayout(state);
+    const before = readFileSync(layout.certificate, "utf8");
+    const expiry = new Date(new X509Certificate(before).validTo);
+    // Just past the old certificate's end, before the renewed one's (issued seconds later with the same lifetime).
+    const later = () => new Date(expiry.getTime() + 1_000);
+    const link = hubLink({ now: later });
+    const agent = await Agent.start({
+      tpm: new Tpm2ToolsDevice({ tcti: tpm.tcti }),
+      layout,
+      config: parseConfig({ hubIntervalMs: 60_000 }),
+    });
+    try {
+      await link.cycle(agent);
+    } finally {
+      await link.close();
+      await agent.close();
+    }
+    const after = readFileSync(layout.certificate, "utf8");
+    assert.notEqual(after, before, "a new certificate was issued on the attestation");
+    assert.equal((await readRuntimeStatus(layout)).lastAttestation?.result, "pass");
   });
 
   it("the daemon takes a published release through TUF, key release and the log proof, serves it, and a tamper quarantines it", async () => {

@@ -20,7 +20,9 @@ export interface HubLinkOptions {
 }
 
 /** A {@link HubLink} for an enrolled agent. */
-export function hubLink(options: HubLinkOptions = {}): HubLink & { cycle(agent: Agent): Promise<void> } {
+export function hubLink(
+  options: HubLinkOptions = {},
+): HubLink & { cycle(agent: Agent): Promise<void>; close(): Promise<void> } {
   const now = options.now ?? (() => new Date());
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -32,13 +34,18 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & { cycle(agent: 
 
   const client = async (agent: Agent): Promise<HubClient> => {
     if (agent.keys === undefined && lastClient !== undefined) return lastClient;
-    lastClient = await storedHubClient(agent.layout, agent.keys, {
-      allow: agent.config.allow,
-      onRefusal: (url, reason) => {
-        options.say?.(`refused to connect to ${url}: ${reason}`);
-        void agent.log.record({ kind: "egress.refuse", subject: url, details: { reason } }).catch(() => undefined);
+    lastClient = await storedHubClient(
+      agent.layout,
+      agent.keys,
+      {
+        allow: agent.config.allow,
+        onRefusal: (url, reason) => {
+          options.say?.(`refused to connect to ${url}: ${reason}`);
+          void agent.log.record({ kind: "egress.refuse", subject: url, details: { reason } }).catch(() => undefined);
+        },
       },
-    });
+      now(),
+    );
     return lastClient;
   };
 

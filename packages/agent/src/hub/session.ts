@@ -4,6 +4,7 @@
  * challenge, quote over the hub's nonce and PCR selection, and a CSR so a pass renews the certificate — also
  * after it expired, since challenge and quote are reachable without a client certificate.
  */
+import { X509Certificate } from "node:crypto";
 import { EdgewardError, type wire } from "@edgeward/core";
 import type { TpmDevice } from "@edgeward/tpm";
 import type { DeviceRecord } from "../identity/device-record.ts";
@@ -63,16 +64,21 @@ export function hubClient(o: HubClientOptions): HubClient {
   return new HubClient(egress, o.hubUrl);
 }
 
-/** The client with the stored certificate when there is one (after enrolment), else without. */
+/**
+ * The client with the stored certificate while it is valid, else without one: challenge and quote need no client
+ * certificate, so an agent whose certificate expired renews it by attesting (ARCHITECTURE.md "The flows" 3).
+ */
 export async function storedHubClient(
   layout: StateLayout,
   keys: DeviceKeys | undefined,
   extra: Pick<HubClientOptions, "allow" | "onRefusal"> = {},
+  now: Date = new Date(),
 ): Promise<HubClient> {
   const hub = await pinnedHub(layout);
   const caPem = await readText(layout.hubCa);
   if (caPem === undefined) throw new EdgewardError("EW_ERR_AGENT_STATE", { detail: "no hub-ca.pem" });
-  const certificate = await readText(layout.certificate);
+  const stored = await readText(layout.certificate);
+  const certificate = stored !== undefined && stillValid(stored, now) ? stored : undefined;
   return hubClient({
     hubUrl: hub.hubUrl,
     caPem,
@@ -103,4 +109,12 @@ export async function attestOnce(
   if (answer.result === "pass" && answer.certificate !== undefined)
     await writePrivateFile(layout.certificate, answer.certificate);
   return answer;
+}
+
+function stillValid(pem: string, now: Date): boolean {
+  try {
+    return new Date(new X509Certificate(pem).validTo).getTime() > now.getTime();
+  } catch {
+    return false;
+  }
 }

@@ -52,7 +52,7 @@ export async function refreshTarget(client: HubClient, tufDir: string, name: str
   if (info === undefined) return undefined;
   const custom = info.custom;
   const sha256 = info.hashes["sha256"];
-  const str = (k: string) => (typeof custom[k] === "string" ? (custom[k]) : undefined);
+  const str = (k: string) => (typeof custom[k] === "string" ? custom[k] : undefined);
   const releaseId = str("releaseId");
   const version = str("version");
   const targetName = str("name");
