@@ -14,6 +14,8 @@ const ALL = [
   "tpm-open",
   "tlog-append",
   "tlog-proof",
+  "hub-release",
+  "hub-audit-replicas",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));

@@ -67,6 +67,7 @@ export { writeFileAtomic } from "./hubdir/files.ts";
 export { issueServerCertificate } from "./hubdir/server-cert.ts";
 export { parseListen, serveHub, type ServingHub } from "./bin.ts";
 export { DatabaseTufStore } from "./store/tuf-files.ts";
+export { LOCK_KEYS, processLock, writerLock, type WriterLock } from "./store/writer-lock.ts";
 export { HubClient, type HubClientOptions } from "./client/hub-client.ts";
 
 // Releases: the TUF repository (TUF 1.0) and the releases service, and the publisher's side of a release.

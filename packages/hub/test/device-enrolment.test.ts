@@ -61,6 +61,9 @@ test("enrolment refusals, learn mode and attestation rate limits on a real swtpm
       );
       // The AK in the evidence must be a restricted signing key: the unwrap key's public area is not one.
       await rejectsWithCode(svc.enrol({ ...body, akPublic: body.unwrapKey.public }), "EW_ERR_TPM_CERTIFY_ATTRIBUTES");
+      // Each refusal is in the audit log with its code.
+      const refused = h.events.filter((e) => e.kind === "device.enrol.refuse").map((e) => e.details["reason"]);
+      assert.ok(refused.includes("EW_ERR_TPM_CERTIFY_POLICY") && refused.includes("EW_ERR_TPM_CERTIFY_ATTRIBUTES"));
     },
   );
 
@@ -99,8 +102,14 @@ test("enrolment refusals, learn mode and attestation rate limits on a real swtpm
         r.reasons.map((x) => x.code),
         ["EW_ERR_ATTEST_PCR_VALUE"],
       );
-      // Too many unused nonces: 429 with a Retry-After in seconds. The device is quarantined now, so use a new one.
+      // Too many unused nonces: 429 with a Retry-After in seconds (the operator released the quarantine first).
+      // Without a certificate (anyone may ask) the quota is 4; the device with its certificate may ask for 4 more.
       await h.store.updateDevice(deviceId, { state: "trusted" });
+      for (let i = 0; i < 4; i++) await h.services.attestation.challenge({ deviceId, banks: ["sha256"] }, undefined);
+      await rejectsWithCode(
+        h.services.attestation.challenge({ deviceId, banks: ["sha256"] }, undefined),
+        "EW_ERR_DEVICE_RATE_LIMITED",
+      );
       for (let i = 0; i < 4; i++) await h.services.attestation.challenge({ deviceId, banks: ["sha256"] }, deviceId);
       await assert.rejects(
         h.services.attestation.challenge({ deviceId, banks: ["sha256"] }, deviceId),

@@ -70,6 +70,14 @@ test(`device API bodies fuzzed (seed ${SEED}): no crash, no 5xx, every refusal c
       (await post(app, "/v1/device/attest/challenge", { deviceId, banks: ["sha256"] })).body,
     ) as wire.ChallengeResponse;
     const quote = await quoteBody(keys, deviceId, ch);
+    // A device holding too many unused nonces gets 429 with Retry-After (seconds), not a 5xx.
+    let limited;
+    for (let i = 0; i < 10 && limited === undefined; i++) {
+      const r = await post(app, "/v1/device/attest/challenge", { deviceId, banks: ["sha256"] });
+      if (r.statusCode === 429) limited = r;
+    }
+    assert.equal(limited?.headers["retry-after"], "60");
+    assert.equal((JSON.parse(limited.body) as { code: string }).code, "EW_ERR_DEVICE_RATE_LIMITED");
     const seeds: Array<[string, unknown]> = [
       ["/v1/device/enrol/activate", act],
       ["/v1/device/attest/challenge", { deviceId, banks: ["sha256"], bootTime: "2026-11-30T00:00:00Z" }],

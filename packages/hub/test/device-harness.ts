@@ -19,7 +19,8 @@ export const ATTEST_PCRS = "sha256:0,1,2,3,4,5,6,7,14";
 
 /** A test clock. */
 export class TestClock {
-  t = Date.parse("2026-11-30T03:00:00Z");
+  // Real time at the start: EK certificates swtpm_setup just made are valid from now, not from a fixed date.
+  t = Date.now();
   now = (): Date => new Date(this.t);
   advance(ms: number): void {
     this.t += ms;

@@ -47,6 +47,18 @@ describe("hub error answers", () => {
     await hub.close();
   });
 
+  it("a mutating call whose audit entry cannot be written answers 503 with the log's code, never success", async () => {
+    const hub = await startTestHub();
+    await hub.deps.audit.close();
+    const res = await injectFailsWith(
+      hub.app,
+      { method: "POST", url: "/v1/groups", headers: hub.auth("admin"), payload: { name: "g2" } },
+      "EW_ERR_LOG_CLOSED",
+    );
+    assert.equal(res.code, "EW_ERR_LOG_CLOSED");
+    await hub.close();
+  });
+
   it("refuses to start with a route that declares no auth", async () => {
     const hub = await startTestHub();
     assert.throws(() => hub.app.get("/open", () => "hello"), /declares no config.auth/);

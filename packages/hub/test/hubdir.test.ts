@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { rejectsWithCode, tempDir } from "@edgeward/testkit";
 import { initHub } from "../src/hubdir/init.ts";
-import { createHubLogger } from "@edgeward/hub";
+import { createHubLogger, openHub } from "@edgeward/hub";
 import { serveHub } from "../src/bin.ts";
 import { httpsJson } from "./helpers/https.ts";
 
@@ -74,6 +74,23 @@ describe("hub directory: init and serve", () => {
     }
     const again = await initHub({ dir: hubDir, now: new Date(), force: true });
     assert.notEqual(again.adminToken, result.adminToken);
+
+    // EK CA certificates given at init (a root and one it issued, in one bundle) are trusted by the device side.
+    const second = join(dir.path, "second");
+    const bundle =
+      readFileSync(join(hubDir, "ca", "ca.pem"), "utf8") + readFileSync(join(hubDir, "tls", "server.pem"), "utf8");
+    await initHub({ dir: second, now: new Date(), ekCertificates: [bundle] });
+    assert.deepEqual(readdirSync(join(second, "ek-ca")).sort(), ["ek-ca-1.pem", "ek-ca-2.pem"]);
+    const opened = await openHub({ dir: second, logger: quiet() });
+    assert.ok(opened.deps.device !== undefined, "serve wires the device side");
+    await opened.deps.audit.close();
+    await opened.deps.store.close();
+    const third = join(dir.path, "third");
+    await rejectsWithCode(
+      initHub({ dir: third, now: new Date(), ekCertificates: ["not a certificate"] }),
+      "EW_ERR_USAGE",
+    );
+    await initHub({ dir: third, now: new Date() }); // the refused init wrote nothing, so no --force is needed
   });
 
   it("serve refuses a directory without a finished init, and a malformed --listen", async () => {

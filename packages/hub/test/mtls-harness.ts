@@ -76,7 +76,7 @@ export async function startMtlsHub(reference: TpmDevice, dir: string): Promise<M
 
 /** curl as an outside client: returns the HTTP status and body (status 0 when the TLS handshake failed). */
 export async function curl(
-  hub: MtlsHub,
+  hub: Pick<MtlsHub, "url" | "caPath">,
   path: string,
   body: unknown,
   opts: { cert?: string; key?: string; extra?: string[] } = {},

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { initHub } from "@edgeward/hub";
 import { collect } from "../support/keys.ts";
 import { printJson, printLines } from "../support/output.ts";
-import { parseCount } from "./log-common.ts";
+import { parseCount, readText } from "./log-common.ts";
 
 interface InitFlags {
   dir: string;
@@ -13,6 +13,7 @@ interface InitFlags {
   origin?: string;
   rootKeys?: string;
   rootThreshold?: string;
+  ekCa: string[];
   json?: boolean;
 }
 
@@ -29,6 +30,12 @@ export function registerHubInit(hub: Command): void {
     .option("--origin <name>", "the audit log's origin")
     .option("--root-keys <n>", "TUF root keys to create under offline/ (default 1)")
     .option("--root-threshold <n>", "TUF root keys that must sign a new root (default 1)")
+    .option(
+      "--ek-ca <file>",
+      "a TPM manufacturer CA certificate (PEM) to trust for EK certificates (repeatable)",
+      collect,
+      [],
+    )
     .option("--json", 'print {"adminToken","caCertificate","hubUrl",…} as JSON')
     .action(async (flags: InitFlags) => {
       const result = await initHub({
@@ -40,6 +47,7 @@ export function registerHubInit(hub: Command): void {
         origin: flags.origin,
         rootKeys: parseCount(flags.rootKeys, "--root-keys"),
         rootThreshold: parseCount(flags.rootThreshold, "--root-threshold"),
+        ekCertificates: await Promise.all(flags.ekCa.map((f) => readText(f, "EK CA certificate"))),
         now: new Date(),
       });
       if (flags.json === true) return printJson(result);

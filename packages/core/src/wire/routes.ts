@@ -12,6 +12,8 @@ export const DEVICE_ROUTES = {
   log: { method: "POST", path: "/v1/device/log", noClientCert: false },
   tamper: { method: "POST", path: "/v1/device/tamper", noClientCert: false },
   audit: { method: "POST", path: "/v1/device/audit", noClientCert: false },
+  /** The device CA's CRL (PEM, application/pkix-crl) for outside relying parties; public. */
+  crl: { method: "GET", path: "/v1/device/crl", noClientCert: true },
 } as const;
 
 /** The operator API's public facts route. */

@@ -54,17 +54,20 @@ export class AttestationService {
       if (!req.banks.includes(bank))
         throw new EdgewardError("EW_ERR_ATTEST_PCR_MISSING", { detail: `the group needs the ${bank} bank` });
     const outstanding = await ctx.store.countNonces(device.id, now.toISOString());
-    if (outstanding >= (ctx.maxOutstandingNonces ?? 4)) throw new RetryLater(this.#lifetime() / 1000);
+    // A client without a certificate (the renewal path) may be anyone: it gets half the quota, so a stranger asking
+    // for a device's nonces cannot use up what the device itself, with its certificate, may still ask for.
+    const quota = ctx.maxOutstandingNonces ?? 4;
+    if (outstanding >= (certDeviceId === undefined ? quota : quota * 2)) throw new RetryLater(this.#lifetime() / 1000);
     const nonce = randomBytes(32).toString("hex");
     const expiresAt = new Date(now.getTime() + this.#lifetime()).toISOString();
     await ctx.store.putNonce({ nonce, deviceId: device.id, pcrs: group.attestPcrs, expiresAt });
-    const patch: { lastSeenAt: string; bootTime?: string } = { lastSeenAt: now.toISOString() };
+    // lastSeenAt is written by the quote that follows; only an announced reboot is written here (one write fewer
+    // per cycle).
     if (req.bootTime !== undefined && req.bootTime !== device.bootTime) {
       // A reboot the device announces: recorded, so the quote's reset counter may move on.
-      patch.bootTime = req.bootTime;
+      await ctx.store.updateDevice(device.id, { bootTime: req.bootTime, lastSeenAt: now.toISOString() });
       await record(ctx, "device.reboot", device.id, { bootTime: req.bootTime });
     }
-    await ctx.store.updateDevice(device.id, patch);
     return { nonce, pcrSelection: group.attestPcrs, expiresAt };
   }
 

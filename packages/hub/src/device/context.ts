@@ -22,7 +22,10 @@ export interface DeviceContext {
   readonly enrolmentLifetimeMs?: number;
   /** Device certificate lifetime (default 24 h). */
   readonly certLifetimeMs?: number;
-  /** Most unused nonces a device may hold before challenges answer 429 (default 4). */
+  /**
+   * Most unused nonces a device may hold before challenges answer 429 (default 4 asked without a certificate,
+   * twice that with one).
+   */
   readonly maxOutstandingNonces?: number;
   /** Random source for jitter (tests pass a seeded one). */
   readonly random?: () => number;

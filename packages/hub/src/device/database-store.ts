@@ -7,6 +7,7 @@ import { EdgewardError } from "@edgeward/core";
 import { parseStoredPolicy } from "../groups/policy.ts";
 import type { DevicesTable, HubDatabase } from "../store/schema.ts";
 import { insertEnrolToken, issueNonce, spendEnrolToken, spendNonce } from "../store/single-use.ts";
+import { backoff, deviceFromRow, factsOf, type Facts } from "./database-rows.ts";
 import type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
 import type {
   AttestationRecord,
@@ -18,13 +19,7 @@ import type {
   PendingEnrolment,
 } from "./types.ts";
 
-/** Device fields kept in `devices.facts` (JSON), beside the columns every feature reads. */
-type Facts = Pick<
-  DeviceRecord,
-  "unwrapPolicyDigest" | "enrolledVia" | "clock" | "bootTime" | "certSerial" | "certNotAfter" | "stateReason"
-> & { deviceLog?: { logKey: string; rootHash: string } };
-
-const ATTEMPTS = 5;
+const ATTEMPTS = 10;
 
 /** A DeviceStore over the hub's Kysely database. */
 export class DatabaseDeviceStore implements DeviceStore {
@@ -179,7 +174,10 @@ export class DatabaseDeviceStore implements DeviceStore {
         .where("version", "=", row.version)
         .returning("id")
         .executeTakeFirst();
-      if (updated === undefined) continue;
+      if (updated === undefined) {
+        await backoff(attempt);
+        continue;
+      }
       if (patch.floors !== undefined) await this.#putFloors(id, patch.floors);
       return true;
     }
@@ -267,7 +265,12 @@ export class DatabaseDeviceStore implements DeviceStore {
     const update = () =>
       this.#db
         .updateTable("device_checkpoints")
-        .set((eb) => ({ size: state.treeSize, note: state.checkpoint, updated_at: now, version: eb("version", "+", 1) }))
+        .set((eb) => ({
+          size: state.treeSize,
+          note: state.checkpoint,
+          updated_at: now,
+          version: eb("version", "+", 1),
+        }))
         .where("device_id", "=", state.deviceId)
         .where("size", "=", expectedSize)
         .returning("device_id")
@@ -345,32 +348,7 @@ export class DatabaseDeviceStore implements DeviceStore {
       .select(["name", "version"])
       .where("device_id", "=", row.id)
       .execute();
-    const facts = JSON.parse(row.facts) as Facts;
-    const d: DeviceRecord = {
-      id: row.id,
-      group: row.group_name,
-      state: row.state as DeviceState,
-      ekDigest: row.ek_sha256 ?? "",
-      akPublic: row.ak_public ?? "",
-      akQualifiedName: row.ak_name ?? "",
-      recipient: row.recipient ?? "",
-      unwrapPolicyDigest: facts.unwrapPolicyDigest,
-      enrolledVia: facts.enrolledVia,
-      createdAt: row.created_at,
-      ...optional({
-        lastSeenAt: row.last_seen_at,
-        lastPassAt: row.last_pass_at,
-        lastResult: row.last_result as "pass" | "fail" | null,
-        nextAttestAt: row.next_attest_at,
-        clock: facts.clock,
-        bootTime: facts.bootTime,
-        certSerial: facts.certSerial,
-        certNotAfter: facts.certNotAfter,
-        stateReason: facts.stateReason,
-      }),
-      ...(floors.length === 0 ? {} : { floors: Object.fromEntries(floors.map((f) => [f.name, f.version])) }),
-    };
-    return d;
+    return deviceFromRow(row, floors);
   }
 
   async #putFloors(deviceId: string, floors: Readonly<Record<string, string>>): Promise<void> {
@@ -402,28 +380,8 @@ export class DatabaseDeviceStore implements DeviceStore {
         .returning("id")
         .executeTakeFirst();
       if (updated !== undefined) return;
+      await backoff(attempt);
     }
     throw new EdgewardError("EW_ERR_HUB_CONFLICT", { detail: `device ${deviceId} kept changing` });
   }
-}
-
-function factsOf(d: DeviceRecord): Facts {
-  return {
-    unwrapPolicyDigest: d.unwrapPolicyDigest,
-    enrolledVia: d.enrolledVia,
-    ...optional({
-      clock: d.clock,
-      bootTime: d.bootTime,
-      certSerial: d.certSerial,
-      certNotAfter: d.certNotAfter,
-      stateReason: d.stateReason,
-    }),
-  };
-}
-
-/** Drops null and undefined fields (exactOptionalPropertyTypes). */
-function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], null | undefined>;
-  };
 }

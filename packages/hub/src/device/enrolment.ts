@@ -8,6 +8,7 @@ import {
   eccPointSec1,
   formatPcrSelection,
   hasAttributes,
+  isEdgewardError,
   makeCredential,
   objectName,
   p256TagRecipient,
@@ -34,6 +35,20 @@ export class EnrolmentService {
 
   /** Step 1: checks the evidence and answers with a credential only the device's EK can activate. */
   async enrol(req: wire.EnrolRequest): Promise<wire.EnrolResponse> {
+    try {
+      return await this.#enrol(req);
+    } catch (err) {
+      // Every refusal is a decision, and logged (ARCHITECTURE.md, "Every security decision appends to the log").
+      if (isEdgewardError(err))
+        await record(this.#ctx, "device.enrol.refuse", "enrolment", {
+          reason: err.code,
+          via: req.ekCertificate === undefined ? "token" : "ek-certificate",
+        });
+      throw err;
+    }
+  }
+
+  async #enrol(req: wire.EnrolRequest): Promise<wire.EnrolResponse> {
     const ctx = this.#ctx;
     const now = ctx.now();
     const ekBytes = b64(req.ekPublic);

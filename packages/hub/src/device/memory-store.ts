@@ -51,11 +51,11 @@ export class MemoryDeviceStore implements DeviceStore {
     return Promise.resolve(this.#devices.get(id));
   }
   findDeviceByEk(ekDigest: string): Promise<DeviceRecord | undefined> {
-    return Promise.resolve([...this.#devices.values()].find((d) => d.ekDigest === ekDigest));
+    return Promise.resolve([...this.#devices.values()].find((d) => d.ekDigest === ekDigest && d.state !== "revoked"));
   }
   insertDevice(device: DeviceRecord): Promise<boolean> {
-    if (this.#devices.has(device.id) || [...this.#devices.values()].some((d) => d.ekDigest === device.ekDigest))
-      return Promise.resolve(false);
+    const sameEk = (d: DeviceRecord) => d.ekDigest === device.ekDigest && d.state !== "revoked";
+    if (this.#devices.has(device.id) || [...this.#devices.values()].some(sameEk)) return Promise.resolve(false);
     this.#devices.set(device.id, device);
     return Promise.resolve(true);
   }

@@ -1,6 +1,6 @@
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { EdgewardError, generateIdentity } from "@edgeward/core";
+import { EdgewardError, generateIdentity, isEdgewardError } from "@edgeward/core";
 import { PostgresStore, SqliteStore, generateNoteKey, isValidKeyName, type LogStore } from "@edgeward/tlog";
 import { HubAuditLog } from "../audit/hub-log.ts";
 import { createDeviceCa } from "../ca/device-ca.ts";
@@ -13,6 +13,8 @@ import { DEFAULT_TUF_POLICY, exportTufSigner, generateTufSigner, initTufReposito
 import { existing, writeFileAtomic } from "./files.ts";
 import { hubPaths, type HubConfig } from "./layout.ts";
 import { issueServerCertificate } from "./server-cert.ts";
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\n?/g;
 
 /** What `edgeward hub init` asks for. */
 export interface InitHubOptions {
@@ -30,6 +32,8 @@ export interface InitHubOptions {
   /** TUF root keys to create (default 1) and how many must sign a new root (default 1). */
   readonly rootKeys?: number | undefined;
   readonly rootThreshold?: number | undefined;
+  /** TPM manufacturer CA certificates (PEM text) to trust for EK certificate chains (HUB/ek-ca/). */
+  readonly ekCertificates?: readonly string[] | undefined;
   readonly now: Date;
 }
 
@@ -78,6 +82,9 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     throw new EdgewardError("EW_ERR_USAGE", {
       detail: "the root threshold must be between 1 and the number of root keys",
     });
+  const ekPems = (options.ekCertificates ?? []).flatMap((text) => text.match(PEM_CERT) ?? []);
+  if (ekPems.length < (options.ekCertificates ?? []).length)
+    throw new EdgewardError("EW_ERR_USAGE", { detail: "an EK CA file holds no PEM certificate" });
   if (options.postgres === undefined && options.force === true)
     await Promise.all(
       [paths.sqlite, paths.logDb].flatMap((p) => [p, `${p}-wal`, `${p}-shm`]).map((p) => rm(p, { force: true })),
@@ -93,25 +100,33 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
   };
   const online = { snapshot: generateTufSigner(), timestamp: generateTufSigner(), releases: generateTufSigner() };
 
-  await writeFileAtomic(paths.caKey, ca.keyPem, 0o600);
-  await writeFileAtomic(paths.caCert, ca.certificatePem, 0o644);
-  await writeFileAtomic(paths.tlsKey, tls.keyPem, 0o600);
-  await writeFileAtomic(paths.tlsCert, tls.certificatePem, 0o644);
-  await writeFileAtomic(paths.logKey, logKey.skey, 0o600);
-  await writeFileAtomic(paths.escrowIdentity, escrow.identityText, 0o600);
-  await writeFileAtomic(paths.tufSnapshot, exportTufSigner(online.snapshot), 0o600);
-  await writeFileAtomic(paths.tufTimestamp, exportTufSigner(online.timestamp), 0o600);
-  await writeFileAtomic(paths.tufReleases, exportTufSigner(online.releases), 0o600);
-  for (const [i, s] of offline.root.entries())
-    await writeFileAtomic(join(paths.offline, `root-${i + 1}.pem`), exportTufSigner(s), 0o600);
-  await writeFileAtomic(join(paths.offline, "targets-1.pem"), exportTufSigner(offline.targets[0]!), 0o600);
-
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
   const store = await HubStore.open(
     options.postgres === undefined ? { sqlite: paths.sqlite } : { postgres: options.postgres },
   );
   let admin;
   let logVerifierKey: string;
+  const logStore: LogStore =
+    options.postgres === undefined ? new SqliteStore(paths.logDb) : new PostgresStore(options.postgres);
+  let logOwned = false;
   try {
+    // Before any secret is written: a database that already holds a hub is refused, so its keys stay usable.
+    await refuseUsedDatabase(store, logStore);
+    await writeFileAtomic(paths.caKey, ca.keyPem, 0o600);
+    await writeFileAtomic(paths.caCert, ca.certificatePem, 0o644);
+    await writeFileAtomic(paths.tlsKey, tls.keyPem, 0o600);
+    await writeFileAtomic(paths.tlsCert, tls.certificatePem, 0o644);
+    await writeFileAtomic(paths.logKey, logKey.skey, 0o600);
+    await writeFileAtomic(paths.escrowIdentity, escrow.identityText, 0o600);
+    await writeFileAtomic(paths.tufSnapshot, exportTufSigner(online.snapshot), 0o600);
+    await writeFileAtomic(paths.tufTimestamp, exportTufSigner(online.timestamp), 0o600);
+    await writeFileAtomic(paths.tufReleases, exportTufSigner(online.releases), 0o600);
+    for (const [i, s] of offline.root.entries())
+      await writeFileAtomic(join(paths.offline, `root-${i + 1}.pem`), exportTufSigner(s), 0o600);
+    await writeFileAtomic(join(paths.offline, "targets-1.pem"), exportTufSigner(offline.targets[0]!), 0o600);
+    for (const [i, pem] of ekPems.entries())
+      await writeFileAtomic(join(paths.ekCa, `ek-ca-${i + 1}.pem`), pem.endsWith("\n") ? pem : `${pem}\n`, 0o644);
+
     await createGroup(store.db, { name: "default", policy: JSON.stringify(DEFAULT_POLICY), now: options.now });
     await initTufRepository({
       store: new DatabaseTufStore(store),
@@ -120,9 +135,8 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
       now: options.now,
       policy: { ...DEFAULT_TUF_POLICY, rootThreshold },
     });
-    const logStore: LogStore =
-      options.postgres === undefined ? new SqliteStore(paths.logDb) : new PostgresStore(options.postgres);
     const audit = await HubAuditLog.create(logStore, logKey.signer);
+    logOwned = true;
     logVerifierKey = audit.verifierKey;
     try {
       admin = await createToken(store.db, { role: "admin", label: "first admin", createdBy: null, now: options.now });
@@ -137,6 +151,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
       await audit.close();
     }
   } finally {
+    if (!logOwned) await logStore.close();
     await store.close();
   }
   const hubUrl = options.hubUrl ?? `https://${hosts[0]!.includes(":") ? `[${hosts[0]}]` : hosts[0]}:8443`;
@@ -160,4 +175,20 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     offlineDir: paths.offline,
     database: config.database.kind,
   };
+}
+
+/** EW_ERR_HUB_DIR_EXISTS when the database already holds a hub's TUF repository or audit log. */
+async function refuseUsedDatabase(store: HubStore, log: LogStore): Promise<void> {
+  const tuf = await new DatabaseTufStore(store).get("root.json");
+  const hasLog = await log.readMeta().then(
+    () => true,
+    (err: unknown) => {
+      if (isEdgewardError(err, "EW_ERR_LOG_NOT_FOUND")) return false;
+      throw err;
+    },
+  );
+  if (tuf !== undefined || hasLog)
+    throw new EdgewardError("EW_ERR_HUB_DIR_EXISTS", {
+      detail: `the database ${store.location} already holds a hub; give init an empty database`,
+    });
 }

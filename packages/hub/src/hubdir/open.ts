@@ -1,4 +1,7 @@
+import { X509Certificate } from "node:crypto";
+import { readdir } from "node:fs/promises";
 import type { ServerOptions } from "node:https";
+import { join } from "node:path";
 import type { FastifyBaseLogger } from "fastify";
 import { EdgewardError } from "@edgeward/core";
 import { PostgresStore, SqliteStore, parseSignerKey, type LogStore } from "@edgeward/tlog";
@@ -11,6 +14,7 @@ import { createHubLogger } from "../logger.ts";
 import { HubStore } from "../store/hub-store.ts";
 import { openReleases, type ReleasesService } from "../releases/index.ts";
 import { DatabaseTufStore } from "../store/tuf-files.ts";
+import { LOCK_KEYS, writerLock } from "../store/writer-lock.ts";
 import { readHubFile } from "./files.ts";
 import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
 
@@ -41,15 +45,16 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
   const paths = hubPaths(options.dir);
   const config = await readHubConfig(paths);
   const url = options.postgres ?? (config.database.kind === "postgres" ? config.database.url : undefined);
-  const [caPem, tlsKey, tlsCert, logKey] = await Promise.all(
-    [paths.caCert, paths.tlsKey, paths.tlsCert, paths.logKey].map(readHubFile),
+  const [caPem, caKey, tlsKey, tlsCert, logKey] = await Promise.all(
+    [paths.caCert, paths.caKey, paths.tlsKey, paths.tlsCert, paths.logKey].map(readHubFile),
   );
+  const ek = await readEkCertificates(paths.ekCa);
   const store = await HubStore.open(url === undefined ? { sqlite: paths.sqlite } : { postgres: url });
   let audit: HubAuditLog;
   try {
     const logStore: LogStore =
       url === undefined ? new SqliteStore(paths.logDb, { mustExist: true }) : new PostgresStore(url);
-    audit = await HubAuditLog.open(logStore, parseSignerKey(logKey!));
+    audit = await HubAuditLog.open(logStore, parseSignerKey(logKey!), writerLock(store, LOCK_KEYS.auditLog));
   } catch (err) {
     await store.close();
     throw err;
@@ -58,23 +63,24 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
   const clock = options.clock ?? systemClock;
   const blobs = new BlobStore(paths.blobs);
   let releases: ReleasesService;
+  let deviceSide: Awaited<ReturnType<typeof openDeviceSide>>;
   try {
     releases = await openReleases({ store, blobs, log: audit, clock: () => clock.now(), readFile: readHubFile, paths });
+    deviceSide = await openDeviceSide({
+      db: store.db,
+      caKeyPem: caKey!,
+      caCertificatePem: caPem!,
+      audit,
+      now: () => clock.now(),
+      releases,
+      manufacturerRoots: ek.roots,
+      manufacturerIntermediates: ek.intermediates,
+    });
   } catch (err) {
     await audit.close();
     await store.close();
     throw err;
   }
-  // The device API (enrolment, attestation, key release): the device CA, services on the hub's database, and the
-  // mTLS authenticator with the deny list.
-  const { device: deviceServices, deviceAuth } = await openDeviceSide({
-    db: store.db,
-    caKeyPem: await readHubFile(paths.caKey),
-    caCertificatePem: caPem!,
-    audit,
-    now: () => clock.now(),
-    releases,
-  });
   const deps: HubDeps = {
     store,
     clock,
@@ -88,8 +94,8 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
       logVerifierKey: audit.verifierKey,
       tufRoot: await firstRoot(tuf),
     }),
-    deviceAuth,
-    device: deviceServices,
+    deviceAuth: deviceSide.deviceAuth,
+    device: deviceSide.device,
   };
   const device = deviceTlsOptions(caPem!);
   const tls: ServerOptions = { key: tlsKey!, cert: tlsCert!, ...device, ca: [...device.ca] };
@@ -100,4 +106,29 @@ async function firstRoot(tuf: DatabaseTufStore): Promise<Record<string, unknown>
   const bytes = await tuf.get("1.root.json");
   if (bytes === undefined) throw new EdgewardError("EW_ERR_HUB_DIR_INVALID", { detail: "the TUF root is missing" });
   return JSON.parse(Buffer.from(bytes).toString("utf8")) as Record<string, unknown>;
+}
+
+/**
+ * The TPM manufacturers' CA certificates trusted for EK certificate chains: every PEM certificate in HUB/ek-ca/
+ * (`hub init --ek-ca FILE` copies them there); self-signed ones are roots, the others intermediates. None means
+ * devices enrol by one-time token only.
+ */
+async function readEkCertificates(dir: string): Promise<{ roots: string[]; intermediates: string[] }> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const roots: string[] = [];
+  const intermediates: string[] = [];
+  for (const name of names.filter((n) => n.endsWith(".pem")).sort()) {
+    const pem = await readHubFile(join(dir, name));
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_HUB_DIR_INVALID", {
+        detail: `${name} in ${dir} is not a certificate`,
+        cause: err,
+      });
+    }
+    (cert.checkIssued(cert) ? roots : intermediates).push(pem);
+  }
+  return { roots, intermediates };
 }

@@ -73,7 +73,8 @@ export const releasesPlugin: FastifyPluginAsync = (app) => {
       schema: { params: ID_PARAMS, response: { 200: RELEASE_SCHEMA } },
     },
     async (request) => {
-      if (request.headers["content-type"] !== "application/octet-stream") {
+      const mediaType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+      if (mediaType !== "application/octet-stream") {
         throw new EdgewardError("EW_ERR_RELEASE_INVALID", {
           detail: "send the ciphertext as application/octet-stream",
         });

@@ -3,9 +3,10 @@
  * keeps the online roles (timestamp, snapshot, bins) signed and unexpired. It holds only the online keys; what the
  * offline keys sign (root, top-level targets) is only read here.
  */
-import { Metadata, MetadataKind, Snapshot, Targets, Timestamp, type MetaFile, type TargetFile } from "@tufjs/models";
+import { Metadata, MetadataKind, TargetFile, Timestamp, type MetaFile, type Targets } from "@tufjs/models";
 import { EdgewardError } from "@edgeward/core";
 import { decodeMetadata, loadLatest, roleFiles } from "./codec.ts";
+import { loadDocument, signDocument, type BinDocument, type SnapshotDocument, type TargetEntry } from "./documents.ts";
 import type { OnlineSigners } from "./init.ts";
 import { metaFor, roleOf } from "./init.ts";
 import {
@@ -96,8 +97,14 @@ export class TufRepository {
 
   /** The published target at `path`, or undefined. */
   async target(path: string): Promise<TargetFile | undefined> {
-    const bin = await loadLatest(this.#store, MetadataKind.Targets, this.binFor(path));
-    return bin.signed.targets[path];
+    const bin = await loadDocument<BinDocument>(this.#store, "targets", this.binFor(path));
+    const entry = bin.targets[path];
+    if (entry === undefined) return undefined;
+    try {
+      return TargetFile.fromJSON(path, entry as never);
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_TUF_METADATA_CORRUPT", { detail: path, cause: err });
+    }
   }
 
   /**
@@ -106,20 +113,30 @@ export class TufRepository {
    * other contents it fails with EW_ERR_TUF_TARGET_EXISTS and nothing is written.
    */
   async publish(targets: readonly TargetInput[]): Promise<void> {
-    const files = targets.map(buildTargetFile);
+    const entries = targets.map((t) => {
+      const file = buildTargetFile(t);
+      return { path: file.path, entry: file.toJSON() as TargetEntry };
+    });
     await this.#store.exclusive(async () => {
       const now = this.#clock();
-      const changed = new Map<string, Metadata<Targets>>();
-      for (const file of files) {
-        const bin = this.binFor(file.path);
-        const current = changed.get(bin) ?? (await loadLatest(this.#store, MetadataKind.Targets, bin));
-        const existing = current.signed.targets[file.path];
-        if (existing !== undefined && !sameContents(existing, file)) {
-          throw new EdgewardError("EW_ERR_TUF_TARGET_EXISTS", { detail: file.path });
+      // Each bin touched is copied once, then edited in place: a batch costs one copy per bin, not per target.
+      const changed = new Map<string, { version: number; targets: Record<string, TargetEntry> }>();
+      for (const { path, entry } of entries) {
+        const bin = this.binFor(path);
+        let next = changed.get(bin);
+        if (next === undefined) {
+          const current = await loadDocument<BinDocument>(this.#store, "targets", bin);
+          next = { version: current.version, targets: { ...current.targets } };
+          changed.set(bin, next);
         }
-        changed.set(bin, this.#nextBin(current, now, { ...current.signed.targets, [file.path]: file }));
+        const existing = next.targets[path];
+        if (existing !== undefined && !sameContents(existing, entry)) {
+          throw new EdgewardError("EW_ERR_TUF_TARGET_EXISTS", { detail: path });
+        }
+        next.targets[path] = entry;
       }
-      await this.#store.putAll(await this.#nextSnapshotAndTimestamp(changed, now));
+      const bins = new Map([...changed].map(([bin, b]) => [bin, this.#nextBin(b.version, now, b.targets)]));
+      await this.#store.putAll(await this.#nextSnapshotAndTimestamp(bins, now));
     });
   }
 
@@ -137,13 +154,13 @@ export class TufRepository {
     return this.#store.exclusive(async () => {
       if (!(await due())) return false;
       const now = this.#clock();
-      const snapshot = await loadLatest(this.#store, MetadataKind.Snapshot, "snapshot");
-      const changed = new Map<string, Metadata<Targets>>();
-      if (force || needsRefresh(snapshot.signed.expires, this.#policy.expiry.snapshot, now)) {
+      const snapshot = await loadDocument<SnapshotDocument>(this.#store, "snapshot", "snapshot");
+      if (force || needsRefresh(snapshot.expires, this.#policy.expiry.snapshot, now)) {
+        const changed = new Map<string, BinDocument>();
         for (const bin of this.#bins.getRoles()) {
-          const current = await loadLatest(this.#store, MetadataKind.Targets, bin);
-          if (force || needsRefresh(current.signed.expires, this.#policy.expiry.releases, now)) {
-            changed.set(bin, this.#nextBin(current, now, current.signed.targets));
+          const current = await loadDocument<BinDocument>(this.#store, "targets", bin);
+          if (force || needsRefresh(current.expires, this.#policy.expiry.releases, now)) {
+            changed.set(bin, this.#nextBin(current.version, now, current.targets));
           }
         }
         await this.#store.putAll(await this.#nextSnapshotAndTimestamp(changed, now));
@@ -155,33 +172,34 @@ export class TufRepository {
     });
   }
 
-  #nextBin(current: Metadata<Targets>, now: Date, targets: Record<string, TargetFile>): Metadata<Targets> {
-    return new Metadata(new Targets({ ...this.#nextFields(current.signed.version, "releases", now), targets }));
+  #nextBin(version: number, now: Date, targets: Readonly<Record<string, TargetEntry>>): BinDocument {
+    return { _type: "targets", ...this.#nextFields(version, "releases", now), targets };
   }
 
   // TUF 1.0 §4.4: the snapshot lists every targets file's version; only the changed bins' entries move.
-  async #nextSnapshotAndTimestamp(changed: Map<string, Metadata<Targets>>, now: Date): Promise<TufFile[]> {
+  async #nextSnapshotAndTimestamp(changed: Map<string, BinDocument>, now: Date): Promise<TufFile[]> {
     const files: TufFile[] = [];
-    const current = await loadLatest(this.#store, MetadataKind.Snapshot, "snapshot");
-    const meta = { ...current.signed.meta };
+    const current = await loadDocument<SnapshotDocument>(this.#store, "snapshot", "snapshot");
+    const meta: Record<string, { version: number; length?: number }> = { ...current.meta };
     // A new top-level targets version (signed offline, written by resignTopLevelTargets) enters the snapshot here.
     const top = await this.#store.get(latestName("targets"));
     if (top === undefined) throw new EdgewardError("EW_ERR_TUF_NOT_INITIALISED", { detail: "targets.json" });
     const topVersion = decodeMetadata(MetadataKind.Targets, top, "targets.json").signed.version;
-    if (meta["targets.json"]?.version !== topVersion) {
-      meta["targets.json"] = metaFor(topVersion, { name: "targets.json", bytes: top });
-    }
-    for (const [bin, metadata] of changed) {
-      signRole(metadata, [this.#online.releases], this.#bins, bin);
-      const binFiles = roleFiles(bin, metadata);
+    if (meta["targets.json"]?.version !== topVersion)
+      meta["targets.json"] = { version: topVersion, length: top.length };
+    for (const [bin, document] of changed) {
+      const binFiles = signDocument(bin, document, [this.#online.releases], this.#bins);
       files.push(...binFiles);
-      meta[`${bin}.json`] = metaFor(metadata.signed.version, binFiles[0]);
+      meta[`${bin}.json`] = { version: document.version, length: binFiles[0]?.bytes.length ?? 0 };
     }
-    const snapshot = new Metadata(new Snapshot({ ...this.#nextFields(current.signed.version, "snapshot", now), meta }));
-    signRole(snapshot, [this.#online.snapshot], this.#snapshotRole, "snapshot");
-    const snapshotFiles = roleFiles("snapshot", snapshot);
+    const snapshot: SnapshotDocument = {
+      _type: "snapshot",
+      ...this.#nextFields(current.version, "snapshot", now),
+      meta,
+    };
+    const snapshotFiles = signDocument("snapshot", snapshot, [this.#online.snapshot], this.#snapshotRole);
     files.push(...snapshotFiles);
-    const snapshotMeta = metaFor(snapshot.signed.version, snapshotFiles[0]);
+    const snapshotMeta = metaFor(snapshot.version, snapshotFiles[0]);
     files.push(...this.#nextTimestamp(await this.#currentTimestamp(), snapshotMeta, now));
     return files;
   }
@@ -192,19 +210,22 @@ export class TufRepository {
 
   // TUF 1.0 §4.3: every new version of a role moves its version up by one and gets a fresh expiry.
   #nextFields(version: number, kind: TufRoleKind, now: Date) {
-    return { version: version + 1, specVersion: SPEC_VERSION, expires: expiresAt(now, this.#policy.expiry[kind]) };
+    return {
+      spec_version: SPEC_VERSION,
+      version: version + 1,
+      expires: expiresAt(now, this.#policy.expiry[kind]),
+    };
   }
 
   // TUF 1.0 §4.6: the timestamp names the snapshot's version and length; its own version always moves up.
   #nextTimestamp(current: Metadata<Timestamp>, snapshotMeta: MetaFile, now: Date): TufFile[] {
-    const timestamp = new Metadata(
-      new Timestamp({ ...this.#nextFields(current.signed.version, "timestamp", now), snapshotMeta }),
-    );
+    const { spec_version: specVersion, ...fields } = this.#nextFields(current.signed.version, "timestamp", now);
+    const timestamp = new Metadata(new Timestamp({ ...fields, specVersion, snapshotMeta }));
     signRole(timestamp, [this.#online.timestamp], this.#timestampRole, "timestamp");
     return roleFiles("timestamp", timestamp);
   }
 }
 
-function sameContents(a: TargetFile, b: TargetFile): boolean {
-  return a.length === b.length && a.hashes.sha256 === b.hashes.sha256;
+function sameContents(a: TargetEntry, b: TargetEntry): boolean {
+  return a.length === b.length && a.hashes["sha256"] === b.hashes["sha256"];
 }

@@ -2,11 +2,27 @@
  * Test helpers for releases: a service over a TUF repository, a real tlog log on SQLite, an X25519 escrow identity,
  * and models sealed to the escrow recipient as a publisher would (header and payload apart).
  */
+import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { join } from "node:path";
-import { generateIdentity, parseIdentities, parseRecipient, sealStream, type AgeIdentity } from "@edgeward/core";
-import { DurableLog, SqliteStore, generateNoteKey } from "@edgeward/tlog";
+import {
+  generateIdentity,
+  parseIdentities,
+  parseRecipient,
+  sealStream,
+  type AgeIdentity,
+  type wire,
+} from "@edgeward/core";
+import {
+  DurableLog,
+  SqliteStore,
+  generateNoteKey,
+  leafHash,
+  openCheckpoint,
+  parseVerifierKey,
+  verifyInclusion,
+} from "@edgeward/tlog";
 import { MemoryReleaseStore, ReleasesService, type ReleaseBlobs, type ReleaseLog } from "../../src/releases/index.ts";
 import { makeRepository, type TestRepository } from "../tuf/helpers.ts";
 
@@ -120,4 +136,25 @@ export async function* chunked(bytes: Uint8Array, size = 65_536): AsyncGenerator
 /** Random plaintext standing in for a model. */
 export function fakeModel(size = 200_000): Buffer {
   return randomBytes(size);
+}
+
+/**
+ * Checks a key-release answer as a device does (ARCHITECTURE.md flow 7): the checkpoint is signed by the log key,
+ * the leaf hashes to the entry named, and the inclusion proof leads from it to the checkpoint's root. Returns the
+ * logged event.
+ */
+export function checkLogged(answer: wire.ReleaseKeyResponse): Record<string, unknown> {
+  const checkpoint = openCheckpoint(answer.checkpoint, parseVerifierKey(answer.logKey));
+  const entry = Buffer.from(answer.leaf ?? "", "base64");
+  const leaf = leafHash(entry);
+  assert.equal(Buffer.from(leaf).toString("hex"), answer.logEntry.leafHash);
+  const p = answer.inclusionProof;
+  verifyInclusion(
+    leaf,
+    p.index,
+    p.treeSize,
+    p.hashes.map((h) => Buffer.from(h, "hex")),
+    checkpoint.root,
+  );
+  return JSON.parse(entry.toString("utf8")) as Record<string, unknown>;
 }

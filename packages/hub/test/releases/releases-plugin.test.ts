@@ -204,11 +204,14 @@ describe("release routes", () => {
         payload: body,
       });
       await injectFailsWith(hub.app, put("application/json", Buffer.from("{}")), "EW_ERR_RELEASE_INVALID");
+      await injectFailsWith(hub.app, put("text/plain", Buffer.from("x")), "EW_ERR_HUB_MEDIA_TYPE");
       await injectFailsWith(
         hub.app,
         put("application/octet-stream", Buffer.concat([payload, Buffer.alloc(10)])),
         "EW_ERR_RELEASE_DIGEST_MISMATCH",
       );
+      const withParameter = await hub.app.inject(put("application/octet-stream; charset=binary", payload));
+      assert.equal(withParameter.statusCode, 200, withParameter.body);
       await injectFailsWith(
         hub.app,
         { method: "GET", url: "/v1/device/tuf/timestamp.json" },

