@@ -140,7 +140,7 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
     assert.equal((await readRuntimeStatus(layout)).lastAttestation?.result, "pass");
   });
 
-  it("the daemon takes a published release through TUF, key release and the log proof, serves it, and a tamper quarantines it", async () => {
+  it("the daemon takes a release through TUF, key release and the log proof, serves it, refuses a rollback, and a tamper quarantines it", async () => {
     const outside = tempDir("edgeward-publisher-");
     try {
       writeFileSync(join(outside.path, "model.onnx"), model);
@@ -148,16 +148,18 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       const publisher = (await json(["hub", "token", "create", "--dir", hubDir, "--role", "publisher", "--json"])) as {
         token: string;
       };
-      await json([
-        ...["model", "publish", join(outside.path, "model.onnx"), "--hub", serve.url, "--ca", init.caCertificate],
-        ...["--token", publisher.token, "--name", "matmul", "--version", "1", "--group", "line-a"],
-        ...["--sign", join(outside.path, "publisher.key"), "--json"],
-      ]);
+      for (const version of ["1", "2"])
+        await json([
+          ...["model", "publish", join(outside.path, "model.onnx"), "--hub", serve.url, "--ca", init.caCertificate],
+          ...["--token", publisher.token, "--name", "matmul", "--version", version, "--group", "line-a"],
+          ...["--sign", join(outside.path, "publisher.key"), "--json"],
+        ]);
     } finally {
       outside[Symbol.dispose]();
     }
     const config = join(dir.path, "agent.yaml");
-    writeFileSync(config, "track: [matmul/1]\nhubIntervalMs: 1000\n");
+    // Version 2, then an attempted rollback to 1: the TPM floor refuses it whatever TUF says.
+    writeFileSync(config, "track: [matmul/2, matmul/1]\nhubIntervalMs: 1000\n");
     const sock = join(dir.path, "agent.sock");
     const child: ChildProcess = spawn(
       process.execPath,
@@ -186,9 +188,19 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       assert.equal(health.status, 200, `${JSON.stringify(health.json)}\n${err}`);
       const res = curl("/v1/infer", input);
       assert.equal(res.status, 200);
-      assert.deepEqual(res.json["model"], { name: "matmul", version: "1" });
-      const status = await json(["agent", "--tcti", tpm.tcti, "status", "--state", state, "--json"]);
-      assert.equal(status["floor"], "1");
+      assert.deepEqual(res.json["model"], { name: "matmul", version: "2" });
+      let status: Record<string, unknown> = {};
+      for (
+        let i = 0;
+        i < 50 && (status["runtime"] as { lastError?: unknown } | undefined)?.lastError === undefined;
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await json(["agent", "--tcti", tpm.tcti, "status", "--state", state, "--json"]);
+      }
+      assert.equal(status["floor"], "2");
+      assert.equal((status["runtime"] as { lastError: { code: string } }).lastError.code, "EW_ERR_AGENT_FLOOR");
+      assert.deepEqual(curl("/v1/infer", input).json["model"], { name: "matmul", version: "2" }, "still serving 2");
       await json(["agent", "--tcti", tpm.tcti, "tamper", "--state", state, "--json"]);
       let device: Record<string, unknown> = {};
       for (let i = 0; i < 20 && device["state"] !== "quarantined"; i++) {
