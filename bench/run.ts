@@ -16,6 +16,7 @@ const ALL = [
   "tlog-proof",
   "hub-release",
   "hub-audit-replicas",
+  "agent-serve",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));
