@@ -128,10 +128,14 @@ export class Agent {
     };
   }
 
-  /** Opens the current release from disk, unless a fresh attestation is required first; never throws. */
-  async resume(): Promise<void> {
+  /**
+   * Opens the current release from disk; with `requireFreshAttestation` only once `attested` (after a pass).
+   * Never throws: a release that does not open is reported in status.json and the log.
+   */
+  async resume(attested = false): Promise<void> {
     const { current } = await this.releases.current();
-    if (current === undefined || this.config.requireFreshAttestation) return;
+    if (current === undefined || (this.config.requireFreshAttestation && !attested)) return;
+    if (this.slot.describe().model !== undefined || this.slot.describe().tampered !== undefined) return;
     try {
       await activateRelease(this.activation(), current);
       this.#opts.say?.(`serving ${this.slot.current().name} ${this.slot.current().version} from the stored release`);

@@ -49,6 +49,21 @@ describe("when the hub cannot be reached", SLOW, () => {
     }
   });
 
+  it("with requireFreshAttestation a restart opens nothing until an attestation passed", async () => {
+    const agent = await Agent.start({
+      tpm: deviceFor(tpm),
+      layout,
+      config: parseConfig({ requireFreshAttestation: true }),
+    });
+    try {
+      assert.equal(agent.slot.describe().model, undefined);
+      await agent.resume(true); // what the hub link does after a pass
+      assert.equal(agent.slot.current().version, "1");
+    } finally {
+      await agent.close();
+    }
+  });
+
   it("a tamper event is handled locally even though the hub is not told", async () => {
     const link = hubLink();
     const agent = await Agent.start({ tpm: deviceFor(tpm), layout, config: parseConfig({}), hub: link });

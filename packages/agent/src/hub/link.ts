@@ -73,6 +73,8 @@ export function hubLink(
         });
     };
     await attest();
+    // A group that requires a fresh attestation before a stored release opens gets it now.
+    await agent.resume(true);
     await shipLog(agent, await client(agent));
     const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
     for (const target of agent.config.track) {
