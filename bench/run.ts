@@ -17,6 +17,7 @@ const ALL = [
   "hub-release",
   "hub-audit-replicas",
   "agent-serve",
+  "agent-tamper",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));
