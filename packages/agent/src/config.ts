@@ -23,6 +23,8 @@ export interface AgentConfig {
   readonly bodyLimit: number;
   /** TUF target paths (`NAME/VERSION`) to install from the hub, in order. */
   readonly track: readonly string[];
+  /** The command a verified `package` release is handed to, on its standard input (never a file). */
+  readonly installCommand?: readonly string[];
   /** How often the agent attests, ships its log and looks for its targets when the hub names no time (ms). */
   readonly hubIntervalMs: number;
 }
@@ -69,6 +71,7 @@ export function parseConfig(doc: unknown): AgentConfig {
       "bodyLimit",
       "track",
       "hubIntervalMs",
+      "installCommand",
     ],
     "",
   );
@@ -82,6 +85,9 @@ export function parseConfig(doc: unknown): AgentConfig {
     requireFreshAttestation: c["requireFreshAttestation"] === true,
     bodyLimit: int(c["bodyLimit"], "bodyLimit", DEFAULT_CONFIG.bodyLimit, 1024, 1 << 30),
     track: list(c["track"], "track").map((t, i) => str(t, `track[${i}]`)),
+    ...(c["installCommand"] === undefined
+      ? {}
+      : { installCommand: list(c["installCommand"], "installCommand").map((a, i) => str(a, `installCommand[${i}]`)) }),
     hubIntervalMs: int(c["hubIntervalMs"], "hubIntervalMs", DEFAULT_CONFIG.hubIntervalMs, 200, 86_400_000),
   };
 }

@@ -50,7 +50,6 @@ export class Agent {
   readonly slot: ModelSlot;
   readonly record: DeviceRecord;
   readonly releases: ReleaseStore;
-  readonly floor: VersionFloor;
   readonly log: DeviceLog;
   /** The keys in memory; undefined after a boot change or a tamper event (the TPM refuses them). */
   keys: DeviceKeys | undefined;
@@ -68,7 +67,6 @@ export class Agent {
     this.keys = keys;
     this.slot = new ModelSlot(opts.loadSession ?? loadModel);
     this.releases = new ReleaseStore(opts.layout);
-    this.floor = new VersionFloor(opts.tpm);
     this.app = buildApp({ slot: this.slot, bodyLimit: this.config.bodyLimit, closers: [() => this.#shutdown()] });
   }
 
@@ -88,7 +86,6 @@ export class Agent {
       say("the boot state differs from the enrolled one: keys stay sealed (EW_ERR_AGENT_BOOT_CHANGED)");
     }
     const agent = new Agent(opts, record, log, keys);
-    await agent.floor.init();
     agent.#watch = watchTamper([...agent.config.tamper, manualSource(opts.layout)], {
       intervalMs: agent.config.tamperIntervalMs,
       onTrip: (reading) => void agent.tamper(reading),
@@ -116,7 +113,7 @@ export class Agent {
       record: this.record,
       layout: this.#opts.layout,
       releases: this.releases,
-      floor: this.floor,
+      floor: (name) => VersionFloor.forRelease(this.#opts.tpm, name),
       slot: this.slot,
       log: this.log,
       check: (meta) =>

@@ -7,11 +7,22 @@
  * counter on that TPM ever held otherwise (Part 3 §31.8): a device that reuses a TPM may so start with a higher
  * floor, which only ever refuses more.
  */
+import { createHash } from "node:crypto";
 import { EdgewardError } from "@edgeward/core";
 import { DEFAULT_COUNTER_INDEX, type TpmDevice } from "@edgeward/tpm";
 
 /** The most a single release may raise the floor: each step is one TPM2_NV_Increment (NV wear, time). */
 export const MAX_FLOOR_STEP = 1024;
+
+/**
+ * The NV index of release `name`'s floor: one counter per release name, so one model's generations never hold back
+ * another's. Derived from the name alone (in the owner range, TCG handle registry), so a reinstalled state directory
+ * finds the same counter. Distinct names may share an index only by a 22-bit hash collision, which refuses more.
+ */
+export function floorIndexFor(name: string): number {
+  const h = createHash("sha256").update(`edgeward floor\0${name}`).digest();
+  return 0x01c00000 | (h.readUInt32BE(0) & 0x003fffff);
+}
 
 /** The version floor in a TPM NV counter. */
 export class VersionFloor {
@@ -21,6 +32,13 @@ export class VersionFloor {
   constructor(tpm: TpmDevice, index = DEFAULT_COUNTER_INDEX) {
     this.#tpm = tpm;
     this.#index = index;
+  }
+
+  /** The floor of release `name`, its counter defined if absent. */
+  static async forRelease(tpm: TpmDevice, name: string): Promise<VersionFloor> {
+    const floor = new VersionFloor(tpm, floorIndexFor(name));
+    await floor.init();
+    return floor;
   }
 
   /** Defines the counter if absent (idempotent) and returns the floor. */

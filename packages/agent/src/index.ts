@@ -25,7 +25,7 @@ export {
   type QuoteAnswer,
 } from "./identity/evidence.ts";
 export { createCsr } from "./identity/csr.ts";
-export { VersionFloor, MAX_FLOOR_STEP } from "./floor.ts";
+export { floorIndexFor, VersionFloor, MAX_FLOOR_STEP } from "./floor.ts";
 
 // Serving (promise 5).
 export { ModelSlot, type ServingModel, type SessionLoader } from "./serve/model-slot.ts";
@@ -90,3 +90,4 @@ export { enrolDevice, type EnrolOptions, type Enrolment } from "./hub/enrol.ts";
 export { HubFetcher, refreshTarget } from "./update/tuf.ts";
 export { installTarget, type InstallDeps } from "./update/install.ts";
 export { hubLink, type HubLinkOptions } from "./hub/link.ts";
+export { runInstaller } from "./update/package.ts";

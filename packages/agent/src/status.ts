@@ -6,7 +6,7 @@
 import { X509Certificate } from "node:crypto";
 import { isEdgewardError } from "@edgeward/core";
 import type { TpmDevice } from "@edgeward/tpm";
-import { VersionFloor } from "./floor.ts";
+import { floorIndexFor, VersionFloor } from "./floor.ts";
 import { loadDevice } from "./identity/provision.ts";
 import { readJson, readText, writeJson } from "./state/files.ts";
 import type { StateLayout } from "./state/layout.ts";
@@ -32,7 +32,7 @@ export interface AgentStatus {
   readonly recipient: string | null;
   readonly certificate: { readonly notAfter: string; readonly expired: boolean } | null;
   readonly runtime: RuntimeStatus;
-  /** The NV floor as the TPM reports it, or null when no TPM was asked or it has no counter yet. */
+  /** The serving release name's NV floor as the TPM reports it; null without a TPM, a release or a counter. */
   readonly floor: string | null;
   readonly tamper: TamperRecord | null;
 }
@@ -63,9 +63,11 @@ export async function readAgentStatus(layout: StateLayout, tpm?: TpmDevice, now 
     certificate = { notAfter: notAfter.toISOString(), expired: notAfter.getTime() <= now.getTime() };
   }
   let floor: string | null = null;
-  if (tpm !== undefined) {
+  const runtime = await readRuntimeStatus(layout);
+  const serving = runtime.serving?.name;
+  if (tpm !== undefined && serving !== undefined) {
     try {
-      floor = (await new VersionFloor(tpm).read()).toString();
+      floor = (await new VersionFloor(tpm, floorIndexFor(serving)).read()).toString();
     } catch (err) {
       if (!isEdgewardError(err, "EW_ERR_TPM_NV_UNDEFINED")) throw err;
     }
@@ -77,7 +79,7 @@ export async function readAgentStatus(layout: StateLayout, tpm?: TpmDevice, now 
     hubUrl: record?.hubUrl ?? null,
     recipient: record?.recipient ?? null,
     certificate,
-    runtime: await readRuntimeStatus(layout),
+    runtime,
     floor,
     tamper: (await readTamperRecord(layout)) ?? null,
   };

@@ -36,15 +36,13 @@ describe("activating releases through the TPM (swtpm, ONNX Runtime)", SLOW, () =
     record = await loadDevice(layout);
     const dev = deviceFor(tpm);
     log = await DeviceLog.open(layout, (await openDeviceKeys(dev, record)).logSigner, "agent:test");
-    const floor = new VersionFloor(dev);
-    await floor.init();
     const releases = new ReleaseStore(layout);
     deps = {
       tpm: dev,
       record,
       layout,
       releases,
-      floor,
+      floor: (name) => VersionFloor.forRelease(dev, name),
       slot: new ModelSlot(loadModel),
       log,
       check: (meta) => Promise.resolve(checks.get(meta.releaseId)),
@@ -59,10 +57,10 @@ describe("activating releases through the TPM (swtpm, ONNX Runtime)", SLOW, () =
   it("opens, verifies and serves a release, raises the TPM floor, and records it", async () => {
     await activateRelease(deps, "r2");
     assert.equal(deps.slot.current().version, "2");
-    assert.equal(await deps.floor.read(), 2n);
+    assert.equal(await (await deps.floor("matmul")).read(), 2n);
     await activateRelease(deps, "r3");
     assert.deepEqual(await deps.releases.current(), { current: "r3", previous: "r2" });
-    assert.equal(await deps.floor.read(), 3n);
+    assert.equal(await (await deps.floor("matmul")).read(), 3n);
     const kinds = (await log.shipment(0)).entries.map((e) => decodeAuditEvent(Buffer.from(e.data, "base64")).kind);
     assert.deepEqual(kinds, ["update.install", "update.install"]);
   });
@@ -90,7 +88,7 @@ describe("activating releases through the TPM (swtpm, ONNX Runtime)", SLOW, () =
     await storeRelease(deps.releases, foreign);
     await rejectsWithCode(activateRelease(deps, "r8"), "EW_ERR_AGE_NO_IDENTITY");
     assert.equal(deps.slot.current().version, "3");
-    assert.equal(await deps.floor.read(), 3n, "a refused release raises nothing");
+    assert.equal(await (await deps.floor("matmul")).read(), 3n, "a refused release raises nothing");
   });
 
   it("after a boot change the stored release does not open (EW_ERR_AGENT_BOOT_CHANGED); after a reboot it does", async () => {

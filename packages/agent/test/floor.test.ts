@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { rejectsWithCode, startSwtpm, type Swtpm } from "@edgeward/testkit";
-import { VersionFloor } from "@edgeward/agent";
+import { floorIndexFor, VersionFloor } from "@edgeward/agent";
 import { deviceFor, SLOW } from "./helpers.ts";
 
 describe("the version floor in the TPM NV counter (swtpm)", SLOW, () => {
@@ -26,6 +26,17 @@ describe("the version floor in the TPM NV counter (swtpm)", SLOW, () => {
     const again = new VersionFloor(deviceFor(tpm));
     assert.equal(await again.init(), 3n);
     await rejectsWithCode(again.check(2, "model 2"), "EW_ERR_AGENT_FLOOR");
+  });
+
+  it("keeps one floor per release name: raising one model's floor holds back no other", async () => {
+    const dev = deviceFor(tpm);
+    assert.notEqual(floorIndexFor("ocr-det"), floorIndexFor("ocr-cls"));
+    const det = await VersionFloor.forRelease(dev, "ocr-det");
+    await det.raise(5);
+    const cls = await VersionFloor.forRelease(dev, "ocr-cls");
+    await cls.check(1, "ocr-cls 1");
+    await rejectsWithCode(det.check(4, "ocr-det 4"), "EW_ERR_AGENT_FLOOR");
+    assert.equal(await (await VersionFloor.forRelease(dev, "ocr-det")).read(), 5n);
   });
 
   it("refuses an absurd step or a sequence that is not a non-negative integer", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { Agent, hubLink, parseConfig, readRuntimeStatus, stateLayout } from "@edgeward/agent";
 import { Tpm2ToolsDevice } from "@edgeward/tpm";
@@ -148,6 +148,12 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       const publisher = (await json(["hub", "token", "create", "--dir", hubDir, "--role", "publisher", "--json"])) as {
         token: string;
       };
+      writeFileSync(join(outside.path, "fw.bin"), "firmware image v1\n");
+      await json([
+        ...["model", "publish", join(outside.path, "fw.bin"), "--hub", serve.url, "--ca", init.caCertificate],
+        ...["--token", publisher.token, "--name", "fw", "--version", "1", "--group", "line-a", "--kind", "package"],
+        ...["--unsealed", "--sign", join(outside.path, "publisher.key"), "--json"],
+      ]);
       for (const version of ["1", "2"])
         await json([
           ...["model", "publish", join(outside.path, "model.onnx"), "--hub", serve.url, "--ca", init.caCertificate],
@@ -159,7 +165,11 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
     }
     const config = join(dir.path, "agent.yaml");
     // Version 2, then an attempted rollback to 1: the TPM floor refuses it whatever TUF says.
-    writeFileSync(config, "track: [matmul/2, matmul/1]\nhubIntervalMs: 1000\n");
+    const installed = join(dir.path, "installed.sha256");
+    writeFileSync(
+      config,
+      `track: [matmul/2, matmul/1, fw/1]\nhubIntervalMs: 1000\ninstallCommand: [sh, -c, "sha256sum > ${installed}"]\n`,
+    );
     const sock = join(dir.path, "agent.sock");
     const child: ChildProcess = spawn(
       process.execPath,
@@ -201,6 +211,9 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       assert.equal(status["floor"], "2");
       assert.equal((status["runtime"] as { lastError: { code: string } }).lastError.code, "EW_ERR_AGENT_FLOOR");
       assert.deepEqual(curl("/v1/infer", input).json["model"], { name: "matmul", version: "2" }, "still serving 2");
+      // The package went to the install command on its stdin, after the same checks.
+      const want = createHash("sha256").update("firmware image v1\n").digest("hex");
+      assert.equal(readFileSync(installed, "utf8").split(" ")[0], want);
       await json(["agent", "--tcti", tpm.tcti, "tamper", "--state", state, "--json"]);
       let device: Record<string, unknown> = {};
       for (let i = 0; i < 20 && device["state"] !== "quarantined"; i++) {
@@ -210,8 +223,11 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       assert.equal(device["state"], "quarantined");
       assert.equal(curl("/healthz").json["code"], "EW_ERR_AGENT_TAMPERED");
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
     }
     const raw = Buffer.from(Float32Array.from(x).buffer);
     for (const secret of [model, Buffer.from(input), raw]) assert.deepEqual(filesHolding([state, hubDir], secret), []);

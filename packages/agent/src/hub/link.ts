@@ -77,15 +77,29 @@ export function hubLink(
     await agent.resume(true);
     await shipLog(agent, await client(agent));
     const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
+    // Each target on its own: a refused one (a rollback, a bad proof) does not keep the others from installing.
+    let firstError: Error | undefined;
     for (const target of agent.config.track) {
-      const meta = await installTarget(
-        { activation: agent.activation(), client: await client(agent), tufDir: agent.layout.tuf, logKey, attest },
-        target,
-      );
-      if (meta === undefined) options.say?.(`the hub lists no target ${target}`);
+      try {
+        const meta = await installTarget(
+          {
+            activation: agent.activation(),
+            client: await client(agent),
+            tufDir: agent.layout.tuf,
+            logKey,
+            attest,
+            ...(agent.config.installCommand === undefined ? {} : { installCommand: agent.config.installCommand }),
+          },
+          target,
+        );
+        if (meta === undefined) options.say?.(`the hub lists no target ${target}`);
+      } catch (err) {
+        firstError ??= err instanceof Error ? err : new EdgewardError("EW_ERR_INTERNAL", { cause: err });
+      }
     }
     await agent.updateStatus({});
     await shipLog(agent, await client(agent));
+    if (firstError !== undefined) throw firstError;
     schedule(agent, Math.max(200, next.getTime() - now().getTime()));
   };
 

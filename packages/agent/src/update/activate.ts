@@ -20,7 +20,8 @@ export interface ActivateDeps {
   readonly record: DeviceRecord;
   readonly layout: StateLayout;
   readonly releases: ReleaseStore;
-  readonly floor: VersionFloor;
+  /** The floor of a release name (one TPM counter per name). */
+  readonly floor: (name: string) => Promise<VersionFloor>;
   readonly slot: ModelSlot;
   readonly log?: DeviceLog;
   /** The publisher signature a release must carry (from the agent's configuration); none means unchecked. */
@@ -43,11 +44,12 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
   const meta = await deps.releases.meta(id);
   const subject = `${meta.kind}:${meta.name}@${meta.version}`;
   try {
-    await deps.floor.check(versionSequence(meta.version), subject);
+    const versionFloor = await deps.floor(meta.name);
+    await versionFloor.check(versionSequence(meta.version), subject);
     const check = await deps.check?.(meta);
     const opened = await openStoredRelease(deps.tpm, deps.record, deps.layout, deps.releases, id, check);
     await deps.slot.activate({ name: meta.name, version: meta.version, releaseId: id }, opened.plaintext);
-    const floor = await deps.floor.raise(versionSequence(meta.floor));
+    const floor = await versionFloor.raise(versionSequence(meta.floor));
     await deps.releases.switchTo(id);
     await deps.log?.record({
       kind: "update.install",

@@ -20,6 +20,10 @@ export interface ReleaseMeta {
   readonly targetName: string;
   readonly length: number;
   readonly sha256: string;
+  /** When a package release was installed (its install command exited 0). */
+  readonly installedAt?: string;
+  /** False for a package published unsealed (signed only); models are always sealed. */
+  readonly sealed?: boolean;
   /** The OMS bundle (parsed JSON, untrusted until verified) the release was published with, when known. */
   readonly omsBundle?: unknown;
 }

@@ -65,6 +65,7 @@ export async function refreshTarget(client: HubClient, tufDir: string, name: str
     version,
     floor: str("floor") ?? version,
     kind: kind === "package" ? "package" : "model",
+    sealed: custom["sealed"] !== false,
     targetName: name,
     length: info.length,
     sha256,

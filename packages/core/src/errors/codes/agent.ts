@@ -76,6 +76,11 @@ export const AGENT_ERRORS = {
     exit: EXIT.io,
     http: 502,
   },
+  EW_ERR_AGENT_INSTALL_FAILED: {
+    message: "The package's install command exited with a non-zero status; its status is in the log",
+    exit: EXIT.device,
+    http: 500,
+  },
   EW_ERR_AGENT_RELEASE_PROOF: {
     message: "The release has no valid inclusion proof in the hub's log; the agent does not accept it",
     exit: EXIT.signature,
