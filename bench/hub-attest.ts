@@ -5,7 +5,7 @@
 // its audit log. The anchor, in the same run: in-process verifyQuote alone on the same kind of quote.
 // Clients and hub share this process, so the CPU seconds are both sides together.
 //
-//   node bench/hub-attest.ts [--devices 20] [--seconds 5]
+//   node bench/hub-attest.ts [--devices 20] [--seconds 5] [--postgres] [--sync normal]
 //
 // Writes bench/out/hub-attest.json.
 import "reflect-metadata";
@@ -19,6 +19,7 @@ import * as x509 from "@peculiar/x509";
 import { sql } from "kysely";
 import { parsePcrSelectionText, parseTpm2bPublic, publicKeyOf, verifyQuote, type PcrValues } from "@edgeward/core";
 import { generateNoteKey, SqliteStore } from "@edgeward/tlog";
+import { startPostgres } from "@edgeward/testkit";
 import { buildApp } from "../packages/hub/src/app.ts";
 import { HubAuditLog } from "../packages/hub/src/audit/hub-log.ts";
 import { BlobStore } from "../packages/hub/src/blobs/blob-store.ts";
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     // "normal": the hub database's SQLite synchronous=NORMAL (WAL: durable across a process crash, not a power cut),
     // to show how much of a cycle is the fsync of synchronous=FULL, the hub's default.
     sync: { type: "string", default: "full" },
+    // The hub database on a throwaway PostgreSQL (testkit startPostgres) instead of SQLite.
+    postgres: { type: "boolean", default: false },
   },
 });
 const DEVICES = Number(values.devices);
@@ -51,8 +54,9 @@ const now = new Date();
 const caFiles = await createDeviceCa(now);
 const ca = await DeviceCa.load(caFiles);
 const server = await issueServerCertificate(caFiles, ["127.0.0.1"], now);
-const store = await HubStore.open({ sqlite: join(dir, "hub.db") });
-if (values.sync === "normal") await sql`PRAGMA synchronous = NORMAL`.execute(store.db);
+const pg = values.postgres ? await startPostgres() : undefined;
+const store = await HubStore.open(pg === undefined ? { sqlite: join(dir, "hub.db") } : { postgres: pg.url });
+if (values.sync === "normal" && pg === undefined) await sql`PRAGMA synchronous = NORMAL`.execute(store.db);
 const audit = await HubAuditLog.create(new SqliteStore(join(dir, "log.db")), generateNoteKey("bench/hub").signer);
 const side = await openDeviceSide({
   db: store.db,
@@ -187,6 +191,7 @@ const sorted = [...latencies].sort((x, y) => x - y);
 const p99 = sorted[Math.floor(0.99 * (sorted.length - 1))] ?? 0;
 const result = {
   devices: DEVICES,
+  database: values.postgres ? "postgres" : "sqlite",
   sync: values.sync,
   seconds: wall,
   cycles: latencies.length,
@@ -206,6 +211,7 @@ mkdirSync(new URL("./out/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./out/hub-attest.json", import.meta.url), JSON.stringify(result, null, 2));
 for (const s of sims) s.agent.destroy();
 await app.close();
+await pg?.stop();
 rmSync(dir, { recursive: true, force: true });
 
 async function clientCertificate(id: string): Promise<{ cert: string; keyPem: string }> {

@@ -8,13 +8,17 @@ import type { DeviceRecord, DeviceState } from "./types.ts";
 export type Facts = Pick<
   DeviceRecord,
   "unwrapPolicyDigest" | "enrolledVia" | "clock" | "bootTime" | "certSerial" | "certNotAfter" | "stateReason"
-> & { deviceLog?: { logKey: string; rootHash: string } };
+> & {
+  deviceLog?: { logKey: string; rootHash: string };
+  /**
+   * The version floors, read with the device in one query; `device_floors` holds the same values, one row per model
+   * name, for queries across devices.
+   */
+  floors?: Readonly<Record<string, string>>;
+};
 
-/** A device row (and its floors) as a DeviceRecord. */
-export function deviceFromRow(
-  row: Selectable<DevicesTable>,
-  floors: ReadonlyArray<{ name: string; version: string }>,
-): DeviceRecord {
+/** A device row as a DeviceRecord. */
+export function deviceFromRow(row: Selectable<DevicesTable>): DeviceRecord {
   const facts = JSON.parse(row.facts) as Facts;
   const d: DeviceRecord = {
     id: row.id,
@@ -38,7 +42,7 @@ export function deviceFromRow(
       certNotAfter: facts.certNotAfter,
       stateReason: facts.stateReason,
     }),
-    ...(floors.length === 0 ? {} : { floors: Object.fromEntries(floors.map((f) => [f.name, f.version])) }),
+    ...(facts.floors === undefined ? {} : { floors: facts.floors }),
   };
   return d;
 }
@@ -54,6 +58,7 @@ export function factsOf(d: DeviceRecord): Facts {
       certSerial: d.certSerial,
       certNotAfter: d.certNotAfter,
       stateReason: d.stateReason,
+      floors: d.floors,
     }),
   };
 }

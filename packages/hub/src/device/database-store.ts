@@ -8,6 +8,7 @@ import { parseStoredPolicy } from "../groups/policy.ts";
 import type { DevicesTable, HubDatabase } from "../store/schema.ts";
 import { insertEnrolToken, issueNonce, spendEnrolToken, spendNonce } from "../store/single-use.ts";
 import { backoff, deviceFromRow, factsOf, type Facts } from "./database-rows.ts";
+import { applyPatch } from "./store.ts";
 import type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
 import type {
   AttestationRecord,
@@ -112,7 +113,7 @@ export class DatabaseDeviceStore implements DeviceStore {
 
   async getDevice(id: string): Promise<DeviceRecord | undefined> {
     const row = await this.#db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
-    return row === undefined ? undefined : this.#withFloors(row);
+    return row === undefined ? undefined : this.#toRecord(row);
   }
 
   async findDeviceByEk(ekDigest: string): Promise<DeviceRecord | undefined> {
@@ -122,7 +123,7 @@ export class DatabaseDeviceStore implements DeviceStore {
       .where("ek_sha256", "=", ekDigest)
       .where("state", "!=", "revoked")
       .executeTakeFirst();
-    return row === undefined ? undefined : this.#withFloors(row);
+    return row === undefined ? undefined : this.#toRecord(row);
   }
 
   async insertDevice(d: DeviceRecord): Promise<boolean> {
@@ -153,8 +154,8 @@ export class DatabaseDeviceStore implements DeviceStore {
       const row = await this.#db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
       if (row === undefined || (fromStates !== undefined && !fromStates.includes(row.state as DeviceState)))
         return false;
-      const current = await this.#withFloors(row);
-      const next: DeviceRecord = { ...current, ...patch };
+      const current = this.#toRecord(row);
+      const next = applyPatch(current, patch);
       const updated = await this.#db
         .updateTable("devices")
         .set((eb) => ({
@@ -186,7 +187,7 @@ export class DatabaseDeviceStore implements DeviceStore {
 
   async listDevices(): Promise<DeviceRecord[]> {
     const rows = await this.#db.selectFrom("devices").selectAll().orderBy("id").execute();
-    return Promise.all(rows.map((r) => this.#withFloors(r)));
+    return rows.map((r) => this.#toRecord(r));
   }
 
   async putNonce(n: NonceRecord): Promise<void> {
@@ -342,13 +343,8 @@ export class DatabaseDeviceStore implements DeviceStore {
     return rows.map((r) => ({ serial: r.serial, at: r.revokedAt ?? r.at }));
   }
 
-  async #withFloors(row: Selectable<DevicesTable>): Promise<DeviceRecord> {
-    const floors = await this.#db
-      .selectFrom("device_floors")
-      .select(["name", "version"])
-      .where("device_id", "=", row.id)
-      .execute();
-    return deviceFromRow(row, floors);
+  #toRecord(row: Selectable<DevicesTable>): DeviceRecord {
+    return deviceFromRow(row);
   }
 
   async #putFloors(deviceId: string, floors: Readonly<Record<string, string>>): Promise<void> {

@@ -1,6 +1,6 @@
 // An in-process DeviceStore: the store of a single-replica hub without a database and of unit tests. Atomicity of
 // the "take" operations comes from the single JavaScript thread (no await between read and delete).
-import type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
+import { applyPatch, type DevicePatch, type DeviceStore, type IssuedRecord } from "./store.ts";
 import type {
   AttestationRecord,
   DeviceLogState,
@@ -62,7 +62,7 @@ export class MemoryDeviceStore implements DeviceStore {
   updateDevice(id: string, patch: DevicePatch, fromStates?: readonly DeviceState[]): Promise<boolean> {
     const d = this.#devices.get(id);
     if (d === undefined || (fromStates !== undefined && !fromStates.includes(d.state))) return Promise.resolve(false);
-    this.#devices.set(id, { ...d, ...patch });
+    this.#devices.set(id, applyPatch(d, patch));
     return Promise.resolve(true);
   }
   listDevices(): Promise<DeviceRecord[]> {

@@ -19,7 +19,10 @@ export interface IssuedRecord {
   readonly pem: string;
 }
 
-/** Fields of a device that change after enrolment; absent fields are left as they are. */
+/**
+ * Fields of a device that change after enrolment; absent fields are left as they are. `floors` is merged per model
+ * name into the stored floors (so two replicas raising floors of different models at once both keep theirs).
+ */
 export type DevicePatch = Partial<Omit<DeviceRecord, "id" | "ekDigest" | "akPublic" | "akQualifiedName" | "createdAt">>;
 
 /** The device side's storage. */
@@ -64,4 +67,10 @@ export interface DeviceStore {
   recordCertificate(cert: IssuedRecord): Promise<void>;
   /** Serials of certificates revoked, or issued to a device that is now revoked, for the CRL. */
   listRevokedSerials(): Promise<Array<{ serial: string; at: string }>>;
+}
+
+/** `device` with `patch` applied; floors merge per model name. */
+export function applyPatch(device: DeviceRecord, patch: DevicePatch): DeviceRecord {
+  const next: DeviceRecord = { ...device, ...patch };
+  return patch.floors === undefined ? next : { ...next, floors: { ...(device.floors ?? {}), ...patch.floors } };
 }
