@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { EdgewardError, isEdgewardError } from "@edgeward/core";
+import { EdgewardError, isEdgewardError, redactSecrets } from "@edgeward/core";
+import { errnoOf, ioError } from "@edgeward/io";
 import { COMMANDS } from "./commands/index.ts";
 
 /**
@@ -14,7 +15,9 @@ export async function buildProgram(only?: string): Promise<Command> {
     // `edgeward --version` only before a command: `model publish --version V` names a release's version.
     .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "error EW_ERR_USAGE: ")) })
+    .configureOutput({
+      outputError: (text, write) => write(redactSecrets(text.replace(/^error: /, "error EW_ERR_USAGE: "))),
+    })
     .exitOverride();
   const loaders = only !== undefined && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only]!] : Object.values(COMMANDS);
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
@@ -26,28 +29,77 @@ export async function buildProgram(only?: string): Promise<Command> {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const failure = new FailureReport(json);
+  // A reader that goes away (`edgeward open -o - | head -c 10`) makes stdout emit EPIPE as an event; without a
+  // listener Node would crash with a stack trace. Report it once, typed, and exit with its status.
+  process.stdout.on("error", (err) => {
+    process.exitCode = failure.report(ioError(err, "writing to standard output"));
+  });
+  if (json) failure.watch(process.stdout);
   try {
     // The command is the first argument that is not an option (edgeward has no global options taking values).
     const program = await buildProgram(argv.find((a) => !a.startsWith("-")));
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (err) {
-    return report(err);
+    return failure.report(err);
   }
 }
 
-/** Prints the error's code and one actionable sentence (STYLE.md: a CLI prints the code and exits non-zero). */
-function report(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // --help and --version end through exitOverride with status 0; commander already printed its message.
-    if (err.exitCode === 0) return 0;
-    return new EdgewardError("EW_ERR_USAGE").exitCode;
+/**
+ * Prints a failure once: the code and one actionable sentence on stderr (STYLE.md: a CLI prints the code and
+ * exits non-zero), and with --json also `{"error": {"code", "message"}}` on stdout, so a script reading JSON
+ * gets JSON either way. Secrets (a database URL's password) are removed from every line printed.
+ */
+class FailureReport {
+  #done = false;
+  readonly #json: boolean;
+  /** Codes a command already printed on stdout in its own JSON report (`log verify --json`'s `problem.code`). */
+  readonly #printed = new Set<string>();
+
+  constructor(json: boolean) {
+    this.#json = json;
   }
-  const e = isEdgewardError(err) ? err : new EdgewardError("EW_ERR_INTERNAL", { cause: err });
-  process.stderr.write(`error ${e.code}: ${e.message}\n`);
-  if (!isEdgewardError(err) || process.env["EDGEWARD_DEBUG"]) {
-    const cause = e.cause instanceof Error ? (e.cause.stack ?? e.cause.message) : "";
-    if (cause) process.stderr.write(`${cause}\n`);
+
+  /** Notes the codes in text written to `out`, so a failure a command already reported as JSON is not repeated. */
+  watch(out: NodeJS.WriteStream): void {
+    const write = out.write.bind(out) as (...args: unknown[]) => boolean;
+    out.write = (chunk: unknown, ...rest: unknown[]) => {
+      if (typeof chunk === "string") for (const m of chunk.matchAll(/EW_ERR_[A-Z0-9_]+/g)) this.#printed.add(m[0]);
+      return write(chunk, ...rest);
+    };
   }
-  return e.exitCode;
+
+  report(err: unknown): number {
+    if (err instanceof CommanderError) {
+      // --help and --version end through exitOverride with status 0; commander already printed its message.
+      if (err.exitCode === 0) return 0;
+      const usage = new EdgewardError("EW_ERR_USAGE", { detail: err.message.replace(/^error: /, "") });
+      if (this.#json && !this.#done) this.#printJson(usage.code, usage.message);
+      this.#done = true;
+      return usage.exitCode;
+    }
+    // An ordinary I/O failure (a system error with an errno) is typed even where no layer below caught it.
+    const e =
+      isEdgewardError(err) || errnoOf(err) !== undefined
+        ? ioError(err, "reading or writing a file")
+        : new EdgewardError("EW_ERR_INTERNAL", { cause: err });
+    if (this.#done) return e.exitCode;
+    this.#done = true;
+    const message = redactSecrets(e.message);
+    if (this.#json && !this.#printed.has(e.code)) this.#printJson(e.code, message);
+    process.stderr.write(`error ${e.code}: ${message}\n`);
+    if (e.code === "EW_ERR_INTERNAL" || process.env["EDGEWARD_DEBUG"]) {
+      const cause = e.cause instanceof Error ? (e.cause.stack ?? e.cause.message) : "";
+      if (cause) process.stderr.write(`${redactSecrets(cause)}\n`);
+    }
+    return e.exitCode;
+  }
+
+  #printJson(code: string, message: string): void {
+    // Not after a closed pipe: the write would fail again.
+    if (!process.stdout.writable) return;
+    process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  }
 }

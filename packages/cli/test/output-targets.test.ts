@@ -13,7 +13,17 @@ import { CLI_BIN, printedCode, runCli, type CliResult } from "./helpers/cli.ts";
 const dir = tempDir("edgeward-targets-");
 const p = (name: string): string => join(dir.path, name);
 const MODEL = randomBytes(200_000);
-const KIND = ["missing", "regular", "existing key", "symlink", "directory", "fifo", "null device", "full device"];
+const KIND = [
+  "missing",
+  "regular",
+  "existing key",
+  "symlink",
+  "directory",
+  "fifo",
+  "null device",
+  "full device",
+  "link to a device",
+];
 
 /** A command that writes one file: how to run it with its output at `target`, and what it writes there. */
 interface Writer {
@@ -118,6 +128,17 @@ describe("every -o pointed at every kind of target", { concurrency: 4 }, () => {
       assert.equal(printedCode(res), "EW_ERR_OUTPUT_IS_INPUT", res.stderr);
       assert.ok(readFileSync(input).equals(before));
     });
+  it("open -o its identity file, or seal -o its signing key: EW_ERR_OUTPUT_IS_INPUT, the key unchanged", async () => {
+    for (const [args, key] of [
+      [["open", p("model.age"), "-i", p("device.key"), "-o", p("device.key")], p("device.key")],
+      [["seal", p("model.bin"), "-R", p("recipients.txt"), "--sign", p("pub.key"), "-o", p("pub.key")], p("pub.key")],
+    ] as const) {
+      const before = readFileSync(key);
+      const res = await runCli(args);
+      assert.equal(printedCode(res), "EW_ERR_OUTPUT_IS_INPUT", res.stderr);
+      assert.ok(readFileSync(key).equals(before));
+    }
+  });
 });
 
 const CASES: Record<string, (w: Writer, work: string, target: string) => Promise<void>> = {
@@ -188,6 +209,12 @@ const CASES: Record<string, (w: Writer, work: string, target: string) => Promise
     assert.equal(res.code, w.deviceCode ?? "EW_ERR_IO_NO_SPACE", res.stderr);
     assert.equal(res.after, "character special file", "the device was replaced");
   },
+  // `-o /dev/stdout` is a link to a device: written through, the link left in place.
+  async "link to a device"(w, work, target) {
+    const res = await inPrivateMountNamespace(work, target, "1 7", w.argv(target), true);
+    assert.equal(res.code, w.deviceCode ?? "EW_ERR_IO_NO_SPACE", res.stderr);
+    assert.equal(res.after, "symbolic link", "the link was replaced");
+  },
 };
 
 function ok(res: CliResult): void {
@@ -229,17 +256,19 @@ function readAll(path: string): { settle(): Promise<Buffer> } {
 /**
  * Runs the CLI in a private mount namespace (`unshare -m`, as root) where `work` is a fresh tmpfs holding a
  * character device `major minor` at `target` (1 3 is /dev/null's, 1 7 /dev/full's), so a device can be offered
- * as -o without touching the machine's own; reports the code and what `target` is afterwards.
+ * as -o without touching the machine's own (with `link`, a symbolic link to it); reports the code and what
+ * `target` is afterwards.
  */
 function inPrivateMountNamespace(
   work: string,
   target: string,
   device: string,
   argv: string[],
+  link = false,
 ): Promise<{ status: number; code: string | undefined; stderr: string; after: string }> {
   const script = [
     `mount -t tmpfs none "$1"`,
-    `mknod "$2" c ${device}`,
+    link ? `mknod "$2.dev" c ${device} && ln -s "$2.dev" "$2"` : `mknod "$2" c ${device}`,
     `shift 2`,
     `"$@" 2>"$TMPDIR_ERR"; echo "status=$?"`,
     `stat -c %F "$TARGET"`,

@@ -7,13 +7,14 @@ export {
   ensure,
   isEdgewardError,
   isErrorCode,
+  redactSecrets,
   type EdgewardErrorOptions,
   type ErrorCode,
   type ErrorSpec,
 } from "./errors/index.ts";
 export { renderErrorsMarkdown } from "./errors/markdown.ts";
 
-// Sealed models: age v1 (issue 2)
+// Sealed models: age v1 (c2sp.org/age)
 export {
   ARMOR_BEGIN,
   ARMOR_END,
@@ -65,7 +66,7 @@ export {
   type StreamHeader,
 } from "./age/index.ts";
 
-// Model signatures: OpenSSF Model Signing v1.0 (issue 2)
+// Model signatures: OpenSSF Model Signing v1.0 (sigstore bundle, DSSE, in-toto statement)
 export {
   bundleShardSize,
   checkSignedModel,
@@ -90,6 +91,9 @@ export {
   type VerifyModelOptions,
 } from "./oms/index.ts";
 
+// Worker threads: one shutdown for long-running processes
+export { closeWorkerPools } from "./worker-pools.ts";
+
 // Verify-then-return-plaintext over a sealed model (age + OMS)
 export {
   openSealedModel,
@@ -98,7 +102,7 @@ export {
   type SealedModelCheck,
 } from "./model/index.ts";
 
-// TPM structures and verification (issue 3)
+// TPM structures and verification (TPM 2.0 Library Part 2; TCG EK Credential Profile)
 export {
   attributeNames,
   checkClockMonotonic,
@@ -154,7 +158,6 @@ export {
   verifyTpmSignature,
   writePcrSelection,
   type Credential,
-  type MakeCredentialTestHooks,
   type PcrBank,
   type PcrBankSelection,
   type PcrSelection,

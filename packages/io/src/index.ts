@@ -4,6 +4,7 @@
 // keys never overwritten unasked), and opening a sealed model file verified.
 export { errnoOf, ioError } from "./errno.ts";
 export { openForRead, readJsonFile, readSmallFile, readTextFile } from "./read.ts";
+export { sealModelFile, type SealedModelFile, type SealModelFileOptions } from "./seal-model.ts";
 export { loadSignatureCheck, openSealedModelFile, type SignatureFiles } from "./sealed-model.ts";
 export {
   openDiscard,

@@ -22,6 +22,12 @@ export interface OutputOptions {
   readonly inputs?: readonly string[];
   /** Refuse to replace an existing file or link (EW_ERR_OUTPUT_EXISTS), as `age-keygen` does: for private keys. */
   readonly noClobber?: boolean;
+  /**
+   * Replace a symbolic link whatever it points to. For names a command picks itself inside a directory it was
+   * given (`tpm quote -o DIR`), where a planted link to `/dev/sda` must not be written through; a path the user
+   * named is written through a link to a device or FIFO, as `-o /dev/stdout` means.
+   */
+  readonly replaceLinks?: boolean;
 }
 
 /** An output checked before any work; {@link OutputFile.write} then writes it. */
@@ -41,8 +47,8 @@ export interface OutputFile {
 /**
  * Checks an output path before the command does any work, and says how it will be written. Refused: a
  * directory (EW_ERR_IO_IS_DIRECTORY), one of the command's inputs (EW_ERR_OUTPUT_IS_INPUT), and with
- * `noClobber` an existing file or link (EW_ERR_OUTPUT_EXISTS). A device or a FIFO is never replaced by a
- * file: it is written through (as `age -o /dev/null` does).
+ * `noClobber` an existing file or link (EW_ERR_OUTPUT_EXISTS). A device or a FIFO, or a link to one, is never
+ * replaced by a file: it is written through (as `age -o /dev/null` does).
  */
 export async function prepareOutput(path: string, opts: OutputOptions): Promise<OutputFile> {
   const link = await lstat(path).catch((err: unknown) => {
@@ -57,10 +63,13 @@ export async function prepareOutput(path: string, opts: OutputOptions): Promise<
     if (target !== undefined && s !== undefined && s.dev === target.dev && s.ino === target.ino)
       throw new EdgewardError("EW_ERR_OUTPUT_IS_INPUT", { detail: `${path} is ${input}` });
   }
-  const special = link !== undefined && !link.isFile() && !link.isSymbolicLink();
+  // A link is written through only to what cannot be replaced by a file anyway (`-o /dev/stdout` is a link to
+  // /proc/self/fd/1): a link to a file, or a dangling one, is replaced, never followed.
+  const through = link?.isSymbolicLink() === true && opts.replaceLinks !== true ? target : link;
+  const special = through !== undefined && !through.isFile() && !through.isSymbolicLink();
   if (opts.noClobber === true && link !== undefined && !special)
     throw new EdgewardError("EW_ERR_OUTPUT_EXISTS", { detail: `${path} exists` });
-  if (special && (link.isCharacterDevice() || link.isBlockDevice()))
+  if (special && (through.isCharacterDevice() || through.isBlockDevice()))
     return { path, kind: "device", write: (produce) => writeThrough(path, opts, produce) };
   if (special) return { path, kind: "pipe", write: (produce) => writeStaged(path, opts, produce) };
   return { path, kind: "replace", write: (produce) => writeReplacing(path, opts, produce) };

@@ -13,12 +13,11 @@ import {
   parseIdentities,
   parseRecipient,
   rewrapFile,
-  sealFile,
   serializeBundle,
   signModel,
   verifyModel,
 } from "@edgeward/core";
-import { openForRead, openSealedModelFile, writeOutput } from "@edgeward/io";
+import { openForRead, openSealedModelFile, sealModelFile, writeOutput } from "@edgeward/io";
 import { encodeNpyFloat32, infer, loadModel, type OutputSummary } from "@edgeward/runtime";
 import { sampleImageTensor } from "../inference/sample-input.ts";
 import { printJson } from "../support/output.ts";
@@ -79,18 +78,14 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     say("\n2. Seal and sign  (edgeward seal MODEL -r age1… -r age1tag1… --sign publisher.key -o MODEL.age)");
     const sealed = `${model}.age`;
     const recipients = [keys.device, keys.tag].map((k) => parseRecipient(k.recipient));
-    await timed("seal", async () => {
-      const input = await openForRead(model, "model");
-      try {
-        await writeOutput(sealed, (out) => sealFile(input, out, recipients), { what: "sealed file" });
-      } finally {
-        await input.close();
-      }
-    });
-    const bundle = await timed("sign", () =>
-      signModel({ path: model, name: basename(model), privateKey: loadPrivateKey(keys.signer.privateKeyPem) }),
+    // The publisher's flow `edgeward seal --sign` runs: the signature is over the plaintext read back from the
+    // sealed file, so the model is read once.
+    const { bundle } = await timed("seal+sign", () =>
+      sealModelFile(model, sealed, {
+        recipients,
+        sign: { privateKey: loadPrivateKey(keys.signer.privateKeyPem), name: basename(model) },
+      }),
     );
-    await writeFile(`${sealed}.sig`, serializeBundle(bundle));
     say(
       `   ${basename(sealed)}: a standard age file (open it with \`age -d -i device.key\`), signature ${basename(sealed)}.sig`,
     );

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { EdgewardError, generateIdentity } from "@edgeward/core";
-import { prepareOutput } from "@edgeward/io";
-import { privateKeyOutput } from "../support/key-output.ts";
+import { prepareKeyOutput } from "../support/key-output.ts";
 import { printJson, printLines } from "../support/output.ts";
 
 const TYPES = ["x25519", "pq", "p256"] as const;
@@ -21,9 +20,7 @@ export function registerKeygen(program: Command): void {
         throw new EdgewardError("EW_ERR_USAGE", { detail: `--type must be one of ${TYPES.join(", ")}` });
       // An existing key file may be the only copy of a key: refused unless --force, as age-keygen refuses.
       const output =
-        opts.output === undefined
-          ? undefined
-          : await prepareOutput(opts.output, { what: "identity file", ...privateKeyOutput(opts.force) });
+        opts.output === undefined ? undefined : await prepareKeyOutput(opts.output, "identity file", opts.force);
       const { identityText, recipient } = generateIdentity(opts.type as KeyType);
       if (output !== undefined) await output.write(async (out) => void (await out.writeFile(identityText)));
       else if (!opts.json) process.stdout.write(identityText);

@@ -1,7 +1,7 @@
 // Shared plumbing of the `edgeward log` subcommands: where the log is, the signing key, output.
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
+import { readTextFile } from "@edgeward/io";
 import { openStore, parseSignerKey, type LogStore, type NoteSigner } from "@edgeward/tlog";
 
 /** The options every `edgeward log` subcommand takes. */
@@ -36,14 +36,8 @@ export async function loadSigner(path: string): Promise<NoteSigner> {
   return parseSignerKey(await readText(path, "signing key file"));
 }
 
-/** Reads a small text file, mapping failures to EW_ERR_IO. */
-export async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    throw new EdgewardError("EW_ERR_IO", { detail: `cannot read ${what} ${path}`, cause: err });
-  }
-}
+/** Reads a small text file with typed failures (EW_ERR_IO, EW_ERR_IO_IS_DIRECTORY): the CLI's one file reader. */
+export const readText = readTextFile;
 
 /** Parses a non-negative decimal option value strictly (no sign, no exponent), else EW_ERR_USAGE. */
 export function parseCount(value: string | undefined, name: string): number | undefined {
@@ -54,9 +48,5 @@ export function parseCount(value: string | undefined, name: string): number | un
   return n;
 }
 
-/** One JSON line on stdout, with bytes as base64. */
-export function printJson(value: unknown): void {
-  process.stdout.write(
-    `${JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v))}\n`,
-  );
-}
+/** One JSON line on stdout, with bytes as base64: the CLI's one printJson. */
+export { printJson } from "../support/output.ts";

@@ -32,11 +32,13 @@ export function registerOpen(program: Command): void {
     .action(async (sealed: string, opts: OpenOptions) => {
       if (opts.verify === undefined && (opts.sig !== undefined || opts.name !== undefined))
         throw new EdgewardError("EW_ERR_USAGE", { detail: "--sig and --name need --verify KEY" });
-      // Decrypted models are as secret as keys: 0600. The output is checked before anything is decrypted.
+      // Decrypted models are as secret as keys: 0600. The output is checked before anything is decrypted, and
+      // may be none of the files read (an identity file overwritten with the model would lose the key).
+      const read = [sealed, ...(opts.identity ?? []), ...[opts.verify, opts.sig].filter((f) => f !== undefined)];
       const output =
         opts.output === "-"
           ? undefined
-          : await prepareOutput(opts.output, { what: "decrypted model", mode: 0o600, inputs: [sealed] });
+          : await prepareOutput(opts.output, { what: "decrypted model", mode: 0o600, inputs: read });
       const identities = await loadIdentities(opts.identity ?? []);
       if (opts.verify !== undefined) {
         // With a signature to check, the model is opened into memory, verified, and only then written.

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { generateSigningKey } from "@edgeward/core";
-import { prepareOutput } from "@edgeward/io";
-import { privateKeyOutput } from "../support/key-output.ts";
+import { prepareKeyOutput } from "../support/key-output.ts";
 import { printJson, printLines } from "../support/output.ts";
 
 /** `edgeward sign-keygen -o NAME`: a P-256 publisher key pair for OMS model signatures. */
@@ -13,15 +12,8 @@ export function registerSignKeygen(program: Command): void {
     .option("--force", "replace existing NAME.key and NAME.pub (the old key is lost)")
     .option("--json", "print the written paths as JSON")
     .action(async (opts: { output: string; force?: boolean; json?: boolean }) => {
-      const keyOut = await prepareOutput(`${opts.output}.key`, {
-        what: "signing key",
-        ...privateKeyOutput(opts.force),
-      });
-      const pubOut = await prepareOutput(`${opts.output}.pub`, {
-        what: "public key",
-        durable: true,
-        noClobber: opts.force !== true,
-      });
+      const keyOut = await prepareKeyOutput(`${opts.output}.key`, "signing key", opts.force);
+      const pubOut = await prepareKeyOutput(`${opts.output}.pub`, "public key", opts.force, 0o644);
       const { privateKeyPem, publicKeyPem } = generateSigningKey();
       await keyOut.write(async (out) => void (await out.writeFile(privateKeyPem)));
       await pubOut.write(async (out) => void (await out.writeFile(publicKeyPem)));

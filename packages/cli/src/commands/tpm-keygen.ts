@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { parsePcrSelectionText } from "@edgeward/core";
 import { APPLICATION_PCR, createTpmDecryptionKey } from "@edgeward/tpm";
-import { prepareOutput } from "@edgeward/io";
-import { privateKeyOutput } from "../support/key-output.ts";
+import { prepareKeyOutput } from "../support/key-output.ts";
 import { printJson, printLines } from "../support/output.ts";
 import { deviceFrom } from "./tpm-common.ts";
 
@@ -24,7 +23,7 @@ export function registerTpmKeygen(tpm: Command): void {
     .option("--json", "print {recipient, file, pcrs, hardwareBacked} as JSON")
     .action(async (opts: { pcrs: string; output: string; force?: boolean; json?: boolean }, cmd: Command) => {
       const pcrs = parsePcrSelectionText(opts.pcrs);
-      const output = await prepareOutput(opts.output, { what: "TPM key file", ...privateKeyOutput(opts.force) });
+      const output = await prepareKeyOutput(opts.output, "TPM key file", opts.force);
       const device = deviceFrom(cmd);
       const created = await createTpmDecryptionKey(device, { pcrs });
       await output.write(async (out) => void (await out.writeFile(created.keyFile)));

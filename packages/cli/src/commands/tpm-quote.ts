@@ -55,6 +55,7 @@ async function prepareDirectory(dir: string): Promise<{ name: (typeof FILES)[num
     throw ioError(err, `cannot make the directory ${dir}`);
   }
   const outputs = [];
-  for (const name of FILES) outputs.push({ name, file: await prepareOutput(join(dir, name), { what: "quote file" }) });
+  for (const name of FILES)
+    outputs.push({ name, file: await prepareOutput(join(dir, name), { what: "quote file", replaceLinks: true }) });
   return outputs;
 }

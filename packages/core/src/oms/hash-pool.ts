@@ -66,6 +66,28 @@ export class HashPool {
     }
   }
 
+  /** Worker threads running now (they start on first use, at most {@link HashPool.size}). */
+  get workerCount(): number {
+    return this.#workers.length;
+  }
+
+  /**
+   * Stops every worker, idle or busy, and fails every task not yet answered with EW_ERR_INTERNAL. A long-running
+   * process (the hub, the agent) calls it on shutdown, as it closes its database; a later hash() starts workers
+   * again, so a closed pool is never a trap.
+   */
+  async close(): Promise<void> {
+    const closed = () => new EdgewardError("EW_ERR_INTERNAL", { detail: "the hashing pool was closed" });
+    for (const pending of this.#queue.splice(0)) pending.reject(closed());
+    const workers = this.#workers.splice(0);
+    for (const entry of workers)
+      for (const [slot, pending] of entry.slots.entries()) {
+        entry.slots[slot] = undefined;
+        pending?.reject(closed());
+      }
+    await Promise.all(workers.map((entry) => entry.worker.terminate()));
+  }
+
   /** SHA-256 of one range. Rejects with EW_ERR_IO (read failed, file shrank) or EW_ERR_INTERNAL (worker died). */
   hash(task: HashTask): Promise<Buffer> {
     return new Promise((resolve, reject) => {
@@ -185,4 +207,9 @@ let shared: HashPool | undefined;
 export function hashPool(): HashPool {
   shared ??= new HashPool(Math.max(1, Math.min(availableParallelism() - 1, MAX_WORKERS)));
   return shared;
+}
+
+/** Closes the process-wide pool, if it was ever started (see {@link HashPool.close}). */
+export async function shutdownHashWorkers(): Promise<void> {
+  await shared?.close();
 }

@@ -1,4 +1,4 @@
-// OpenSSF Model Signing v1.0 for single-file models: sign, verify, keys (issue 2, "Signature").
+// OpenSSF Model Signing v1.0 for single-file models: sign, verify, keys (github.com/ossf/model-signing-spec v1.0).
 export { serializeBundle, type OmsBundle } from "./bundle.ts";
 export { DEFAULT_SHARD_SIZE, OMS_PREDICATE_TYPE } from "./constants.ts";
 export { generateSigningKey, loadPrivateKey, loadPublicKey, publicKeyHint, type SigningKeyPair } from "./keys.ts";

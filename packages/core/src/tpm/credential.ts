@@ -3,7 +3,7 @@
  * (ECC); Part 3 §12.6): a verifier wraps a secret so that only the TPM holding the endorsement key, and only for
  * the attestation key with the given name, can recover it with TPM2_ActivateCredential.
  */
-import { constants, createCipheriv, createECDH, createHmac, publicEncrypt, randomBytes, type ECDH } from "node:crypto";
+import { constants, createCipheriv, createECDH, createHmac, publicEncrypt, randomBytes } from "node:crypto";
 import { EdgewardError } from "../errors/index.ts";
 import { hashByAlg, TPM_ALG, TPM_ECC } from "./constants.ts";
 import { kdfa, kdfe, labelBytes } from "./kdf.ts";
@@ -20,14 +20,6 @@ export interface Credential {
   readonly tpm2ToolsFile: Uint8Array;
 }
 
-/** Options for deterministic tests; production callers pass none. */
-export interface MakeCredentialTestHooks {
-  /** RSA: the seed to wrap. */
-  readonly seed?: Uint8Array;
-  /** ECC: the ephemeral key pair (node:crypto ECDH with its private key set). */
-  readonly ephemeral?: ECDH;
-}
-
 const ECDH_CURVES: Record<number, string> = {
   [TPM_ECC.NIST_P256]: "prime256v1",
   [TPM_ECC.NIST_P384]: "secp384r1",
@@ -41,12 +33,7 @@ const FILE_MAGIC = 0xbadcc0de;
  * MakeCredential(ek, akName, secret). `secret` is at most the EK name algorithm's digest size (TPM2B_DIGEST).
  * The EK must be a restricted decryption key with AES-CFB as its symmetric algorithm (every TCG EK template).
  */
-export function makeCredential(
-  ek: TpmPublic,
-  akName: Uint8Array,
-  secret: Uint8Array,
-  hooks: MakeCredentialTestHooks = {},
-): Credential {
+export function makeCredential(ek: TpmPublic, akName: Uint8Array, secret: Uint8Array): Credential {
   const hash = hashByAlg(ek.nameAlg);
   if (hash === undefined) throw new EdgewardError("EW_ERR_TPM_CREDENTIAL_KEY", { detail: "EK nameAlg" });
   if (!hasAttributes(ek, "restricted", "decrypt") || hasAttributes(ek, "sign"))
@@ -59,7 +46,7 @@ export function makeCredential(
     throw new EdgewardError("EW_ERR_TPM_PARSE", { detail: "AK name is not nameAlg ‖ digest" });
 
   const { seed, encryptedSecret } =
-    ek.type === TPM_ALG.RSA ? rsaSeed(ek, hash.name, hash.size, hooks) : eccSeed(ek, hash.name, hash.size, hooks);
+    ek.type === TPM_ALG.RSA ? rsaSeed(ek, hash.name, hash.size) : eccSeed(ek, hash.name, hash.size);
 
   // Part 1 §24.4: symKey = KDFa(nameAlg, seed, "STORAGE", name, NULL, symKeyBits); IV is zero for the credential.
   const symKey = kdfa(hash.name, seed, "STORAGE", akName, new Uint8Array(0), ek.symmetric.keyBits);
@@ -75,13 +62,8 @@ export function makeCredential(
 }
 
 /** Annex B.10.4: seed encrypted with RSA-OAEP, the EK's name algorithm, label "IDENTITY\0". */
-function rsaSeed(
-  ek: TpmPublic,
-  hashName: string,
-  size: number,
-  hooks: MakeCredentialTestHooks,
-): { seed: Uint8Array; encryptedSecret: Uint8Array } {
-  const seed = hooks.seed ?? randomBytes(size);
+function rsaSeed(ek: TpmPublic, hashName: string, size: number): { seed: Uint8Array; encryptedSecret: Uint8Array } {
+  const seed = randomBytes(size);
   const encryptedSecret = publicEncrypt(
     {
       key: publicKeyOf(ek),
@@ -98,17 +80,12 @@ function rsaSeed(
  * Annex C.6.4: an ephemeral key on the EK's curve; Z = x(d_e · Q_EK);
  * seed = KDFe(nameAlg, Z, "IDENTITY", x_ephemeral, x_EK, digestBits); the secret sent is the ephemeral point.
  */
-function eccSeed(
-  ek: TpmPublic,
-  hashName: string,
-  size: number,
-  hooks: MakeCredentialTestHooks,
-): { seed: Uint8Array; encryptedSecret: Uint8Array } {
+function eccSeed(ek: TpmPublic, hashName: string, size: number): { seed: Uint8Array; encryptedSecret: Uint8Array } {
   const curve = ek.ecc === undefined ? undefined : ECDH_CURVES[ek.ecc.curve];
   if (ek.ecc === undefined || curve === undefined)
     throw new EdgewardError("EW_ERR_TPM_CREDENTIAL_KEY", { detail: "EK is neither RSA nor ECC on a NIST curve" });
-  const ephemeral = hooks.ephemeral ?? createECDH(curve);
-  if (hooks.ephemeral === undefined) ephemeral.generateKeys();
+  const ephemeral = createECDH(curve);
+  ephemeral.generateKeys();
   let z: Uint8Array;
   try {
     z = ephemeral.computeSecret(eccPointSec1(ek));

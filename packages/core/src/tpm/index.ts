@@ -1,4 +1,5 @@
-// TPM 2.0 structures and verification, pure (issue 3; ARCHITECTURE.md "attestation evidence", "device enrolment").
+// TPM 2.0 structures and verification, pure (TPM 2.0 Library Part 2 "Structures"; ARCHITECTURE.md "attestation
+// evidence", "device enrolment").
 export {
   hashByAlg,
   hashByName,
@@ -60,7 +61,7 @@ export {
 } from "./certify.ts";
 export { policyPcrCommandParameters, policyPcrDigest, policyPcrFromDigest } from "./policy.ts";
 export { kdfa, kdfe } from "./kdf.ts";
-export { makeCredential, type Credential, type MakeCredentialTestHooks } from "./credential.ts";
+export { makeCredential, type Credential } from "./credential.ts";
 export {
   parseEkCertificate,
   trimDer,

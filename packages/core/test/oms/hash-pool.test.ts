@@ -29,7 +29,22 @@ describe("the shard hashing pool", () => {
     const shared = new Uint8Array(new SharedArrayBuffer(data.length + 7), 7);
     shared.set(data);
     assert.deepEqual(await hashRanges({ kind: "bytes", data: shared }, ranges), expected);
-    assert.ok(hashPool().size >= 1);
+  });
+
+  it("starts no more workers than its size, and close() stops them and fails what was queued", async () => {
+    const pool = new HashPool(2);
+    const first = await Promise.all(ranges.map((r) => pool.hash({ kind: "bytes", data, start: r.start, end: r.end })));
+    assert.deepEqual(first, expected);
+    assert.equal(pool.workerCount, 2);
+    const queued = ranges.map((r) => pool.hash({ kind: "bytes", data, start: r.start, end: r.end }));
+    const outcomes = Promise.all(queued.map((task) => rejectsWithCode(task, "EW_ERR_INTERNAL")));
+    await pool.close();
+    assert.equal(pool.workerCount, 0);
+    await outcomes;
+    // Closed is not broken: the next task starts a worker again.
+    const again = await pool.hash({ kind: "bytes", data, start: 0, end: 1024 * 1024 });
+    assert.deepEqual(again, expected[0]);
+    await pool.close();
   });
 
   it("when the calling thread assists, it and the worker's two in-flight tasks give the digests in order", async () => {

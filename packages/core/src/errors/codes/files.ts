@@ -21,7 +21,7 @@ export const FILES_ERRORS = {
     http: 400,
   },
   EW_ERR_OUTPUT_EXISTS: {
-    message: "The output file exists and holds what may be the only copy of a key; move it away or pass --force",
+    message: "The output file exists and may hold the only copy of a key; move it away, or ask for it to be replaced",
     exit: EXIT.io,
     http: 409,
   },

@@ -1,9 +1,9 @@
 import { EXIT, type ErrorSpec } from "../spec.ts";
 
 /**
- * Error codes of the TPM and attestation area (issue 3). Each code is documented in docs/errors.md
- * (generated: npm run docs:errors). `EW_ERR_TPM_*` are the device and its structures; `EW_ERR_QUOTE_*` are the
- * checks a verifier makes on a quote, one code per check so a caller can tell them apart.
+ * Error codes of the TPM and attestation area (TPM 2.0 Library Part 2, TCG EK Credential Profile). Each code is
+ * documented in docs/errors.md (generated: npm run docs:errors). `EW_ERR_TPM_*` are the device and its structures;
+ * `EW_ERR_QUOTE_*` are the checks a verifier makes on a quote, one code per check so a caller can tell them apart.
  */
 export const TPM_ERRORS = {
   // Parsing TPM 2.0 structures (TPM 2.0 Part 2): every malformed input fails closed with one of these.
