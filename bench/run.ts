@@ -20,6 +20,8 @@ const ALL = [
   "hub-release",
   "hub-audit-replicas",
   "guard",
+  "agent-serve",
+  "agent-tamper",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));

@@ -2,9 +2,9 @@
 # Installs what Edgeward needs, on a Debian machine that has only its system Node.js and npm; idempotent, and
 # quick when everything is already there. Called by `npm run demo` and `npm test` (README, Quick start).
 #   - npm packages, Node.js 24 among them (the devDependency `node`), when the lock file changed;
-#   - age, swtpm, swtpm-tools, tpm2-tools, openssl, strace, util-linux and PostgreSQL through apt when missing (tests use
-#     them as the second implementation, the real TPM and an outside observer of file writes; ARCHITECTURE.md,
-#     "Rules that hold everywhere");
+#   - age, swtpm, swtpm-tools, tpm2-tools, openssl, strace, systemd-analyze, util-linux and PostgreSQL through apt
+#     when missing (tests use them as the second implementation, the real TPM and an outside observer of file
+#     writes; ARCHITECTURE.md, "Rules that hold everywhere");
 #   - nftables and iproute2 (egress rulesets checked with nft -c and loaded in a test's own network namespace) and
 #     chromium (the audit's HTML report rendered headless).
 set -eu
@@ -22,6 +22,7 @@ need strace strace
 need nft nftables
 need ip iproute2
 need chromium chromium
+need systemd-analyze systemd
 # The output-file tests offer devices as -o inside a private mount namespace (unshare -m, mknod on a tmpfs).
 need unshare util-linux
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"

@@ -32,19 +32,7 @@ export async function infer(
   session: ort.InferenceSession,
   inputs: ReadonlyMap<string, TensorData>,
 ): Promise<Record<string, OutputSummary>> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of inputs) {
-    const key = name === "" ? session.inputNames[0] : name;
-    if (key === undefined || !session.inputNames.includes(key))
-      throw new EdgewardError("EW_ERR_INFERENCE", { detail: `the model has no input ${name}` });
-    feeds[key] = new ort.Tensor(t.type, t.data, t.dims);
-  }
-  let results: ort.InferenceSession.OnnxValueMapType;
-  try {
-    results = await session.run(feeds);
-  } catch (err) {
-    throw new EdgewardError("EW_ERR_INFERENCE", { detail: firstLine(err), cause: err });
-  }
+  const results = await runInference(session, inputs);
   const out: Record<string, OutputSummary> = {};
   for (const name of session.outputNames) {
     const t = results[name];
@@ -52,6 +40,25 @@ export async function infer(
     out[name] = summarise(t);
   }
   return out;
+}
+
+/** Runs one inference and returns ONNX Runtime's output tensors whole (what a server sends back). */
+export async function runInference(
+  session: ort.InferenceSession,
+  inputs: ReadonlyMap<string, TensorData>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of inputs) {
+    const key = name === "" ? session.inputNames[0] : name;
+    if (key === undefined || !session.inputNames.includes(key))
+      throw new EdgewardError("EW_ERR_INFERENCE", { detail: `the model has no input ${name}` });
+    feeds[key] = new ort.Tensor(t.type, t.data, t.dims);
+  }
+  try {
+    return await session.run(feeds);
+  } catch (err) {
+    throw new EdgewardError("EW_ERR_INFERENCE", { detail: firstLine(err), cause: err });
+  }
 }
 
 function summarise(t: ort.Tensor): OutputSummary {

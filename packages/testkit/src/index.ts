@@ -29,3 +29,5 @@ export {
   loadedRulesetJson,
   putFile,
 } from "./fake-device.ts";
+export { sealedRelease, type SealedRelease } from "./release.ts";
+export { filesHolding, filesUnder } from "./disk-scan.ts";

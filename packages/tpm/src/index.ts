@@ -24,4 +24,5 @@ export {
   type LoadTpmIdentityOptions,
 } from "./identity.ts";
 export { RESETTABLE_PCRS, checkKeyPolicyPcrs, isResettablePcr, type KeyPolicyAllowances } from "./pcr-policy.ts";
+export { constructed, integer, oid, tlv, TAG } from "./der.ts";
 export { codeForRc, decodeRc, rcFromStderr, type DecodedRc } from "./tools/rc.ts";

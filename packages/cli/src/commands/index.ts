@@ -21,6 +21,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> 
   tpm: async () => (await import("./tpm.ts")).registerTpm,
   egress: async () => (await import("./egress.ts")).registerEgress,
   audit: async () => (await import("./audit.ts")).registerAudit,
+  agent: async () => (await import("./agent.ts")).registerAgent,
   hub: async () => (await import("./hub.ts")).registerHub,
   model: async () => (await import("./model.ts")).registerModel,
   guard: async () => (await import("./guard.ts")).registerGuard,

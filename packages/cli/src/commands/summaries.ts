@@ -19,4 +19,5 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   hub: "the hub: init, serve, tokens, and the operator API's client",
   model: "publish models and packages to a hub",
   guard: "inference guard: calibrate a guard file on clean data at a target false-positive rate; check inputs",
+  agent: "the device agent: enrol, run, status, tamper, systemd unit",
 };

@@ -1,3 +1,4 @@
+import { AGENT_ERRORS } from "./codes/agent.ts";
 import { AGE_ERRORS } from "./codes/age.ts";
 import { AUDIT_ERRORS } from "./codes/audit.ts";
 import { EVENTLOG_ERRORS } from "./codes/eventlog.ts";
@@ -27,6 +28,7 @@ export const ERRORS = {
   ...INFERENCE_ERRORS,
   ...EVENTLOG_ERRORS,
   ...AUDIT_ERRORS,
+  ...AGENT_ERRORS,
   ...DEVICE_ERRORS,
   ...HUB_ERRORS,
   ...TUF_ERRORS,
@@ -47,6 +49,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Models and inference", codes: INFERENCE_ERRORS },
   { title: "Firmware event log and secure boot", codes: EVENTLOG_ERRORS },
   { title: "Device audit and egress", codes: AUDIT_ERRORS },
+  { title: "Device agent", codes: AGENT_ERRORS },
   { title: "Devices: enrolment, attestation, key release", codes: DEVICE_ERRORS },
   { title: "Hub", codes: HUB_ERRORS },
   { title: "Releases and TUF", codes: TUF_ERRORS },

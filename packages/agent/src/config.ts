@@ -1,0 +1,156 @@
+/**
+ * The agent's configuration (YAML, docs/agent.md "Configuration"): tamper sources, the publisher key releases must
+ * be signed with, the egress allow-list beyond the hub, and timings. Untrusted text: every field is checked and a
+ * bad one is EW_ERR_AGENT_CONFIG naming it.
+ */
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { EdgewardError } from "@edgeward/core";
+import { accelerometerSource, commandSource, valueFileSource, type TamperSource } from "./tamper/sources.ts";
+
+/** The checked configuration. */
+export interface AgentConfig {
+  readonly tamper: readonly TamperSource[];
+  /** Polling period of the tamper sources in ms (default 20). */
+  readonly tamperIntervalMs: number;
+  /** The publisher's SPKI PEM every release's OMS signature must verify with; none means unchecked (loudly). */
+  readonly publisherKey?: string;
+  /** Extra `host:port` entries the agent may reach besides its hub. */
+  readonly allow: readonly string[];
+  /** Require a fresh attestation before opening a stored release after a restart (default false). */
+  readonly requireFreshAttestation: boolean;
+  /** Largest inference request body in bytes (default 16 MiB). */
+  readonly bodyLimit: number;
+  /** TUF target paths (`NAME/VERSION`) to install from the hub, in order. */
+  readonly track: readonly string[];
+  /** The command a verified `package` release is handed to, on its standard input (never a file). */
+  readonly installCommand?: readonly string[];
+  /** How often the agent attests, ships its log and looks for its targets when the hub names no time (ms). */
+  readonly hubIntervalMs: number;
+}
+
+/** The defaults: no tamper source but the manual trigger. */
+export const DEFAULT_CONFIG: AgentConfig = {
+  tamper: [],
+  tamperIntervalMs: 20,
+  allow: [],
+  requireFreshAttestation: false,
+  bodyLimit: 16 * 1024 * 1024,
+  track: [],
+  hubIntervalMs: 60_000,
+};
+
+/** Reads and checks a YAML configuration file. */
+export async function loadConfig(path: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new EdgewardError("EW_ERR_AGENT_CONFIG", { detail: `${path} cannot be read`, cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text, { maxAliasCount: 16 });
+  } catch (err) {
+    throw new EdgewardError("EW_ERR_AGENT_CONFIG", { detail: `${path} is not YAML`, cause: err });
+  }
+  return parseConfig(doc);
+}
+
+/** Checks a parsed configuration document. */
+export function parseConfig(doc: unknown): AgentConfig {
+  const c = obj(doc ?? {}, "the configuration");
+  known(
+    c,
+    [
+      "tamper",
+      "tamperIntervalMs",
+      "publisherKey",
+      "allow",
+      "requireFreshAttestation",
+      "bodyLimit",
+      "track",
+      "hubIntervalMs",
+      "installCommand",
+    ],
+    "",
+  );
+  const tamper = list(c["tamper"], "tamper").map((s, i) => tamperSource(s, `tamper[${i}]`));
+  const publisherKey = c["publisherKey"] === undefined ? undefined : str(c["publisherKey"], "publisherKey");
+  return {
+    tamper,
+    tamperIntervalMs: int(c["tamperIntervalMs"], "tamperIntervalMs", DEFAULT_CONFIG.tamperIntervalMs, 5, 60_000),
+    ...(publisherKey === undefined ? {} : { publisherKey }),
+    allow: list(c["allow"], "allow").map((a, i) => str(a, `allow[${i}]`)),
+    requireFreshAttestation: c["requireFreshAttestation"] === true,
+    bodyLimit: int(c["bodyLimit"], "bodyLimit", DEFAULT_CONFIG.bodyLimit, 1024, 1 << 30),
+    track: list(c["track"], "track").map((t, i) => str(t, `track[${i}]`)),
+    ...(c["installCommand"] === undefined
+      ? {}
+      : { installCommand: list(c["installCommand"], "installCommand").map((a, i) => str(a, `installCommand[${i}]`)) }),
+    hubIntervalMs: int(c["hubIntervalMs"], "hubIntervalMs", DEFAULT_CONFIG.hubIntervalMs, 200, 86_400_000),
+  };
+}
+
+function tamperSource(value: unknown, where: string): TamperSource {
+  const s = obj(value, where);
+  const name = str(s["name"], `${where}.name`);
+  switch (s["type"]) {
+    case "value-file":
+      known(s, ["type", "name", "path", "normal"], where);
+      return valueFileSource(name, str(s["path"], `${where}.path`), normalValue(s["normal"], `${where}.normal`));
+    case "accelerometer":
+      known(s, ["type", "name", "device", "threshold"], where);
+      return accelerometerSource(
+        name,
+        str(s["device"], `${where}.device`),
+        int(s["threshold"], `${where}.threshold`, 200, 1, 1e9),
+      );
+    case "command":
+      known(s, ["type", "name", "command", "timeoutMs"], where);
+      return commandSource(
+        name,
+        list(s["command"], `${where}.command`).map((a, i) => str(a, `${where}.command[${i}]`)),
+        int(s["timeoutMs"], `${where}.timeoutMs`, 5_000, 10, 600_000),
+      );
+    default:
+      throw bad(`${where}.type must be value-file, accelerometer or command`);
+  }
+}
+
+function normalValue(v: unknown, where: string): string {
+  if (v === undefined) return "0";
+  if (typeof v === "number" && Number.isInteger(v)) return String(v);
+  return str(v, where);
+}
+
+function obj(v: unknown, where: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw bad(`${where} must be a mapping`);
+  return v as Record<string, unknown>;
+}
+
+function list(v: unknown, where: string): unknown[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw bad(`${where} must be a list`);
+  return v;
+}
+
+function str(v: unknown, where: string): string {
+  if (typeof v !== "string" || v.length === 0 || v.length > 4096) throw bad(`${where} must be a string`);
+  return v;
+}
+
+function int(v: unknown, where: string, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+    throw bad(`${where} must be an integer from ${min} to ${max}`);
+  return v as number;
+}
+
+function known(o: Record<string, unknown>, keys: readonly string[], where: string): void {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw bad(`unknown key ${where ? `${where}.` : ""}${k}`);
+}
+
+function bad(detail: string): EdgewardError {
+  return new EdgewardError("EW_ERR_AGENT_CONFIG", { detail });
+}

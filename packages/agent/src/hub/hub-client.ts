@@ -1,0 +1,106 @@
+/**
+ * The device API's client (the hub <-> agent contract in core's wire schemas), over the allow-listed egress client.
+ * Every answer is hostile input: a non-2xx answer becomes EW_ERR_AGENT_HUB_REFUSED carrying the hub's code, and a
+ * 2xx answer must match the route's response schema or it is EW_ERR_AGENT_HUB_RESPONSE.
+ */
+import type { IncomingMessage } from "node:http";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { EdgewardError, wire } from "@edgeward/core";
+import type { EgressClient } from "../net/egress.ts";
+
+const ajv = new Ajv({ strict: false, allErrors: false });
+(addFormatsModule as unknown as (a: Ajv) => void)(ajv);
+const checkers = new Map<object, ValidateFunction>();
+
+/** The hub's code from a refusal (the detail of EW_ERR_AGENT_HUB_REFUSED starts with it). */
+export function hubCodeOf(err: unknown): string | undefined {
+  if (!(err instanceof EdgewardError) || err.code !== "EW_ERR_AGENT_HUB_REFUSED") return undefined;
+  return /^(EW_ERR_[A-Z0-9_]+)/.exec(err.detail ?? "")?.[1];
+}
+
+/** Calls the device API of one hub. */
+export class HubClient {
+  readonly base: string;
+  readonly #egress: EgressClient;
+
+  constructor(egress: EgressClient, hubUrl: string) {
+    this.#egress = egress;
+    this.base = hubUrl.replace(/\/+$/, "");
+  }
+
+  /** GET /v1/hub: the hub's public facts (log key, TUF root, CA). */
+  hubInfo(): Promise<wire.HubInfoResponse> {
+    return this.#call("GET", wire.HUB_INFO_PATH, undefined, wire.hubInfoResponseSchema);
+  }
+
+  enrol(body: wire.EnrolRequest): Promise<wire.EnrolResponse> {
+    return this.#call("POST", wire.DEVICE_ROUTES.enrol.path, body, wire.enrolResponseSchema);
+  }
+
+  activate(body: wire.ActivateRequest): Promise<wire.ActivateResponse> {
+    return this.#call("POST", wire.DEVICE_ROUTES.activate.path, body, wire.activateResponseSchema);
+  }
+
+  challenge(body: wire.ChallengeRequest): Promise<wire.ChallengeResponse> {
+    return this.#call("POST", wire.DEVICE_ROUTES.challenge.path, body, wire.challengeResponseSchema);
+  }
+
+  quote(body: wire.QuoteRequest): Promise<wire.QuoteResponse> {
+    return this.#call("POST", wire.DEVICE_ROUTES.quote.path, body, wire.quoteResponseSchema);
+  }
+
+  releaseKey(releaseId: string): Promise<wire.ReleaseKeyResponse> {
+    const path = wire.DEVICE_ROUTES.releaseKey.path.replace(":releaseId", encodeURIComponent(releaseId));
+    return this.#call("POST", path, {}, wire.releaseKeyResponseSchema);
+  }
+
+  shipLog(body: wire.DeviceLogRequest): Promise<wire.DeviceLogResponse> {
+    return this.#call("POST", wire.DEVICE_ROUTES.log.path, body, wire.deviceLogResponseSchema);
+  }
+
+  tamper(body: wire.TamperRequest): Promise<wire.TamperResponse> {
+    return this.#call("POST", wire.DEVICE_ROUTES.tamper.path, body, wire.tamperResponseSchema);
+  }
+
+  /** The URL of a TUF metadata file or target (tuf-js and the downloader fetch them). */
+  url(kind: "tuf" | "targets", name: string): string {
+    return `${this.base}/v1/device/${kind}/${name.split("/").map(encodeURIComponent).join("/")}`;
+  }
+
+  /** GET any URL on the hub (the TUF fetcher's metadata); the caller reads or drains the answer. */
+  get(url: string): Promise<IncomingMessage> {
+    return this.#egress.stream(url);
+  }
+
+  /** GET a target from `offset` (an HTTP Range request past 0). */
+  target(name: string, offset: number): Promise<IncomingMessage> {
+    return this.#egress.stream(this.url("targets", name), offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
+  }
+
+  async #call<T>(method: "GET" | "POST", path: string, body: unknown, schema: object): Promise<T> {
+    const res = await this.#egress.fetch(`${this.base}${path}`, {
+      method,
+      ...(body === undefined ? {} : { json: body }),
+    });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      parsed = undefined;
+    }
+    if (res.status < 200 || res.status > 299) {
+      const e = parsed as { code?: unknown; message?: unknown } | undefined;
+      const code = typeof e?.code === "string" && /^EW_ERR_[A-Z0-9_]+$/.test(e.code) ? e.code : `HTTP ${res.status}`;
+      throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", { detail: `${code} (${method} ${path})` });
+    }
+    let check = checkers.get(schema);
+    if (check === undefined) {
+      check = ajv.compile(schema);
+      checkers.set(schema, check);
+    }
+    if (parsed === undefined || !check(parsed))
+      throw new EdgewardError("EW_ERR_AGENT_HUB_RESPONSE", { detail: `${method} ${path}` });
+    return parsed as T;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The running agent's side of the hub (ARCHITECTURE.md "The flows" 3-7), one cycle at a time: attest (with a CSR,
+ * so a pass renews the certificate — also after it expired), ship the device log with a consistency proof from
+ * what the hub acknowledged, and install the tracked targets; then wait until the hub's nextAttestAt (or the
+ * configured interval). A failing hub never stops serving: the cycle records the error and tries again later.
+ */
+import { isEdgewardError } from "@edgeward/core";
+import type { Agent, HubLink } from "../daemon.ts";
+import { readRuntimeStatus } from "../status.ts";
+import type { TamperRecord } from "../tamper/respond.ts";
+import { installTarget } from "../update/install.ts";
+import { attestOnce, pinnedHub, storedHubClient } from "./session.ts";
+import type { HubClient } from "./hub-client.ts";
+import { EdgewardError } from "@edgeward/core";
+
+/** Options for {@link hubLink}. */
+export interface HubLinkOptions {
+  readonly say?: (line: string) => void;
+  readonly now?: () => Date;
+}
+
+/** A {@link HubLink} for an enrolled agent. */
+export function hubLink(
+  options: HubLinkOptions = {},
+): HubLink & { cycle(agent: Agent): Promise<void>; close(): Promise<void> } {
+  const now = options.now ?? (() => new Date());
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  let agentRef: Agent | undefined;
+  // The last client built with the device's certificate: a tamper response drops the keys from memory before it
+  // tells the hub, so the report goes out on the connection identity the agent already had.
+  let lastClient: HubClient | undefined;
+
+  const client = async (agent: Agent): Promise<HubClient> => {
+    if (agent.keys === undefined && lastClient !== undefined) return lastClient;
+    lastClient = await storedHubClient(
+      agent.layout,
+      agent.keys,
+      {
+        allow: agent.config.allow,
+        onRefusal: (url, reason) => {
+          options.say?.(`refused to connect to ${url}: ${reason}`);
+          void agent.log.record({ kind: "egress.refuse", subject: url, details: { reason } }).catch(() => undefined);
+        },
+      },
+      now(),
+    );
+    return lastClient;
+  };
+
+  const cycle = async (agent: Agent): Promise<void> => {
+    const keys = agent.keys;
+    if (keys === undefined) throw new EdgewardError("EW_ERR_AGENT_BOOT_CHANGED", { detail: "keys are sealed" });
+    let next = new Date(now().getTime() + agent.config.hubIntervalMs);
+    const attest = async (): Promise<void> => {
+      const answer = await attestOnce(await client(agent), agent.tpm, keys, agent.record, agent.layout, true);
+      const at = now().toISOString();
+      await agent.log.record({
+        kind: answer.result === "pass" ? "attest.pass" : "attest.fail",
+        subject: agent.record.deviceId ?? "",
+        details: { reasons: answer.reasons.map((r) => r.code), renewed: answer.certificate !== undefined },
+      });
+      await agent.updateStatus({
+        lastAttestation: { at, result: answer.result, reasons: answer.reasons.map((r) => r.code) },
+        nextAttestAt: answer.nextAttestAt,
+      });
+      const hubNext = new Date(answer.nextAttestAt);
+      if (hubNext.getTime() < next.getTime() && hubNext.getTime() > now().getTime()) next = hubNext;
+      if (answer.result !== "pass")
+        throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", {
+          detail: `attestation failed: ${answer.reasons[0]?.code ?? ""}`,
+        });
+    };
+    await attest();
+    // A group that requires a fresh attestation before a stored release opens gets it now.
+    await agent.resume(true);
+    await shipLog(agent, await client(agent));
+    const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
+    // Each target on its own: a refused one (a rollback, a bad proof) does not keep the others from installing.
+    let firstError: Error | undefined;
+    for (const target of agent.config.track) {
+      try {
+        const meta = await installTarget(
+          {
+            activation: agent.activation(),
+            client: await client(agent),
+            tufDir: agent.layout.tuf,
+            logKey,
+            attest,
+            ...(agent.config.installCommand === undefined ? {} : { installCommand: agent.config.installCommand }),
+          },
+          target,
+        );
+        if (meta === undefined) options.say?.(`the hub lists no target ${target}`);
+      } catch (err) {
+        firstError ??= err instanceof Error ? err : new EdgewardError("EW_ERR_INTERNAL", { cause: err });
+      }
+    }
+    await agent.updateStatus({});
+    await shipLog(agent, await client(agent));
+    if (firstError !== undefined) throw firstError;
+    schedule(agent, Math.max(200, next.getTime() - now().getTime()));
+  };
+
+  const schedule = (agent: Agent, ms: number): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = cycle(agent).catch((err: unknown) => onError(agent, err));
+    }, ms);
+  };
+
+  const onError = async (agent: Agent, err: unknown): Promise<void> => {
+    const code = isEdgewardError(err) ? err.code : "EW_ERR_INTERNAL";
+    options.say?.(`hub cycle: ${code}${isEdgewardError(err) && err.detail ? ` (${err.detail})` : ""}`);
+    await agent.updateStatus({ lastError: { code, at: now().toISOString() } }).catch(() => undefined);
+    schedule(agent, agent.config.hubIntervalMs);
+  };
+
+  return {
+    cycle,
+    start(agent) {
+      agentRef = agent;
+      running = cycle(agent).catch((err: unknown) => onError(agent, err));
+    },
+    async tamper(record: TamperRecord) {
+      const agent = agentRef;
+      if (agent === undefined) return;
+      await (await client(agent)).tamper({ source: record.source, details: record.details, at: record.at });
+      await shipLog(agent, await client(agent)).catch(() => undefined);
+    },
+    async close() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+/** Ships the log entries the hub has not acknowledged (status.json keeps the size it has). */
+async function shipLog(agent: Agent, client: HubClient): Promise<void> {
+  const status = await readRuntimeStatus(agent.layout);
+  const from = status.logShipped ?? 0;
+  if (from >= agent.log.size) return;
+  const shipment = await agent.log.shipment(from);
+  const answer = await client.shipLog(shipment);
+  const size = from + shipment.entries.length;
+  await agent.updateStatus({ logShipped: answer.treeSize ?? size });
+}

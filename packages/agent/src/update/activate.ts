@@ -1,0 +1,69 @@
+/**
+ * Making a stored release the serving one (ARCHITECTURE.md "The flows" 4): the TPM floor first (a release below
+ * it is refused whatever the hub or TUF say), then open through the TPM and verify into memory, load, raise the
+ * floor, and switch current.json. Every outcome is a decision in the device log; on any failure the model that
+ * was serving keeps serving.
+ */
+import { EdgewardError, isEdgewardError, type SealedModelCheck } from "@edgeward/core";
+import type { TpmDevice } from "@edgeward/tpm";
+import type { DeviceLog } from "../audit/device-log.ts";
+import type { VersionFloor } from "../floor.ts";
+import type { DeviceRecord } from "../identity/device-record.ts";
+import type { ModelSlot } from "../serve/model-slot.ts";
+import type { StateLayout } from "../state/layout.ts";
+import { openStoredRelease } from "./open-release.ts";
+import type { ReleaseMeta, ReleaseStore } from "./release-store.ts";
+
+/** What activation needs. */
+export interface ActivateDeps {
+  readonly tpm: TpmDevice;
+  readonly record: DeviceRecord;
+  readonly layout: StateLayout;
+  readonly releases: ReleaseStore;
+  /** The floor of a release name (one TPM counter per name). */
+  readonly floor: (name: string) => Promise<VersionFloor>;
+  readonly slot: ModelSlot;
+  readonly log?: DeviceLog;
+  /** The publisher signature a release must carry (from the agent's configuration); none means unchecked. */
+  readonly check?: (meta: ReleaseMeta) => Promise<SealedModelCheck | undefined>;
+}
+
+/**
+ * The integer a version or floor is compared by: its leading decimal digits (`7`, `7.2.1` → 7). The TPM counter
+ * moves one step per increment, so floors are release generations, not semantic versions (docs/agent.md).
+ */
+export function versionSequence(version: string): number {
+  const m = /^(\d{1,9})(?:$|[._-])/.exec(version);
+  if (m?.[1] === undefined)
+    throw new EdgewardError("EW_ERR_AGENT_HUB_RESPONSE", { detail: `version ${version} has no leading number` });
+  return Number(m[1]);
+}
+
+/** Activates release `id`; returns its facts. */
+export async function activateRelease(deps: ActivateDeps, id: string): Promise<ReleaseMeta> {
+  const meta = await deps.releases.meta(id);
+  const subject = `${meta.kind}:${meta.name}@${meta.version}`;
+  try {
+    const versionFloor = await deps.floor(meta.name);
+    await versionFloor.check(versionSequence(meta.version), subject);
+    const check = await deps.check?.(meta);
+    const opened = await openStoredRelease(deps.tpm, deps.record, deps.layout, deps.releases, id, check);
+    await deps.slot.activate({ name: meta.name, version: meta.version, releaseId: id }, opened.plaintext);
+    const floor = await versionFloor.raise(versionSequence(meta.floor));
+    await deps.releases.switchTo(id);
+    await deps.log?.record({
+      kind: "update.install",
+      subject,
+      details: {
+        release: id,
+        floor: floor.toString(),
+        signature: opened.verification === undefined ? "unchecked" : "verified",
+      },
+    });
+    return meta;
+  } catch (err) {
+    const code = isEdgewardError(err) ? err.code : "EW_ERR_INTERNAL";
+    await deps.log?.record({ kind: "update.refuse", subject, details: { release: id, code } }).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Downloading a release's ciphertext (ARCHITECTURE.md "The flows" 4): into releases/ID/payload.age.part, resumed
+ * with an HTTP Range request (RFC 9110 §14.2) from where a broken transfer stopped, and renamed into place only
+ * once its length and SHA-256 equal what the signed TUF target says (TUF 1.0 §5.7.3). Bytes past the declared
+ * length are never written.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open, rename, rm, stat } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+import { EdgewardError } from "@edgeward/core";
+import { ensurePrivateDir } from "../state/files.ts";
+import { dirname } from "node:path";
+
+/** Fetches the target from `offset` (a Range request when offset > 0). */
+export type RangeFetch = (offset: number) => Promise<IncomingMessage>;
+
+/** Downloads to `dest` (resuming `dest.part`); EW_ERR_AGENT_TARGET_MISMATCH or EW_ERR_AGENT_DOWNLOAD_INCOMPLETE. */
+export async function downloadTarget(
+  fetchFrom: RangeFetch,
+  dest: string,
+  expected: { readonly length: number; readonly sha256: string },
+): Promise<void> {
+  const part = `${dest}.part`;
+  await ensurePrivateDir(dirname(dest));
+  let offset = await sizeOf(part);
+  if (offset > expected.length) {
+    await rm(part, { force: true });
+    offset = 0;
+  }
+  if (offset < expected.length) {
+    const res = await fetchFrom(offset);
+    // 206 continues the partial file; 200 means the server sent it whole, so start again.
+    const range = /^bytes (\d+)-/.exec(String(res.headers["content-range"] ?? ""))?.[1];
+    if (res.statusCode === 200) offset = 0;
+    else if (res.statusCode !== 206 || offset === 0 || Number(range) !== offset) {
+      res.resume();
+      throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", { detail: `download answered ${res.statusCode}` });
+    }
+    await appendBody(res, part, offset, expected.length);
+  }
+  const got = await sizeOf(part);
+  if (got < expected.length)
+    throw new EdgewardError("EW_ERR_AGENT_DOWNLOAD_INCOMPLETE", { detail: `${got} of ${expected.length} bytes` });
+  const digest = await sha256File(part);
+  if (digest !== expected.sha256) {
+    await rm(part, { force: true });
+    throw new EdgewardError("EW_ERR_AGENT_TARGET_MISMATCH", { detail: `sha256 ${digest}` });
+  }
+  await rename(part, dest);
+}
+
+async function appendBody(res: IncomingMessage, part: string, offset: number, length: number): Promise<void> {
+  const fh = await open(part, offset === 0 ? "w" : "a", 0o600);
+  let written = offset;
+  try {
+    for await (const chunk of res) {
+      const c = chunk as Buffer;
+      if (written + c.length > length) {
+        res.destroy();
+        await fh.close();
+        await rm(part, { force: true });
+        throw new EdgewardError("EW_ERR_AGENT_TARGET_MISMATCH", { detail: `more than ${length} bytes` });
+      }
+      await fh.write(c);
+      written += c.length;
+    }
+  } catch (err) {
+    if (err instanceof EdgewardError) throw err;
+    // A broken connection keeps what arrived: the next try resumes from there.
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}

@@ -1,0 +1,105 @@
+/**
+ * Releases on disk (docs/agent.md "State directory"): each in releases/ID/ as its age payload (the TUF target,
+ * ciphertext), its device header (wrapped to this TPM's key) and its facts. current.json names the serving release
+ * and the previous one, kept encrypted for rollback; the one before is deleted when a new one becomes current.
+ */
+import { readFile, rm } from "node:fs/promises";
+import { EdgewardError } from "@edgeward/core";
+import { readJson, writeJson, writePrivateFile } from "../state/files.ts";
+import type { StateLayout } from "../state/layout.ts";
+
+/** A release's facts, from its TUF target's custom metadata (as the hub publishes them). */
+export interface ReleaseMeta {
+  readonly releaseId: string;
+  readonly name: string;
+  readonly version: string;
+  /** The floor installing it raises the TPM counter to. */
+  readonly floor: string;
+  readonly kind: "model" | "package";
+  /** The TUF target path and the ciphertext's length and SHA-256 it vouches for. */
+  readonly targetName: string;
+  readonly length: number;
+  readonly sha256: string;
+  /** When a package release was installed (its install command exited 0). */
+  readonly installedAt?: string;
+  /** False for a package published unsealed (signed only); models are always sealed. */
+  readonly sealed?: boolean;
+  /** The OMS bundle (parsed JSON, untrusted until verified) the release was published with, when known. */
+  readonly omsBundle?: unknown;
+}
+
+/** current.json. */
+export interface CurrentReleases {
+  readonly current?: string;
+  readonly previous?: string;
+}
+
+/** The releases in one state directory. */
+export class ReleaseStore {
+  readonly #layout: StateLayout;
+
+  constructor(layout: StateLayout) {
+    this.#layout = layout;
+  }
+
+  /** Paths of release `id`. */
+  paths(id: string): ReturnType<StateLayout["release"]> {
+    return this.#layout.release(id);
+  }
+
+  /** Records a release's facts. */
+  saveMeta(meta: ReleaseMeta): Promise<void> {
+    return writeJson(this.paths(meta.releaseId).meta, meta);
+  }
+
+  /** Stores the device header the hub released for `id`. */
+  saveHeader(id: string, header: Uint8Array): Promise<void> {
+    return writePrivateFile(this.paths(id).header, header);
+  }
+
+  /** A release's facts; EW_ERR_AGENT_STATE when absent or malformed. */
+  async meta(id: string): Promise<ReleaseMeta> {
+    const v = (await readJson(this.paths(id).meta)) as Partial<ReleaseMeta> | undefined;
+    if (
+      v === undefined ||
+      typeof v.releaseId !== "string" ||
+      typeof v.name !== "string" ||
+      typeof v.version !== "string" ||
+      typeof v.floor !== "string" ||
+      typeof v.sha256 !== "string" ||
+      typeof v.length !== "number"
+    )
+      throw new EdgewardError("EW_ERR_AGENT_STATE", { detail: `release ${id} has no valid release.json` });
+    return v as ReleaseMeta;
+  }
+
+  /** The stored device header, or undefined (never released here, or deleted by a tamper response). */
+  async header(id: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.paths(id).header));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** current.json. */
+  async current(): Promise<CurrentReleases> {
+    const v = (await readJson(this.#layout.current)) as CurrentReleases | undefined;
+    return v ?? {};
+  }
+
+  /**
+   * Makes `id` current and keeps the one it replaces as previous; the release that was previous before drops off
+   * and is deleted. Releases downloaded but never activated are left alone.
+   */
+  async switchTo(id: string): Promise<CurrentReleases> {
+    const was = await this.current();
+    const next: CurrentReleases =
+      was.current === undefined || was.current === id ? { current: id } : { current: id, previous: was.current };
+    await writeJson(this.#layout.current, next);
+    const dropped = was.previous;
+    if (dropped !== undefined && dropped !== next.current && dropped !== next.previous)
+      await rm(this.paths(dropped).dir, { recursive: true, force: true });
+    return next;
+  }
+}
