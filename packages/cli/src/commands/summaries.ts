@@ -16,8 +16,8 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   tpm: "the TPM: status, PCR-bound decryption keys, quotes and their verification, PCR extend, NV counter",
   egress: "generate egress rules that allow only the hub: nftables for a host, NetworkPolicy for Kubernetes",
   audit: "check this device against the ten promises and host hardening, with evidence and fixes",
+  agent: "the device agent: enrol, run, status, tamper, systemd unit",
   hub: "the hub: init, serve, tokens, and the operator API's client",
   model: "publish models and packages to a hub",
   guard: "inference guard: calibrate a guard file on clean data at a target false-positive rate; check inputs",
-  agent: "the device agent: enrol, run, status, tamper, systemd unit",
 };
