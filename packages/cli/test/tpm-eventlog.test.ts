@@ -47,7 +47,7 @@ describe("edgeward tpm eventlog FILE", () => {
     assert.equal(printedCode(res), "EW_ERR_EVENTLOG_TRUNCATED");
     assert.equal(res.status, 4);
     // No partial output: with --json, stdout holds the error object and nothing of the log.
-    assert.deepEqual(Object.keys(JSON.parse(res.stdout) as object), ["error"]);
+    assert.deepEqual(Object.keys(JSON.parse(res.stdout.toString()) as object), ["error"]);
   });
 
   it("when the log is a TPM 1.2 SHA-1 log, exits with EW_ERR_EVENTLOG_UNSUPPORTED", async () => {
