@@ -44,9 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     // The command is the first argument that is not an option (edgeward has no global options taking values).
     const words = argv.filter((a) => !a.startsWith("-"));
-    // `edgeward help CMD` is CMD's help: load CMD.
-    const [name, sub] = words[0] === "help" ? words.slice(1) : words;
-    const program = await buildProgram(name, sub);
+    // `edgeward help CMD` is CMD's help: load CMD with all its subcommands, so its help lists them all.
+    const program = await (words[0] === "help" ? buildProgram(words[1]) : buildProgram(words[0], words[1]));
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (err) {

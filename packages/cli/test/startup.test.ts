@@ -59,6 +59,24 @@ describe("start-up loads only what the command needs", () => {
 const MODULE_BUDGET = { inspect: 62, "log verify": 76, "tpm eventlog": 56 };
 
 describe("commands a device runs from scripts load only their own code", () => {
+  it("a command's own help still lists every subcommand, however it is asked for", async () => {
+    const tpm = ["status", "keygen", "quote", "verify-quote", "extend", "counter", "eventlog"];
+    const log = ["init", "append", "checkpoint", "prove", "verify"];
+    for (const [args, names] of [
+      [["tpm", "--help"], tpm],
+      [["help", "tpm", "eventlog"], tpm],
+      [["tpm", "help"], tpm],
+      [["log", "--help"], log],
+      [["help", "log", "verify"], log],
+    ] as const) {
+      const res = await runCli(args);
+      const listed = [...res.stdout.toString().matchAll(/^ {2}([a-z][a-z-]*) /gm)]
+        .map((m) => m[1])
+        .filter((n) => n !== "help");
+      assert.deepEqual(listed, names, args.join(" "));
+    }
+  });
+
   it("inspect, log verify and tpm eventlog stay within their module counts and load no OMS, TPM driver or signer", async () => {
     using dir = tempDir();
     const key = join(dir.path, "id.key");
