@@ -1,4 +1,4 @@
-// Benchmark of the age payload STREAM engine against its anchors, measured side by side in one run (issue 2):
+// Benchmark of the age payload STREAM engine against its anchors, measured side by side in one run:
 //   seal:   `age -r RECIPIENT -o OUT IN`        vs  encryptFileToFile (stand-in header + payload), same file system
 //   open:   `age -d -i KEY -o /dev/null SEALED` vs  decryptFileToMemory (the whole plaintext in memory)
 //   fernet: the usual Python recipe (read the file, Fernet(key).encrypt, write the token) vs our seal, same input
@@ -6,10 +6,10 @@
 // RSS is the kernel's count. Runs alternate between the sides; the table shows median wall times, speed ratios
 // (anchor time / our time, higher is better), median CPU seconds (user + system: what a busy machine charges,
 // since our side uses every core and the anchors one) and the largest peak RSS of the runs, and checks them
-// against the issue's targets. The load average at the start is printed: with other work on the machine the
-// wall-time ratios say little. JSON goes to
-// bench/out/age-stream.json. Also shown, not a target: how long this machine takes to fault in a fresh buffer of
-// the plaintext's size, the floor under any open-into-memory.
+// against the performance targets (printed beside them). The load average at the start is printed: with other
+// work on the machine the wall-time ratios say little. JSON goes to bench/out/age-stream.json. Also shown, not a
+// target: how long this machine takes to fault in a fresh buffer of the plaintext's size, the floor under any
+// open-into-memory.
 //
 // Usage: node bench/age-stream.ts [--size MiB (1024)] [--runs N (3)] [--fernet-size MiB (256)] [--dir DIR]
 import { execFileSync, spawn } from "node:child_process";

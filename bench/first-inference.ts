@@ -1,5 +1,5 @@
 // Time to first inference: a sealed, signed model opened into memory vs the same plaintext model checked
-// against its signature (hash, verify, load) vs the plaintext loaded unchecked (issue 2, "Must show").
+// against its signature (hash, verify, load) vs the plaintext loaded unchecked.
 // Each start runs in a fresh process; medians of RUNS starts, the three modes interleaved, page cache warm.
 //   node bench/first-inference.ts [--runs 7] [--skip-large]
 // Writes bench/out/first-inference.json.

@@ -86,7 +86,8 @@ const calScores = await scoreImages(
 );
 const guardScore = guardScorer(calScores, config.stages);
 const idGuard = testScores.map(guardScore);
-// The operating point: the continuous guard score thresholded so that exactly 5% of clean *test* images flag.
+// The operating point the guard's target is stated at: the continuous guard score thresholded so that exactly 5%
+// of clean *test* images flag.
 const testThreshold5 = percentile(idGuard, 95);
 
 // 2. White-box attacks: share of successful adversarial examples the guard flags at its calibrated operating point.

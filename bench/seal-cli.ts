@@ -1,5 +1,5 @@
 // The user's view of sealing: the whole `edgeward seal` command vs the whole `age -r` command on the same 1 GiB
-// file, writing to the same directory (outputs removed before each run), interleaved, medians, peak RSS (issue 2:
+// file, writing to the same directory (outputs removed before each run), interleaved, medians, peak RSS (target:
 // "seal a 1 GiB file (no signature) … at least 1.0x the speed of age -r, peak RSS at most 128 MiB").
 // bench/age-stream.ts measures the payload engine alone; this adds what the CLI costs on top.
 //   node bench/seal-cli.ts [--size MiB (1024)] [--runs N (7)] [--dir DIR]

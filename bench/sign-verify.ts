@@ -1,5 +1,5 @@
 // Benchmark: OMS sign and verify of a large model against `openssl dgst -sha256` of the same file, in one run
-// (issue 2: "sign and verify a 1 GiB model: at least 1.7x the speed of openssl dgst -sha256 … by hashing shards
+// (target: "sign and verify a 1 GiB model: at least 1.7x the speed of openssl dgst -sha256 … by hashing shards
 // on both cores"). Every side runs as its own process under GNU time, so wall time and peak RSS are measured
 // alike; the page cache is warmed first and runs are interleaved so drift hits every side equally.
 //
@@ -103,7 +103,7 @@ try {
         `${r.idleEstimateVsOpenssl.toFixed(2)}x`.padStart(12),
       ].join(""),
     );
-  console.log("target: sign and verify at least 1.70x openssl (issue 2)");
+  console.log("target: sign and verify at least 1.70x openssl");
   console.log(
     `load average at the end: ${loadavg()
       .map((l) => l.toFixed(2))

@@ -1,4 +1,4 @@
-// Benchmark: durable appends to the audit log (issue 4: at least 20,000 entries/s on SQLite and 5,000/s on a
+// Benchmark: durable appends to the audit log (target: at least 20,000 entries/s on SQLite and 5,000/s on a
 // local PostgreSQL, with a checkpoint at least every second). Each run appends from many concurrent producers
 // for a fixed time; an append counts once it is acknowledged, i.e. committed with the signed checkpoint that
 // covers it. The anchor, measured in the same run on the same storage, is plain batched INSERTs of the same bytes

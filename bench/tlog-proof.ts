@@ -1,4 +1,4 @@
-// Benchmark: inclusion proofs on a large log (issue 4: generation at most 1 ms at 1,000,000 entries; verification
+// Benchmark: inclusion proofs on a large log (target: generation at most 1 ms at 1,000,000 entries; verification
 // at least 10,000/s on one core). Builds a SQLite log of --size entries through DurableLog, then times proof
 // generation from the stored node hashes for random indices, and proof verification (RFC 9162 §2.1.3.2) in a
 // loop on this one thread. Anchors measured in the same run: one primary-key SELECT on the same database (the

@@ -1,4 +1,4 @@
-// Benchmark: opening the 256 MiB synthetic model through the TPM identity vs a software identity (issue 3: within
+// Benchmark: opening the 256 MiB synthetic model through the TPM identity vs a software identity (target: within
 // 1.1x — the TPM does one ECDH, the rest is the same payload work). Both files are sealed to a P-256 `age1tag1`
 // recipient; one identity's key is in swtpm (PCR-bound, unwrap over the direct transport), the other is a software
 // P-256 key. Opened with core's openToMemory from a file handle (worker threads on every core), alternating, median

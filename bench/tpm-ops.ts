@@ -1,4 +1,4 @@
-// Benchmark: latency of each TPM operation the agent uses, against swtpm (issue 3): unwrap (TPM2_ECDH_ZGen under
+// Benchmark: latency of each TPM operation the agent uses, against swtpm: unwrap (TPM2_ECDH_ZGen under
 // the PCR policy — what opening a sealed model costs on top of the payload; over the direct transport, and through
 // tpm2-tools for comparison), quote, certify, PCR extend, and for context keygen, seal, unseal and creating the AK. Median of --runs each. Anchor measured in the same run: one
 // bare `tpm2_pcrread` process, the floor for any operation done through tpm2-tools (every operation is several

@@ -1,6 +1,6 @@
-// Benchmark: in-process TPM quote verification (issue 3: at least 5,000 quotes/s on one core, and at least 50x the
+// Benchmark: in-process TPM quote verification (target: at least 5,000 quotes/s on one core, and at least 50x the
 // throughput of a verifier that runs `tpm2_checkquote` per quote). The quotes are the recorded swtpm evidence in
-// packages/core/test/tpm/fixtures (ECDSA P-256 and RSASSA-2048 AKs), verified in full per quote: the PCR values
+// packages/testkit/fixtures/tpm-evidence (ECDSA P-256 and RSASSA-2048 AKs), verified in full per quote: the PCR values
 // file parsed, the AK signature, nonce, PCR digest and signer name checked. The anchor, measured in the same run:
 // `tpm2_checkquote` on the same three files, one process per quote, as a shelling-out verifier does it.
 //
@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { parsePcrValuesFile, parseSignature, verifyQuote, verifyTpmSignature } from "@edgeward/core";
+import { TPM_EVIDENCE_FIXTURES } from "@edgeward/testkit";
 import { median } from "./lib/measure.ts";
 
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const anchorRuns = Number(values["anchor-runs"]);
-const FIXTURES = new URL("../packages/core/test/tpm/fixtures/", import.meta.url).pathname;
+const FIXTURES = TPM_EVIDENCE_FIXTURES;
 
 interface Row {
   readonly ak: string;

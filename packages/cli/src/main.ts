@@ -8,10 +8,11 @@ import { COMMAND_SUMMARIES } from "./commands/summaries.ts";
 /**
  * Builds the `edgeward` program. One file per command under `commands/` (sigstore-js `cli/src/commands`);
  * each exports a `register(program)` that adds itself. With `only`, just that command is loaded (the one being
- * run); otherwise every command appears by name and summary only (for the top-level help, and for an unknown
+ * run), and with `sub` only that subcommand where the command loads its subcommands on demand; otherwise every
+ * command appears by name and summary only (for the top-level help, and for an unknown
  * command's error), and none is loaded.
  */
-export async function buildProgram(only?: string): Promise<Command> {
+export async function buildProgram(only?: string, sub?: string): Promise<Command> {
   const program = new Command("edgeward")
     .description("Edgeward: sealed models, TPM-bound keys, attestation and a tamper-evident audit log for edge AI")
     .version("0.1.0")
@@ -22,7 +23,7 @@ export async function buildProgram(only?: string): Promise<Command> {
       outputError: (text, write) => write(redactSecrets(text.replace(/^error: /, "error EW_ERR_USAGE: "))),
     })
     .exitOverride();
-  if (only !== undefined && Object.hasOwn(COMMANDS, only)) (await COMMANDS[only]!())(program);
+  if (only !== undefined && Object.hasOwn(COMMANDS, only)) (await COMMANDS[only]!(sub))(program);
   else for (const name of Object.keys(COMMANDS)) program.command(name).description(COMMAND_SUMMARIES[name] ?? "");
   // Only the program's own options are positional; a command's options (`tpm --software`) still follow its
   // subcommand (`tpm status --software`), as without positional options.
@@ -43,8 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     // The command is the first argument that is not an option (edgeward has no global options taking values).
     const words = argv.filter((a) => !a.startsWith("-"));
-    // `edgeward help CMD` is CMD's help: load CMD.
-    const program = await buildProgram(words[0] === "help" ? words[1] : words[0]);
+    // `edgeward help CMD` is CMD's help: load CMD with all its subcommands, so its help lists them all.
+    const program = await (words[0] === "help" ? buildProgram(words[1]) : buildProgram(words[0], words[1]));
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (err) {

@@ -7,8 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { tempDir } from "@edgeward/testkit";
 import { printedCode, runCli } from "./helpers/cli.ts";
 
-// End-to-end tests of the issue-2 commands as a user runs them: real processes, real files, the `age` CLI as
-// the second implementation (Debian package `age`).
+// End-to-end tests of the sealed-model commands (keygen, seal, open, verify, inspect) as a user runs them: real
+// processes, real files, the `age` CLI as the second implementation (Debian package `age`).
 const dir = tempDir("edgeward-cli-");
 const p = (name: string) => join(dir.path, name);
 let model: Buffer;

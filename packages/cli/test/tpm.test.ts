@@ -4,12 +4,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
+import { startSwtpm, tempDir, TPM_EVIDENCE_FIXTURES, type Swtpm } from "@edgeward/testkit";
 import { printedCode, runCli } from "./helpers/cli.ts";
 
 // `edgeward tpm` as a user runs it: real processes against swtpm through TPM2TOOLS_TCTI.
-const FIXTURES = new URL("./fixtures/tpm-quote/", import.meta.url).pathname;
-const fx = (dir: string, name: string): string => join(FIXTURES, dir, name);
+// Recorded swtpm quotes, shared with the core verifier's tests (testkit fixtures/tpm-evidence).
+const fx = (dir: string, name: string): string => join(TPM_EVIDENCE_FIXTURES, dir, name);
 const nonce = (JSON.parse(readFileSync(fx("ecdsa", "meta.json"), "utf8")) as { nonce: string }).nonce;
 
 function verifyArgs(dir: string, n = nonce): string[] {

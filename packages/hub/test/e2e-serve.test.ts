@@ -1,6 +1,6 @@
-// The issue's Must-show, end to end through the product: `edgeward hub init` (trusting the swtpm local CA for EK
-// certificates), `edgeward hub serve` as its own process, `edgeward model publish` of the real PP-OCR classifier,
-// and two swtpm devices speaking HTTPS with mTLS through curl — one enrolled by EK certificate, one by one-time
+// The hub's whole flow (docs/hub.md), end to end through the product: `edgeward hub init` (trusting the swtpm
+// local CA for EK certificates), `edgeward hub serve` as its own process, `edgeward model publish` of the real
+// PP-OCR classifier, and two swtpm devices speaking HTTPS with mTLS through curl — one enrolled by EK certificate, one by one-time
 // token. Both attest, get the key and open the hub's ciphertext through their TPM; then the refusals.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 import { open, readFile, type FileHandle } from "node:fs/promises";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { ioError } from "./errno.ts";
 
 /** Reads a whole (small) file such as a key, a signature or an input tensor; any failure is typed (EW_ERR_IO…). */

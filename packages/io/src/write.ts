@@ -3,7 +3,7 @@ import { link, lstat, open, rename, stat, unlink, type FileHandle } from "node:f
 import { devNull, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError } from "@edgeward/core/errors";
 import { errnoOf, ioError } from "./errno.ts";
 
 /** How an output file is written; see {@link prepareOutput}. */

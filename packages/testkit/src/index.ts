@@ -20,6 +20,7 @@ export { seededRandom } from "./random.ts";
 export { pcrsFromTpm2EventlogYaml, tpm2EventlogPcrs } from "./tpm2-eventlog.ts";
 export { forgedTaggedStanzas } from "./age-forgery.ts";
 export { buildLog, EFI_GLOBAL_GUID_BYTES, EVENTLOG_FIXTURES, variableData, type BuiltEvent } from "./eventlogs.ts";
+export { TPM_EVIDENCE_FIXTURES } from "./tpm-evidence.ts";
 export {
   buildFakeDevice,
   copyDevice,

@@ -1,4 +1,4 @@
-// @edgeward/tpm: the TPM as a device (ARCHITECTURE.md "Components and packages"; issue 3).
+// @edgeward/tpm: the TPM as a device (ARCHITECTURE.md "Components and packages", promises 1 and 2).
 export {
   APPLICATION_PCR,
   DEFAULT_COUNTER_INDEX,

@@ -7,11 +7,11 @@ import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startSwtpm, swtpmLocalCa, type Swtpm } from "@edgeward/testkit";
+import { startSwtpm, swtpmLocalCa, TPM_EVIDENCE_FIXTURES, type Swtpm } from "@edgeward/testkit";
 import { createTpmDecryptionKey, Tpm2ToolsDevice } from "@edgeward/tpm";
 
 const run = promisify(execFile);
-const OUT = new URL("../../core/test/tpm/fixtures/", import.meta.url).pathname;
+const OUT = TPM_EVIDENCE_FIXTURES;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 async function tool(tpm: Swtpm, cwd: string, name: string, args: string[]): Promise<string> {

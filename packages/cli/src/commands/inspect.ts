@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { inspect } from "@edgeward/core";
-import { openForRead } from "@edgeward/io";
+// Subpaths, not the package roots: inspecting a header needs neither OMS, the TPM structures nor file writing.
+import { inspect } from "@edgeward/core/age/inspect";
+import { openForRead } from "@edgeward/io/read";
 import { printJson, printLines } from "../support/output.ts";
 
 /** `edgeward inspect`: what a sealed file says about itself; decrypts nothing, prints no secret. */

@@ -1,7 +1,7 @@
 // Shared plumbing of the `edgeward log` subcommands: where the log is, the signing key, output.
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core/errors";
-import { readTextFile } from "@edgeward/io";
+import { readTextFile } from "@edgeward/io/read";
 import { parseSignerKey, type LogStore, type NoteSigner } from "@edgeward/tlog";
 import { openStore } from "@edgeward/tlog/open";
 

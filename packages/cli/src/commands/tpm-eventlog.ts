@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { parseEventLog, summarizeEventLog, type EventLogSummary } from "@edgeward/core";
-import { readSmallFile } from "@edgeward/io";
+import { parseEventLog, summarizeEventLog, type EventLogSummary } from "@edgeward/core/tpm/eventlog";
+import { readSmallFile } from "@edgeward/io/read";
 import { printJson, printLines } from "../support/output.ts";
 
 /** Where Linux exposes the firmware event log (the default FILE). */

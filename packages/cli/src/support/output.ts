@@ -1,4 +1,4 @@
-import { ioError } from "@edgeward/io";
+import { ioError } from "@edgeward/io/errno";
 
 /** Prints `value` as one line of JSON on stdout (for `--json`): bigints as decimal strings, bytes as base64. */
 export function printJson(value: unknown): void {

@@ -10,7 +10,7 @@ import { readHeaderFromHandle, readHeaderFromStream } from "./header-reader.ts";
 import { HYBRID_STANZA } from "./hybrid.ts";
 import { P256TAG_STANZA } from "./p256tag.ts";
 import { handleChunks, readPrefix } from "./source.ts";
-import { chunkCount, plaintextSize } from "./stream/index.ts";
+import { chunkCount, plaintextSize } from "./stream/format.ts";
 import type { Stanza } from "./types.ts";
 import { X25519_STANZA } from "./x25519.ts";
 

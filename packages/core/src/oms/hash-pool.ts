@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { EdgewardError } from "../errors/index.ts";
+import { PooledThread } from "../worker-thread.ts";
 import type { HashReply, HashRequest } from "./hash-protocol.ts";
 
 /** One unit of work: a byte range of an open file, or of bytes in memory. */
@@ -15,7 +15,7 @@ interface Pending {
 }
 
 interface PoolWorker {
-  readonly worker: Worker;
+  readonly thread: PooledThread<HashReply>;
   /** Tasks posted to this worker and not yet answered, one per slot (see DEPTH). */
   readonly slots: ((Pending & { id: number }) | undefined)[];
   /** Per slot, shared memory this worker hashes copies of non-shared input from; reused while the worker lives. */
@@ -85,7 +85,7 @@ export class HashPool {
         entry.slots[slot] = undefined;
         pending?.reject(closed());
       }
-    await Promise.all(workers.map((entry) => entry.worker.terminate()));
+    await Promise.all(workers.map((entry) => entry.thread.close()));
   }
 
   /** SHA-256 of one range. Rejects with EW_ERR_IO (read failed, file shrank) or EW_ERR_INTERNAL (worker died). */
@@ -111,9 +111,22 @@ export class HashPool {
 
   #spawn(): PoolWorker | undefined {
     if (this.#workers.length >= this.size) return undefined;
-    let worker: Worker;
+    const slots = new Array<undefined>(DEPTH).fill(undefined);
+    const staging = new Array<undefined>(DEPTH).fill(undefined);
+    let entry: PoolWorker;
     try {
-      worker = new Worker(WORKER_URL);
+      entry = {
+        slots,
+        staging,
+        thread: new PooledThread<HashReply>(
+          WORKER_URL,
+          {},
+          {
+            message: (reply) => this.#settle(entry, reply),
+            lost: (detail, cause) => this.#lose(entry, cause ?? new Error(detail)),
+          },
+        ),
+      };
     } catch (err) {
       // No thread could start (resource limits): with none running, nothing would ever take the queue.
       if (this.#workers.length === 0)
@@ -121,15 +134,6 @@ export class HashPool {
           pending.reject(new EdgewardError("EW_ERR_INTERNAL", { detail: "no hashing worker could start", cause: err }));
       return undefined;
     }
-    const entry: PoolWorker = {
-      worker,
-      slots: new Array<undefined>(DEPTH).fill(undefined),
-      staging: new Array<undefined>(DEPTH).fill(undefined),
-    };
-    entry.worker.unref();
-    entry.worker.on("message", (reply: HashReply) => this.#settle(entry, reply));
-    entry.worker.on("error", (err) => this.#lose(entry, err));
-    entry.worker.on("exit", (code) => this.#lose(entry, new Error(`hash worker exited with code ${code}`)));
     this.#workers.push(entry);
     return entry;
   }
@@ -138,11 +142,10 @@ export class HashPool {
     const id = this.#nextId++;
     const slot = entry.slots.indexOf(undefined);
     entry.slots[slot] = { ...pending, id };
-    // Referenced while busy, so an awaiting caller's process does not exit under it.
-    entry.worker.ref();
+    // PooledThread.post references the thread while busy, so an awaiting caller's process does not exit under it.
     const { task } = pending;
     if (task.kind === "fd") {
-      entry.worker.postMessage({ id, kind: "fd", fd: task.fd, start: task.start, end: task.end } satisfies HashRequest);
+      entry.thread.post({ id, kind: "fd", fd: task.fd, start: task.start, end: task.end } satisfies HashRequest);
     } else if (task.data.buffer instanceof SharedArrayBuffer) {
       // Shared memory: the worker reads the caller's bytes in place, no copy.
       const { buffer, byteOffset } = task.data;
@@ -153,7 +156,7 @@ export class HashPool {
         offset: byteOffset + task.start,
         length: task.end - task.start,
       };
-      entry.worker.postMessage(request);
+      entry.thread.post(request);
     } else {
       // Ordinary memory cannot be shared: copy this shard into the worker's own staging buffer (shared memory,
       // allocated once per slot and reused, so no page faults after the first shard) and let the worker hash it
@@ -165,7 +168,7 @@ export class HashPool {
         entry.staging[slot] = staging;
       }
       new Uint8Array(staging, 0, length).set(task.data.subarray(task.start, task.end));
-      entry.worker.postMessage({ id, kind: "memory", buffer: staging, offset: 0, length } satisfies HashRequest);
+      entry.thread.post({ id, kind: "memory", buffer: staging, offset: 0, length } satisfies HashRequest);
     }
   }
 
@@ -174,7 +177,7 @@ export class HashPool {
     const pending = entry.slots[slot];
     if (pending === undefined) return;
     entry.slots[slot] = undefined;
-    if (entry.slots.every((t) => t === undefined)) entry.worker.unref();
+    entry.thread.done();
     if ("digest" in reply) pending.resolve(Buffer.from(reply.digest));
     else
       pending.reject(
@@ -196,7 +199,6 @@ export class HashPool {
       entry.slots[slot] = undefined;
       pending?.reject(new EdgewardError("EW_ERR_INTERNAL", { detail: "a hashing worker failed", cause: err }));
     }
-    void entry.worker.terminate();
     this.#pump();
   }
 }

@@ -1,10 +1,12 @@
 /**
- * Recorded TPM evidence (swtpm 0.7.1 / libtpms, tpm2-tools 5.4), written by packages/tpm/test/record-fixtures.ts.
+ * Reading the recorded TPM evidence (testkit's TPM_EVIDENCE_FIXTURES: swtpm 0.7.1 / libtpms, tpm2-tools 5.4).
  * Each directory holds the files exactly as tpm2-tools wrote them, and meta.json with what the verifier expects.
  */
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { TPM_EVIDENCE_FIXTURES } from "@edgeward/testkit";
 
-const ROOT = new URL("./fixtures/", import.meta.url);
+const ROOT = pathToFileURL(TPM_EVIDENCE_FIXTURES);
 
 /** The bytes of `fixtures/DIR/NAME`. */
 export function fixture(dir: string, name: string): Uint8Array {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
-import { EdgewardError } from "@edgeward/core/errors";
+import { EdgewardError, redactSecrets } from "@edgeward/core/errors";
 import { MAX_TREE_SIZE, nodeId, type NodeRef } from "../merkle/math.ts";
 import { parseMeta } from "./meta.ts";
 import type { Batch, EntryStats, LogMeta, LogStore, StoredCheckpoint, StoredEntry } from "./types.ts";
@@ -40,7 +40,7 @@ export class PostgresStore implements LogStore {
   readonly #snapshotClient = new AsyncLocalStorage<pg.PoolClient>();
 
   constructor(url: string) {
-    this.location = redact(url);
+    this.location = redactSecrets(url);
     this.#pool = new pg.Pool({ connectionString: url, max: 4 });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     this.#pool.on("error", () => undefined);
@@ -216,15 +216,4 @@ export class PostgresStore implements LogStore {
 
 function toBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== "") u.password = "***";
-    return u.toString();
-  } catch {
-    return "postgres";
-  }
 }

@@ -1,9 +1,9 @@
-import { Worker } from "node:worker_threads";
+import { PooledThread } from "../../worker-thread.ts";
 import type { TaskMessage, WorkerReply } from "./protocol.ts";
 
 // A small pool of payload worker threads, started on first use and reused. A worker holds the process open only
-// while it has a task (ref'd while busy, unref'd when idle), so a script that opened a model exits as soon as it
-// is done; idle workers are stopped after IDLE_MS to give their memory back to a long-running agent.
+// while it has a task (PooledThread: ref'd while busy, unref'd when idle), so a script that opened a model exits
+// as soon as it is done; idle workers are stopped after IDLE_MS to give their memory back to a long-running agent.
 
 /** The most workers the pool starts, whatever parallelism callers ask for. */
 export const MAX_WORKERS = 16;
@@ -25,11 +25,10 @@ interface Pending {
   readonly onProgress: (bytes: number) => void;
 }
 
-/** One pool worker: its thread, the tasks it has been handed but not finished, and whether it has stopped. */
+/** One pool worker: its thread and the tasks it has been handed but not finished. */
 export interface PoolWorker {
-  readonly worker: Worker;
+  readonly thread: PooledThread<WorkerReply>;
   readonly pending: Map<number, Pending>;
-  stopped: boolean;
 }
 
 const workers: PoolWorker[] = [];
@@ -57,7 +56,7 @@ export function runOnWorker(
   idleTimer = undefined;
   return new Promise((resolve) => {
     // A message to a stopped thread would never be answered.
-    if (target.stopped) {
+    if (target.thread.stopped) {
       resolve({
         id,
         type: "failed",
@@ -67,17 +66,14 @@ export function runOnWorker(
       });
       return;
     }
-    if (target.pending.size === 0) target.worker.ref();
     target.pending.set(id, { task, resolve, onProgress });
-    target.worker.postMessage({ ...task, id });
+    target.thread.post({ ...task, id });
   });
 }
 
 /** Stops every pool worker (idle or not: their tasks fail with EW_ERR_AGE_STREAM_WORKER). For tests and shutdown. */
 export async function shutdownPayloadWorkers(): Promise<void> {
-  const all = workers.splice(0);
-  for (const w of all) w.stopped = true;
-  await Promise.all(all.map((w) => w.worker.terminate()));
+  await Promise.all(workers.splice(0).map((w) => w.thread.close()));
 }
 
 /** Number of live pool workers (for tests). */
@@ -86,37 +82,36 @@ export function payloadWorkerCount(): number {
 }
 
 function startWorker(): PoolWorker {
-  const worker = new Worker(new URL("./worker.js", import.meta.url), {
-    name: "edgeward-age-payload",
-    // The kernel needs no Node options, and some of the caller's (--input-type, loaders) break a worker.
-    execArgv: [],
-    // The thread keeps little on its heap (file bytes live in buffers outside it): a small young generation.
-    resourceLimits: { maxYoungGenerationSizeMb: 2 },
-  });
-  const self: PoolWorker = { worker, pending: new Map(), stopped: false };
-  worker.unref();
-  worker.on("message", (reply: WorkerReply) => {
-    const entry = self.pending.get(reply.id);
-    if (entry === undefined) return;
-    if (reply.type === "progress") {
-      entry.onProgress(reply.bytes);
-      return;
-    }
-    settle(self, reply.id, reply);
-  });
-  // An uncaught error in the thread (which startTask does not let happen) or its exit ends every task it held.
-  const fail = (detail: string): void => {
-    self.stopped = true;
-    void worker.terminate();
-    const at = workers.indexOf(self);
-    if (at >= 0) workers.splice(at, 1);
-    for (const [id, entry] of self.pending) {
-      settle(self, id, { id, type: "failed", code: "EW_ERR_AGE_STREAM_WORKER", detail, chunk: entry.task.first });
-    }
+  const pending = new Map<number, Pending>();
+  const self: PoolWorker = {
+    pending,
+    thread: new PooledThread<WorkerReply>(
+      new URL("./worker.js", import.meta.url),
+      {
+        name: "edgeward-age-payload",
+        // The kernel needs no Node options, and some of the caller's (--input-type, loaders) break a worker.
+        execArgv: [],
+        // The thread keeps little on its heap (file bytes live in buffers outside it): a small young generation.
+        resourceLimits: { maxYoungGenerationSizeMb: 2 },
+      },
+      {
+        message: (reply) => {
+          const entry = pending.get(reply.id);
+          if (entry === undefined) return;
+          if (reply.type === "progress") entry.onProgress(reply.bytes);
+          else settle(self, reply.id, reply);
+        },
+        // An uncaught error in the thread (which startTask does not let happen), its exit or close() ends every
+        // task it held.
+        lost: (detail) => {
+          const at = workers.indexOf(self);
+          if (at >= 0) workers.splice(at, 1);
+          for (const [id, entry] of pending)
+            settle(self, id, { id, type: "failed", code: "EW_ERR_AGE_STREAM_WORKER", detail, chunk: entry.task.first });
+        },
+      },
+    ),
   };
-  worker.on("error", (err: unknown) => fail(err instanceof Error ? err.message : String(err)));
-  worker.on("messageerror", () => fail("a message could not be decoded"));
-  worker.on("exit", (code) => fail(`the worker exited with code ${code}`));
   return self;
 }
 
@@ -124,7 +119,7 @@ function settle(owner: PoolWorker, id: number, reply: FinalReply): void {
   const entry = owner.pending.get(id);
   if (entry === undefined) return;
   owner.pending.delete(id);
-  if (owner.pending.size === 0) owner.worker.unref();
+  owner.thread.done();
   entry.resolve(reply);
   if (workers.every((w) => w.pending.size === 0)) scheduleIdleStop();
 }
