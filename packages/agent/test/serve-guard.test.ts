@@ -33,7 +33,7 @@ let app: ReturnType<typeof buildApp>;
 before(async () => {
   slot = new ModelSlot(loadModel);
   const guards = new GuardSlot({
-    reviewQueue: new ReviewQueue({ dir: queueDir, recipient, maxEntries: 20, maxBytes: 1 << 20 }),
+    reviewQueue: new ReviewQueue({ dir: queueDir, recipient, maxEntries: 500, maxBytes: 8 << 20 }),
   });
   await activateServing({ slot, guards }, { name: "fashion", version: "1", releaseId: "r1" }, cnn(), {
     path: guardPath,
@@ -143,6 +143,24 @@ describe("image requests through the release's guard", () => {
       ["1", guardDigest],
     );
     await served.close();
+  });
+
+  it("answers corrupted images (seeded byte flips and cuts) with a decision or a typed 4xx, never a 5xx", async () => {
+    const random = seededRandom(0x9a7d);
+    const clean = await png(reference.input[6]!);
+    const allowed = new Set(["EW_ERR_IMAGE_FORMAT", "EW_ERR_IMAGE_LIMIT", "EW_ERR_GUARD_INPUT"]);
+    for (let i = 0; i < 60; i++) {
+      const bytes = Buffer.from(clean.subarray(0, 8 + Math.floor(random() * (clean.length - 8))));
+      for (let k = 0; k < 1 + Math.floor(random() * 6); k++)
+        bytes[Math.floor(random() * bytes.length)] = random() * 256;
+      const res = await app.inject(image(bytes, "image/png", `fuzz-${i}`));
+      if (res.statusCode === 200)
+        assert.ok(["accept", "review", "fallback", "reject"].includes(res.json<GuardedAnswer>().decision));
+      else {
+        assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${res.statusCode} ${res.body}`);
+        assert.ok(allowed.has(res.json<{ code: string }>().code), res.body);
+      }
+    }
   });
 
   it("answers an image without a guard with EW_ERR_INPUT_FORMAT", async () => {
