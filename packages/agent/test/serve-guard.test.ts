@@ -9,8 +9,17 @@ import sharp from "sharp";
 import { generateIdentity } from "@edgeward/core";
 import { ReviewQueue } from "@edgeward/guard";
 import { loadModel } from "@edgeward/runtime";
+import { decodeAuditEvent, ed25519Signer } from "@edgeward/tlog";
 import { injectFailsWith, rejectsWithCode, seededRandom, tempDir } from "@edgeward/testkit";
-import { activateServing, buildApp, GuardSlot, ModelSlot, type GuardedAnswer } from "@edgeward/agent";
+import {
+  activateServing,
+  buildApp,
+  DeviceLog,
+  GuardSlot,
+  ModelSlot,
+  stateLayout,
+  type GuardedAnswer,
+} from "@edgeward/agent";
 
 // The guard's shipped models and calibrated guard file stand in for a release's model and guard file: the CNN is
 // the served model, guard.yaml the guard the release names by digest (ARCHITECTURE.md "The flows" 4 and 5).
@@ -27,6 +36,9 @@ const png = (pixels: ArrayLike<number>) => grey(pixels).png().toBuffer();
 const dir = tempDir("edgeward-agent-guard-");
 const { identityText, recipient } = generateIdentity("x25519");
 const queueDir = join(dir.path, "review");
+// The device log in its own state directory, signed by a software key here (the agent's is TPM-sealed).
+const stateDir = tempDir("edgeward-agent-guard-state-");
+let log: DeviceLog;
 let slot: ModelSlot;
 let app: ReturnType<typeof buildApp>;
 
@@ -39,11 +51,17 @@ before(async () => {
     path: guardPath,
     digest: guardDigest,
   });
-  app = buildApp({ slot, guards, bodyLimit: 1 << 20 });
+  log = await DeviceLog.open(
+    stateLayout(stateDir.path),
+    ed25519Signer("device.example/log", new Uint8Array(32).fill(7)),
+    "agent:dev-guard",
+  );
+  app = buildApp({ slot, guards, audit: log, bodyLimit: 1 << 20, closers: [() => log.close()] });
 });
 after(async () => {
   await app.close();
   dir[Symbol.dispose]();
+  stateDir[Symbol.dispose]();
 });
 
 function image(payload: Buffer, type = "image/png", client = "cam-1") {
@@ -89,6 +107,32 @@ describe("image requests through the release's guard", () => {
         JSON.stringify(body.reasons),
       );
       assert.ok(body.review !== undefined && "id" in body.review, "a flagged input is queued for review");
+    }
+  });
+
+  it("records a flagged decision in the device log with its stages and review id, but not the input or client", async () => {
+    const before = log.size;
+    const bytes = await png(new Float32Array(784));
+    const res = await app.inject(image(bytes, "image/png", "audit-client-31c9"));
+    const body = res.json<GuardedAnswer>();
+    assert.equal(body.decision, "reject", res.body);
+    assert.equal(log.size, before + 1);
+    const shipment = await log.shipment(before);
+    const event = decodeAuditEvent(Buffer.from(shipment.entries[0]!.data, "base64"));
+    assert.deepEqual([event.kind, event.subject], ["guard.reject", "model:fashion@1"]);
+    assert.deepEqual(event.details, {
+      stages: ["stats"],
+      guard: guardDigest,
+      review: body.review !== undefined && "id" in body.review ? body.review.id : "none",
+    });
+    const accepted = await app.inject(image(await png(reference.input[3]!), "image/png", "audit-clean"));
+    assert.equal(accepted.json<GuardedAnswer>().decision, "accept");
+    assert.equal(log.size, before + 1, "an accepted input is not an audit event");
+    const files = readdirSync(stateDir.path, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const f of files) {
+      const stored = readFileSync(join(f.parentPath, f.name));
+      for (const secret of [bytes.subarray(16, 48), Buffer.from("audit-client-31c9")])
+        assert.equal(stored.indexOf(secret), -1, `input or client in ${f.name}`);
     }
   });
 

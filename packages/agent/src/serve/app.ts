@@ -16,7 +16,7 @@ import { EdgewardError, isEdgewardError } from "@edgeward/core";
 import { parseJsonInputs, parseNpy, runInference, type TensorData } from "@edgeward/runtime";
 import { ServeMetrics } from "./metrics.ts";
 import { GuardSlot } from "./guard-slot.ts";
-import { CLIENT_HEADER, clientIdOf, IMAGE_TYPES, inferImage } from "./guarded-infer.ts";
+import { CLIENT_HEADER, clientIdOf, IMAGE_TYPES, inferImage, type GuardAudit } from "./guarded-infer.ts";
 import type { ModelSlot } from "./model-slot.ts";
 import { outputsToJson } from "./outputs.ts";
 
@@ -25,6 +25,8 @@ export interface ServeDeps {
   readonly slot: ModelSlot;
   /** The serving release's guard; image requests need one (default: an empty slot). */
   readonly guards?: GuardSlot;
+  /** The device log: guard decisions other than accept are recorded there (and shipped with it). */
+  readonly audit?: GuardAudit;
   /** Largest request body in bytes (default 16 MiB); a larger one is EW_ERR_INPUT_TOO_LARGE (413). */
   readonly bodyLimit?: number;
   /** Pino options or false; request bodies are never logged either way. */
@@ -40,7 +42,11 @@ const NPY_TYPES = ["application/x-npy", "application/octet-stream"];
 export function buildApp(deps: ServeDeps): FastifyInstance {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? 16 * 1024 * 1024 });
   const metrics = deps.metrics ?? new ServeMetrics();
-  const slots = { slot: deps.slot, guards: deps.guards ?? new GuardSlot() };
+  const slots = {
+    slot: deps.slot,
+    guards: deps.guards ?? new GuardSlot(),
+    ...(deps.audit === undefined ? {} : { audit: deps.audit }),
+  };
   // Bodies stay raw so the one tensor parser shared with `edgeward run` decides what is valid.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));

@@ -7,6 +7,7 @@
  */
 import { EdgewardError, isErrorCode } from "@edgeward/core";
 import type { CheckResult } from "@edgeward/guard";
+import type { Decision as AuditDecision } from "../audit/device-log.ts";
 import type { GuardSlot } from "./guard-slot.ts";
 import type { ModelSlot } from "./model-slot.ts";
 
@@ -33,8 +34,35 @@ export function clientIdOf(remoteAddress: string | undefined, header: string | s
   return named === undefined || named === "" ? peer : `${peer}/${named.slice(0, 128)}`;
 }
 
-/** Runs the serving guard on `bytes`; EW_ERR_INPUT_FORMAT when the serving release has no guard file. */
+/** Where a flagged decision is recorded: the device log (ARCHITECTURE.md "The flows" 7), shipped to the hub. */
+export interface GuardAudit {
+  record(decision: AuditDecision): Promise<number>;
+}
+
+/**
+ * Runs the serving guard on `bytes`; EW_ERR_INPUT_FORMAT when the serving release has no guard file. A decision
+ * other than accept is recorded in `audit` as `guard.<decision>` with the stages that flagged it and the review
+ * entry's id: never the input, its scores or the client.
+ */
 export async function inferImage(
+  slots: { readonly slot: ModelSlot; readonly guards: GuardSlot; readonly audit?: GuardAudit },
+  bytes: Uint8Array,
+  clientId: string,
+): Promise<GuardedAnswer> {
+  const answer = await guardImage(slots, bytes, clientId);
+  if (answer.decision !== "accept" && slots.audit !== undefined) {
+    const review =
+      answer.review === undefined ? "none" : "id" in answer.review ? answer.review.id : answer.review.error;
+    await slots.audit.record({
+      kind: `guard.${answer.decision}`,
+      subject: `model:${answer.model.name}@${answer.model.version}`,
+      details: { stages: [...new Set(answer.reasons.map((r) => r.stage))], guard: answer.guard.digest, review },
+    });
+  }
+  return answer;
+}
+
+async function guardImage(
   slots: { readonly slot: ModelSlot; readonly guards: GuardSlot },
   bytes: Uint8Array,
   clientId: string,
