@@ -54,6 +54,9 @@ export { DeviceLog, type Decision } from "./audit/device-log.ts";
 export { EgressClient, type EgressOptions, type EgressRequest, type EgressResponse } from "./net/egress.ts";
 export { buildApp, type ServeDeps } from "./serve/app.ts";
 export { ServeMetrics } from "./serve/metrics.ts";
+export { activateServing } from "./serve/activate-serving.ts";
+export { GuardSlot, type PreparedGuard, type ReleaseGuard } from "./serve/guard-slot.ts";
+export { CLIENT_HEADER, clientIdOf, IMAGE_TYPES, inferImage, type GuardedAnswer } from "./serve/guarded-infer.ts";
 export { systemdUnit, type UnitOptions } from "./unit.ts";
 export {
   readAgentStatus,

@@ -6,6 +6,8 @@
  * - POST /v1/infer: a JSON body in the form `edgeward run --input` reads, or a `.npy` body
  *   (`application/x-npy` or `application/octet-stream`, bound to the first input, or to `?input=NAME`); answers
  *   `{model: {name, version}, outputs: {name: {type, dims, data}}}`.
+ * - POST /v1/infer with an image body (`image/png`, `image/jpeg`, `image/webp`): runs the serving release's guard
+ *   and answers its decision, reasons, scores, label and confidence (guarded-infer.ts).
  * - GET /healthz: 200 while a model serves; 503 with the code (tampered, no model) otherwise.
  * - GET /metrics: Prometheus text.
  */
@@ -13,12 +15,18 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { EdgewardError, isEdgewardError } from "@edgeward/core";
 import { parseJsonInputs, parseNpy, runInference, type TensorData } from "@edgeward/runtime";
 import { ServeMetrics } from "./metrics.ts";
+import { GuardSlot } from "./guard-slot.ts";
+import { CLIENT_HEADER, clientIdOf, IMAGE_TYPES, inferImage, type GuardAudit } from "./guarded-infer.ts";
 import type { ModelSlot } from "./model-slot.ts";
 import { outputsToJson } from "./outputs.ts";
 
 /** What {@link buildApp} needs. */
 export interface ServeDeps {
   readonly slot: ModelSlot;
+  /** The serving release's guard; image requests need one (default: an empty slot). */
+  readonly guards?: GuardSlot;
+  /** The device log: guard decisions other than accept are recorded there (and shipped with it). */
+  readonly audit?: GuardAudit;
   /** Largest request body in bytes (default 16 MiB); a larger one is EW_ERR_INPUT_TOO_LARGE (413). */
   readonly bodyLimit?: number;
   /** Pino options or false; request bodies are never logged either way. */
@@ -34,10 +42,16 @@ const NPY_TYPES = ["application/x-npy", "application/octet-stream"];
 export function buildApp(deps: ServeDeps): FastifyInstance {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? 16 * 1024 * 1024 });
   const metrics = deps.metrics ?? new ServeMetrics();
+  const slots = {
+    slot: deps.slot,
+    guards: deps.guards ?? new GuardSlot(),
+    ...(deps.audit === undefined ? {} : { audit: deps.audit }),
+  };
   // Bodies stay raw so the one tensor parser shared with `edgeward run` decides what is valid.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));
   app.addContentTypeParser(NPY_TYPES, { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(IMAGE_TYPES, { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     const failure = asEdgewardError(err);
@@ -49,6 +63,13 @@ export function buildApp(deps: ServeDeps): FastifyInstance {
   );
 
   app.post<{ Querystring: { input?: string } }>("/v1/infer", async (request) => {
+    if (IMAGE_TYPES.includes(request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() ?? "")) {
+      const t0 = performance.now();
+      const clientId = clientIdOf(request.socket.remoteAddress, request.headers[CLIENT_HEADER]);
+      const guarded = await inferImage(slots, request.body as Buffer, clientId);
+      metrics.served(performance.now() - t0);
+      return guarded;
+    }
     const inputs = decodeInputs(request.body, request.query.input);
     const t0 = performance.now();
     const answer = await deps.slot.use(async (loaded) => {
@@ -71,6 +92,7 @@ export function buildApp(deps: ServeDeps): FastifyInstance {
 
   app.addHook("onClose", async () => {
     await deps.slot.close();
+    await slots.guards.close();
     for (const close of deps.closers ?? []) await close();
   });
   return app;
