@@ -102,7 +102,8 @@ export class AttestationService {
       if (err instanceof EdgewardError) await this.#refuse(device, err.code);
       throw err;
     }
-    const { reasons, learned } = evaluateQuote(group, verified, device.clock);
+    const eventLog = req.eventLog === undefined ? undefined : b64(req.eventLog);
+    const { reasons, learned } = evaluateQuote(group, verified, device.clock, eventLog);
     const result = reasons.length === 0 ? "pass" : "fail";
     const nextAttestAt = this.#next(now, group);
     const clockOk = !reasons.some((r) => r.code === "EW_ERR_QUOTE_CLOCK");
