@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyRequest } from "fastify";
 import type { HubAuditLog } from "./audit/hub-log.ts";
 import type { BlobStore } from "./blobs/blob-store.ts";
 import type { ReleasesService } from "./releases/service.ts";
+import type { DeviceRecord } from "./device/types.ts";
 import type { HubStore } from "./store/hub-store.ts";
 
 /** The time source; injected so expiry, freshness and renewal are tested without sleeping (STYLE.md). */
@@ -29,6 +30,8 @@ export interface DeviceIdentity {
   readonly deviceId: string;
   /** The client certificate's serial (hex), when the device presented one. */
   readonly certificateSerial?: string;
+  /** The device as the deny list read it for this request (absent when its answer came from a cache). */
+  readonly record?: DeviceRecord;
 }
 
 /**

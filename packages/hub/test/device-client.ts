@@ -71,12 +71,12 @@ export async function activateBody(keys: DeviceKeys, res: wire.EnrolResponse): P
   return { enrolmentId: res.enrolmentId, secret: b64(secret) };
 }
 
-/** A quote over the challenge's selection with its nonce, as the quote body. */
+/** A quote over the challenge's selection with its nonce, as the quote body, with the event log when given. */
 export async function quoteBody(
   keys: DeviceKeys,
   deviceId: string,
   challenge: wire.ChallengeResponse,
-  extra: { csr?: string; nonce?: string } = {},
+  extra: { csr?: string; nonce?: string; eventLog?: Uint8Array } = {},
 ): Promise<wire.QuoteRequest> {
   const sel = parsePcrSelectionText(challenge.pcrSelection);
   const q = await keys.tpm.quote(keys.ak, sel, Buffer.from(extra.nonce ?? challenge.nonce, "hex"));
@@ -87,6 +87,7 @@ export async function quoteBody(
     pcrs: pcrsToWire(q.pcrValues),
   };
   if (extra.csr !== undefined) body.csr = extra.csr;
+  if (extra.eventLog !== undefined) body.eventLog = b64(extra.eventLog);
   return body;
 }
 

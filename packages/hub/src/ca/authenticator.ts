@@ -25,7 +25,8 @@ export function mtlsDeviceAuthenticator(denyList: DenyList): DeviceAuthenticator
       if (mode === "optional") return null;
       throw new EdgewardError("EW_ERR_HUB_DEVICE_CERT_REQUIRED");
     }
-    await denyList.check(deviceId);
-    return { deviceId };
+    // The record the deny list just read goes with the identity, so the route does not read the device again.
+    const { record } = await denyList.admit(deviceId);
+    return record === undefined ? { deviceId } : { deviceId, record };
   };
 }

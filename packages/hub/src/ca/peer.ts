@@ -15,13 +15,34 @@ export function deviceTlsOptions(caCertificatePem: string) {
   } as const;
 }
 
+/** What a connection's handshake established, kept per socket: the certificate is fixed at the handshake. */
+const bySocket = new WeakMap<TLSSocket, { id: string | undefined } | { error: EdgewardError }>();
+
 /**
  * The device a connection's client certificate names: undefined when the client sent none (or the connection is
  * not TLS); EW_ERR_DEVICE_CERT_INVALID when it sent one that does not chain to the device CA, is expired or
- * not yet valid, or names no device.
+ * not yet valid, or names no device. Decoding the peer certificate cost a tenth of a keep-alive request, so the
+ * answer is kept per connection: `authorized` is decided at the handshake anyway, and renegotiation (TLS 1.2's only
+ * way to change a connection's certificate; TLS 1.3 has none) is switched off on the socket once it is read.
  */
 export function peerDeviceId(socket: unknown): string | undefined {
   if (!isTlsSocket(socket)) return undefined;
+  let known = bySocket.get(socket);
+  if (known === undefined) {
+    try {
+      known = { id: readPeer(socket) };
+    } catch (err) {
+      if (!(err instanceof EdgewardError)) throw err;
+      known = { error: err };
+    }
+    socket.disableRenegotiation();
+    bySocket.set(socket, known);
+  }
+  if ("error" in known) throw known.error;
+  return known.id;
+}
+
+function readPeer(socket: TLSSocket): string | undefined {
   const cert = socket.getPeerCertificate();
   if (cert === null || Object.keys(cert).length === 0) return undefined;
   if (!socket.authorized)

@@ -11,13 +11,10 @@ import {
   type VerifiedQuote,
 } from "@edgeward/core";
 import { hex } from "./context.ts";
+import { secureBootReasons, type Reason } from "./secure-boot-policy.ts";
 import type { GroupPolicy, StoredClock } from "./types.ts";
 
-/** One reason for a fail, as the wire carries it. */
-export interface Reason {
-  readonly code: string;
-  readonly message: string;
-}
+export type { Reason } from "./secure-boot-policy.ts";
 
 /** The outcome of {@link evaluateQuote}. */
 export interface PolicyOutcome {
@@ -26,11 +23,15 @@ export interface PolicyOutcome {
   readonly learned: Record<string, Record<string, string>>;
 }
 
-/** Applies `group` to a quote that already passed signature, nonce and digest checks. */
+/**
+ * Applies `group` to a quote that already passed signature, nonce and digest checks; `eventLog` is the firmware
+ * event log the device sent with it (checked only under `secureBoot: required`).
+ */
 export function evaluateQuote(
   group: GroupPolicy,
   quote: VerifiedQuote,
   previous: StoredClock | undefined,
+  eventLog?: Uint8Array,
 ): PolicyOutcome {
   const reasons: Reason[] = [];
   const learned: Record<string, Record<string, string>> = {};
@@ -68,6 +69,7 @@ export function evaluateQuote(
   }
   if (group.minFirmware !== undefined && quote.firmwareVersion < BigInt(group.minFirmware))
     reasons.push(reason("EW_ERR_ATTEST_FIRMWARE", `${quote.firmwareVersion} < ${group.minFirmware}`));
+  reasons.push(...secureBootReasons(group, quote.pcrValues, eventLog));
   return { reasons, learned };
 }
 

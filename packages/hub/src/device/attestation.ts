@@ -42,12 +42,17 @@ export class AttestationService {
 
   /**
    * Phase 1. `certDeviceId` is the device the client certificate names, or undefined when the device has none
-   * (renewal after expiry): then only the AK's quote in phase 2 can prove who it is.
+   * (renewal after expiry): then only the AK's quote in phase 2 can prove who it is. `known` is the device as this
+   * request already read it (the deny list's read), used instead of reading it again.
    */
-  async challenge(req: wire.ChallengeRequest, certDeviceId: string | undefined): Promise<wire.ChallengeResponse> {
+  async challenge(
+    req: wire.ChallengeRequest,
+    certDeviceId: string | undefined,
+    known?: DeviceRecord,
+  ): Promise<wire.ChallengeResponse> {
     const ctx = this.#ctx;
     const now = ctx.now();
-    const device = await this.#device(req.deviceId, certDeviceId);
+    const device = await this.#device(req.deviceId, certDeviceId, known);
     const group = await this.#group(device);
     const selection = parsePcrSelectionText(group.attestPcrs);
     for (const { bank } of selection)
@@ -71,11 +76,18 @@ export class AttestationService {
     return { nonce, pcrSelection: group.attestPcrs, expiresAt };
   }
 
-  /** Phase 2. Refusals (unknown, used or expired nonce; bad signature; wrong nonce; PCR digest) throw. */
-  async quote(req: wire.QuoteRequest, certDeviceId: string | undefined): Promise<wire.QuoteResponse> {
+  /**
+   * Phase 2. Refusals (unknown, used or expired nonce; bad signature; wrong nonce; PCR digest) throw. `known` as in
+   * {@link challenge}.
+   */
+  async quote(
+    req: wire.QuoteRequest,
+    certDeviceId: string | undefined,
+    known?: DeviceRecord,
+  ): Promise<wire.QuoteResponse> {
     const ctx = this.#ctx;
     const now = ctx.now();
-    const device = await this.#device(req.deviceId, certDeviceId);
+    const device = await this.#device(req.deviceId, certDeviceId, known);
     const held = await ctx.store.takeNonce(req.nonce, now.toISOString());
     if (held === undefined || held.deviceId !== device.id) {
       await this.#refuse(device, "EW_ERR_DEVICE_NONCE_UNKNOWN");
@@ -102,18 +114,23 @@ export class AttestationService {
       if (err instanceof EdgewardError) await this.#refuse(device, err.code);
       throw err;
     }
-    const { reasons, learned } = evaluateQuote(group, verified, device.clock);
+    const eventLog = req.eventLog === undefined ? undefined : b64(req.eventLog);
+    const { reasons, learned } = evaluateQuote(group, verified, device.clock, eventLog);
     const result = reasons.length === 0 ? "pass" : "fail";
     const nextAttestAt = this.#next(now, group);
     const clockOk = !reasons.some((r) => r.code === "EW_ERR_QUOTE_CLOCK");
-    await ctx.store.updateDevice(device.id, {
-      lastSeenAt: now.toISOString(),
-      lastResult: result,
-      nextAttestAt,
-      ...(result === "pass" ? { lastPassAt: now.toISOString() } : {}),
-      ...(clockOk ? { clock: storedClock(verified) } : {}),
+    // The device's new state and the stored result commit together (one transaction, one fsync on SQLite).
+    await ctx.store.batch(async (store) => {
+      const patch = {
+        lastSeenAt: now.toISOString(),
+        lastResult: result,
+        nextAttestAt,
+        ...(result === "pass" ? { lastPassAt: now.toISOString() } : {}),
+        ...(clockOk ? { clock: storedClock(verified) } : {}),
+      } as const;
+      await store.updateDevice(device.id, patch, undefined, device);
+      await store.addAttestation({ deviceId: device.id, at: now.toISOString(), result, reasons });
     });
-    await ctx.store.addAttestation({ deviceId: device.id, at: now.toISOString(), result, reasons });
     await record(ctx, result === "pass" ? "attest.pass" : "attest.fail", device.id, {
       reasons: reasons.map((r) => r.code),
       resetCount: verified.clockInfo.resetCount,
@@ -143,9 +160,9 @@ export class AttestationService {
     return response;
   }
 
-  async #device(deviceId: string, certDeviceId: string | undefined): Promise<DeviceRecord> {
+  async #device(deviceId: string, certDeviceId: string | undefined, known?: DeviceRecord): Promise<DeviceRecord> {
     if (certDeviceId !== undefined && certDeviceId !== deviceId) throw new EdgewardError("EW_ERR_DEVICE_CERT_MISMATCH");
-    const device = await this.#ctx.store.getDevice(deviceId);
+    const device = known?.id === deviceId ? known : await this.#ctx.store.getDevice(deviceId);
     if (device === undefined) throw new EdgewardError("EW_ERR_DEVICE_UNKNOWN");
     if (device.state === "revoked") throw new EdgewardError("EW_ERR_DEVICE_REVOKED");
     if (device.state === "quarantined") throw new EdgewardError("EW_ERR_DEVICE_QUARANTINED");
@@ -153,7 +170,7 @@ export class AttestationService {
   }
 
   async #group(device: DeviceRecord): Promise<GroupPolicy> {
-    const group = await this.#ctx.store.getGroup(device.group);
+    const group = await this.#ctx.store.getGroup(device.group, device);
     if (group === undefined) throw new EdgewardError("EW_ERR_DEVICE_GROUP_UNKNOWN", { detail: device.group });
     return group;
   }

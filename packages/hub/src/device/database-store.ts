@@ -21,22 +21,49 @@ import type {
 } from "./types.ts";
 
 const ATTEMPTS = 10;
+/** Most groups whose parsed policy is kept. */
+const MAX_CACHED_GROUPS = 10_000;
 
-/** A DeviceStore over the hub's Kysely database. */
+/** What a store remembers of the rows it read, shared with the stores of its transactions. */
+interface Memory {
+  /** The row each returned record came from, and the version its group had in the same read. */
+  readonly rows: WeakMap<DeviceRecord, { row: Selectable<DevicesTable>; groupVersion: number | null }>;
+  /** Parsed group policies by name, with the version they were read at. */
+  readonly groups: Map<string, { version: number; group: GroupPolicy }>;
+}
+
+/**
+ * A DeviceStore over the hub's Kysely database. A device is read with its group's version, so the group's parsed
+ * policy can be reused while that version holds: any replica's change bumps it, and the next device read sees it.
+ */
 export class DatabaseDeviceStore implements DeviceStore {
   readonly #db: Kysely<HubDatabase>;
+  readonly #memory: Memory;
 
-  constructor(db: Kysely<HubDatabase>) {
+  constructor(db: Kysely<HubDatabase>, memory?: Memory) {
     this.#db = db;
+    this.#memory = memory ?? { rows: new WeakMap(), groups: new Map() };
   }
 
-  async getGroup(name: string): Promise<GroupPolicy | undefined> {
+  async getGroup(name: string, of?: DeviceRecord): Promise<GroupPolicy | undefined> {
+    const known = of === undefined || of.group !== name ? undefined : this.#memory.rows.get(of)?.groupVersion;
+    const cached = this.#memory.groups.get(name);
+    if (known !== undefined && known !== null && cached?.version === known) return cached.group;
     const row = await this.#db.selectFrom("groups").selectAll().where("name", "=", name).executeTakeFirst();
-    return row === undefined ? undefined : { ...parseStoredPolicy(row.policy), name };
+    if (row === undefined) return undefined;
+    const group = { ...parseStoredPolicy(row.policy), name };
+    if (this.#memory.groups.size >= MAX_CACHED_GROUPS) this.#memory.groups.clear();
+    this.#memory.groups.set(name, { version: row.version, group });
+    return group;
+  }
+
+  batch<T>(fn: (store: DeviceStore) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute((trx) => fn(new DatabaseDeviceStore(trx, this.#memory)));
   }
 
   async putGroup(group: GroupPolicy): Promise<void> {
     const { name, ...policy } = group;
+    this.#memory.groups.delete(name);
     const now = new Date().toISOString();
     await this.#db
       .insertInto("groups")
@@ -112,8 +139,16 @@ export class DatabaseDeviceStore implements DeviceStore {
   }
 
   async getDevice(id: string): Promise<DeviceRecord | undefined> {
-    const row = await this.#db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
-    return row === undefined ? undefined : this.#toRecord(row);
+    const row = await this.#db
+      .selectFrom("devices")
+      .leftJoin("groups", "groups.name", "devices.group_name")
+      .selectAll("devices")
+      .select("groups.version as group_version")
+      .where("devices.id", "=", id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const { group_version, ...device } = row;
+    return this.#toRecord(device, group_version);
   }
 
   async findDeviceByEk(ekDigest: string): Promise<DeviceRecord | undefined> {
@@ -149,11 +184,22 @@ export class DatabaseDeviceStore implements DeviceStore {
     return row !== undefined;
   }
 
-  async updateDevice(id: string, patch: DevicePatch, fromStates?: readonly DeviceState[]): Promise<boolean> {
+  async updateDevice(
+    id: string,
+    patch: DevicePatch,
+    fromStates?: readonly DeviceState[],
+    basis?: DeviceRecord,
+  ): Promise<boolean> {
+    // The first attempt may start from the row `basis` was read from; the update below is conditional on its version.
+    let known = basis?.id === id ? this.#memory.rows.get(basis)?.row : undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const row = await this.#db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
-      if (row === undefined || (fromStates !== undefined && !fromStates.includes(row.state as DeviceState)))
+      const row = known ?? (await this.#db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst());
+      const fromBasis = known !== undefined;
+      known = undefined;
+      if (row === undefined || (fromStates !== undefined && !fromStates.includes(row.state as DeviceState))) {
+        if (fromBasis) continue; // the basis may be stale: decide on the stored row
         return false;
+      }
       const current = this.#toRecord(row);
       const next = applyPatch(current, patch);
       const updated = await this.#db
@@ -176,7 +222,7 @@ export class DatabaseDeviceStore implements DeviceStore {
         .returning("id")
         .executeTakeFirst();
       if (updated === undefined) {
-        await backoff(attempt);
+        if (!fromBasis) await backoff(attempt);
         continue;
       }
       if (patch.floors !== undefined) await this.#putFloors(id, patch.floors);
@@ -343,8 +389,10 @@ export class DatabaseDeviceStore implements DeviceStore {
     return rows.map((r) => ({ serial: r.serial, at: r.revokedAt ?? r.at }));
   }
 
-  #toRecord(row: Selectable<DevicesTable>): DeviceRecord {
-    return deviceFromRow(row);
+  #toRecord(row: Selectable<DevicesTable>, groupVersion: number | null = null): DeviceRecord {
+    const record = deviceFromRow(row);
+    this.#memory.rows.set(record, { row, groupVersion });
+    return record;
   }
 
   async #putFloors(deviceId: string, floors: Readonly<Record<string, string>>): Promise<void> {

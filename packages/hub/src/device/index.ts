@@ -18,6 +18,7 @@ export type { DeviceContext } from "./context.ts";
 export { createEnrolToken, EnrolmentService, tokenDigest } from "./enrolment.ts";
 export { AttestationService, attestationStatus, pcrValuesFromWire, RetryLater } from "./attestation.ts";
 export { evaluateQuote, type PolicyOutcome, type Reason } from "./attest-policy.ts";
+export { secureBootReasons } from "./secure-boot-policy.ts";
 export { compareVersions, KeyReleaseService, type ReleaseFacts, type ReleasePort } from "./key-release.ts";
 export { DeviceLogService } from "./device-log.ts";
 export { DeviceReportService } from "./reports.ts";

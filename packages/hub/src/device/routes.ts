@@ -60,7 +60,7 @@ export const devicePlugin: FastifyPluginAsync = (app) => {
     },
     async (request, reply) => {
       try {
-        return await services().attestation.challenge(request.body, request.device?.deviceId);
+        return await services().attestation.challenge(request.body, request.device?.deviceId, request.device?.record);
       } catch (err) {
         if (err instanceof RetryLater)
           void reply.header(wire.RETRY_AFTER_HEADER, String(Math.ceil(err.retryAfterSeconds)));
@@ -75,7 +75,7 @@ export const devicePlugin: FastifyPluginAsync = (app) => {
       bodyLimit: 512 * 1024,
       schema: { body: wire.quoteRequestSchema, response: { 200: wire.quoteResponseSchema } },
     },
-    (request) => services().attestation.quote(request.body, request.device?.deviceId),
+    (request) => services().attestation.quote(request.body, request.device?.deviceId, request.device?.record),
   );
   app.post<{ Params: wire.ReleaseKeyParams; Body: wire.ReleaseKeyRequest }>(
     "/device/releases/:releaseId/key",

@@ -28,6 +28,6 @@ export function createDeviceServices(ctx: DeviceContext, releases: ReleasePort, 
     keyRelease: new KeyReleaseService(ctx, releases),
     deviceLog: new DeviceLogService(ctx),
     reports: new DeviceReportService(ctx),
-    denyList: new DenyList(async (id) => (await ctx.store.getDevice(id))?.state, { ttlMs: denyCacheMs }),
+    denyList: new DenyList((id) => ctx.store.getDevice(id), { ttlMs: denyCacheMs }),
   };
 }

@@ -27,7 +27,11 @@ export type DevicePatch = Partial<Omit<DeviceRecord, "id" | "ekDigest" | "akPubl
 
 /** The device side's storage. */
 export interface DeviceStore {
-  getGroup(name: string): Promise<GroupPolicy | undefined>;
+  /**
+   * The group `name`. With `of`, a device this store read, the store may answer from a cache when the group's
+   * version read with that device is still the cached one (a policy change bumps the version on every replica).
+   */
+  getGroup(name: string, of?: DeviceRecord): Promise<GroupPolicy | undefined>;
   putGroup(group: GroupPolicy): Promise<void>;
 
   /** Stores a one-time enrolment token by its sha256 (hex). */
@@ -43,8 +47,17 @@ export interface DeviceStore {
   findDeviceByEk(ekDigest: string): Promise<DeviceRecord | undefined>;
   /** Inserts a device; false when a device with the same EK digest or id exists. */
   insertDevice(device: DeviceRecord): Promise<boolean>;
-  /** Applies `patch`; when `fromStates` is given, only if the device's state is one of them. True when applied. */
-  updateDevice(id: string, patch: DevicePatch, fromStates?: readonly DeviceState[]): Promise<boolean>;
+  /**
+   * Applies `patch`; when `fromStates` is given, only if the device's state is one of them. True when applied.
+   * `basis`, the record this store last read for the device, saves the read when nothing changed it since (the
+   * update is still conditional on the stored version).
+   */
+  updateDevice(
+    id: string,
+    patch: DevicePatch,
+    fromStates?: readonly DeviceState[],
+    basis?: DeviceRecord,
+  ): Promise<boolean>;
   listDevices(): Promise<DeviceRecord[]>;
 
   putNonce(nonce: NonceRecord): Promise<void>;
@@ -67,6 +80,12 @@ export interface DeviceStore {
   recordCertificate(cert: IssuedRecord): Promise<void>;
   /** Serials of certificates revoked, or issued to a device that is now revoked, for the CRL. */
   listRevokedSerials(): Promise<Array<{ serial: string; at: string }>>;
+
+  /**
+   * Runs `fn` with a store whose writes commit together, or not at all (one transaction on a database). Inside `fn`
+   * use only that store: on SQLite the transaction holds the one connection, so a query through another waits forever.
+   */
+  batch<T>(fn: (store: DeviceStore) => Promise<T>): Promise<T>;
 }
 
 /** `device` with `patch` applied; floors merge per model name. */

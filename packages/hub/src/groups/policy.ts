@@ -1,4 +1,4 @@
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError, parsePcrSelectionText } from "@edgeward/core";
 
 // A group's policy as stored in groups.policy (JSON) and sent on the operator API. The device side reads it for
 // enrolment, attestation and key release (device/types.ts GroupPolicy is the same shape plus the group's name).
@@ -40,6 +40,7 @@ export const POLICY_SCHEMA = {
     minFirmware: { type: "string", pattern: "^[0-9]{1,20}$" },
     freshnessMs: { type: "integer", minimum: 1000, maximum: 86_400_000 },
     attestIntervalMs: { type: "integer", minimum: 1000, maximum: 86_400_000 },
+    secureBoot: { enum: ["required", "off"] },
   },
   additionalProperties: false,
 } as const;
@@ -67,6 +68,11 @@ export interface Policy {
   readonly freshnessMs: number;
   /** Interval between attestations (ms). */
   readonly attestIntervalMs: number;
+  /**
+   * `required`: every quote comes with the firmware event log, whose replayed sha256 PCR 7 must equal the quoted one
+   * and which must show SecureBoot enabled (ARCHITECTURE.md promise 2). Absent or `off`: the log is not checked.
+   */
+  readonly secureBoot?: "required" | "off";
 }
 
 /**
@@ -84,12 +90,20 @@ export const DEFAULT_POLICY: Policy = {
   attestIntervalMs: 60_000,
 };
 
-/** The policy with defaults filled in; refuses (EW_ERR_HUB_POLICY_INVALID) a freshness shorter than the interval. */
+/**
+ * The policy with defaults filled in; refuses (EW_ERR_HUB_POLICY_INVALID) a freshness shorter than the interval, and
+ * `secureBoot: required` without sha256 PCR 7 in the quoted selection.
+ */
 export function completePolicy(partial: Partial<Policy>): Policy {
   const policy = { ...DEFAULT_POLICY, ...partial };
   if (policy.freshnessMs < policy.attestIntervalMs)
     throw new EdgewardError("EW_ERR_HUB_POLICY_INVALID", {
       detail: "freshnessMs is shorter than attestIntervalMs, so a device could never hold a fresh pass",
+    });
+  const quotesPcr7 = parsePcrSelectionText(policy.attestPcrs).some((s) => s.bank === "sha256" && s.pcrs.includes(7));
+  if (policy.secureBoot === "required" && !quotesPcr7)
+    throw new EdgewardError("EW_ERR_HUB_POLICY_INVALID", {
+      detail: "secureBoot: required needs sha256:7 in attestPcrs: the event log is checked against the quoted PCR 7",
     });
   return policy;
 }

@@ -36,6 +36,12 @@ export const EVENTLOG_ERRORS = {
     exit: EXIT.policy,
     http: 422,
   },
+  EW_ERR_EVENTLOG_MISSING: {
+    message:
+      "The group's policy needs the firmware event log with each quote and none was sent; send the binary_bios_measurements file",
+    exit: EXIT.policy,
+    http: 422,
+  },
   EW_ERR_SECURE_BOOT_OFF: {
     message: "The event log does not show UEFI Secure Boot enabled; enable it in the firmware setup and enrol keys",
     exit: EXIT.policy,
