@@ -27,6 +27,8 @@ export interface AgentConfig {
   readonly installCommand?: readonly string[];
   /** How often the agent attests, ships its log and looks for its targets when the hub names no time (ms). */
   readonly hubIntervalMs: number;
+  /** How often the agent runs the audit and sends the report to the hub (ms; default daily, docs/audit.md). */
+  readonly auditIntervalMs: number;
 }
 
 /** The defaults: no tamper source but the manual trigger. */
@@ -38,6 +40,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
   bodyLimit: 16 * 1024 * 1024,
   track: [],
   hubIntervalMs: 60_000,
+  auditIntervalMs: 86_400_000,
 };
 
 /** Reads and checks a YAML configuration file. */
@@ -72,6 +75,7 @@ export function parseConfig(doc: unknown): AgentConfig {
       "track",
       "hubIntervalMs",
       "installCommand",
+      "auditIntervalMs",
     ],
     "",
   );
@@ -89,6 +93,13 @@ export function parseConfig(doc: unknown): AgentConfig {
       ? {}
       : { installCommand: list(c["installCommand"], "installCommand").map((a, i) => str(a, `installCommand[${i}]`)) }),
     hubIntervalMs: int(c["hubIntervalMs"], "hubIntervalMs", DEFAULT_CONFIG.hubIntervalMs, 200, 86_400_000),
+    auditIntervalMs: int(
+      c["auditIntervalMs"],
+      "auditIntervalMs",
+      DEFAULT_CONFIG.auditIntervalMs,
+      1_000,
+      7 * 86_400_000,
+    ),
   };
 }
 

@@ -23,6 +23,7 @@ import { manualSource, watchTamper, type TamperWatch } from "./tamper/watch.ts";
 import { activateRelease, type ActivateDeps } from "./update/activate.ts";
 import { ReleaseStore } from "./update/release-store.ts";
 import { openSealedNoteKey } from "./identity/sealed-keys.ts";
+import { writeAuditState } from "./state/audit-state.ts";
 
 /** The hub side of a running agent. */
 export interface HubLink {
@@ -91,6 +92,7 @@ export class Agent {
       onTrip: (reading) => void agent.tamper(reading),
     });
     await agent.resume();
+    await agent.refreshAuditState();
     opts.hub?.start?.(agent);
     return agent;
   }
@@ -157,8 +159,9 @@ export class Agent {
         await this.log.record({ kind: "tamper.detect", subject: r.source, details: { details: r.details, at: r.at } });
       },
       notifyHub: (r) => this.#opts.hub?.tamper(r) ?? Promise.resolve(),
-    }).then((result) => {
+    }).then(async (result) => {
       this.#opts.say?.(`tamper (${reading.source}): zeroized in ${result.timings.zeroizedMs.toFixed(1)} ms`);
+      await this.refreshAuditState().catch(() => undefined);
       return result;
     });
     return this.#tampering;
@@ -169,6 +172,17 @@ export class Agent {
     const was = await readRuntimeStatus(this.#opts.layout);
     const serving = this.slot.describe().model;
     await writeRuntimeStatus(this.#opts.layout, { ...was, ...(serving === undefined ? {} : { serving }), ...patch });
+    await this.refreshAuditState();
+  }
+
+  /** Rebuilds state.json, what the audit reads (docs/audit.md "The state directory"). */
+  refreshAuditState(): Promise<void> {
+    return writeAuditState(this.#opts.layout, {
+      tpm: this.#opts.tpm,
+      tamperSources: [...this.config.tamper.map((s) => s.kind), "manual"],
+      watching: this.#watch !== undefined,
+      attestationMaxAgeSeconds: Math.max(86_400, Math.ceil((2 * this.config.hubIntervalMs) / 1000)),
+    });
   }
 
   /** Stops everything (the app's onClose calls this). */

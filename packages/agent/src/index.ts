@@ -51,6 +51,8 @@ export {
 
 // Audit (promise 10) and egress (promise 3).
 export { DeviceLog, type Decision } from "./audit/device-log.ts";
+export { AuditSchedule, type AuditScheduleOptions, type AuditTimer } from "./audit/audit-schedule.ts";
+export { AUDIT_STATE_FILE, buildAuditState, writeAuditState, type AuditStateInputs } from "./state/audit-state.ts";
 export { EgressClient, type EgressOptions, type EgressRequest, type EgressResponse } from "./net/egress.ts";
 export { buildApp, type ServeDeps } from "./serve/app.ts";
 export { ServeMetrics } from "./serve/metrics.ts";

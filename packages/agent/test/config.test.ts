@@ -14,6 +14,7 @@ describe("the agent's configuration", () => {
       [
         "track: [ocr-cls/3, fw/2]",
         "hubIntervalMs: 5000",
+        "auditIntervalMs: 43200000",
         "installCommand: [/usr/sbin/fw-install, --from-stdin]",
         "requireFreshAttestation: true",
         "tamper:",
@@ -27,6 +28,7 @@ describe("the agent's configuration", () => {
     assert.deepEqual(c.track, ["ocr-cls/3", "fw/2"]);
     assert.deepEqual(c.installCommand, ["/usr/sbin/fw-install", "--from-stdin"]);
     assert.equal(c.requireFreshAttestation, true);
+    assert.equal(c.auditIntervalMs, 43_200_000);
     assert.deepEqual(
       c.tamper.map((t) => t.kind),
       ["value-file", "accelerometer", "command"],
@@ -40,6 +42,7 @@ describe("the agent's configuration", () => {
       { nope: 1 },
       { track: "ocr/1" },
       { hubIntervalMs: 10 },
+      { auditIntervalMs: 10 },
       { tamper: [{ type: "laser", name: "x" }] },
       { tamper: [{ type: "value-file", name: "x", path: "/p", extra: 1 }] },
       { tamper: [{ type: "command", name: "x", command: [] }] },

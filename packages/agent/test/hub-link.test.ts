@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CHECKS, parseState, runAudit } from "@edgeward/audit";
 import { generateSigningKey } from "@edgeward/core";
 import { rejectsWithCode, syntheticMatMulModel, tempDir, type Swtpm } from "@edgeward/testkit";
 import {
   Agent,
+  AUDIT_STATE_FILE,
+  floorIndexFor,
   hubLink,
+  VersionFloor,
   loadDevice,
   parseConfig,
   ReleaseStore,
@@ -41,6 +47,17 @@ describe("when the hub cannot be reached", SLOW, () => {
     const agent = await Agent.start({ tpm: deviceFor(tpm), layout, config: parseConfig({}) });
     try {
       assert.equal(agent.slot.current().version, "1");
+      // state.json (docs/audit.md "The state directory") names the running release and the TPM's own floor.
+      const state = parseState(readFileSync(join(layout.root, AUDIT_STATE_FILE), "utf8"));
+      const floor = await new VersionFloor(deviceFor(tpm), floorIndexFor(agent.slot.current().name)).read();
+      assert.ok(floor >= 1n);
+      assert.deepEqual(state.update, { runningVersion: 1, floor: Number(floor) });
+      const audit = await runAudit({ root: layout.root, stateDir: layout.root, checks: CHECKS.slice(5, 6) });
+      assert.equal(audit.checks[0]?.id, "promise-6-updates");
+      assert.ok(
+        audit.checks[0]?.evidence.includes(`running version 1; NV floor ${floor}`),
+        audit.checks[0]?.evidence.join(),
+      );
       await rejectsWithCode(link.cycle(agent), "EW_ERR_AGENT_HUB_UNREACHABLE");
       assert.equal(agent.slot.current().version, "1", "still serving");
     } finally {
@@ -70,6 +87,12 @@ describe("when the hub cannot be reached", SLOW, () => {
     try {
       await agent.tamper({ source: "case", details: "opened" });
       assert.equal(agent.slot.describe().tampered?.source, "case");
+      const state = parseState(readFileSync(join(layout.root, AUDIT_STATE_FILE), "utf8"));
+      assert.deepEqual(
+        state.tamper?.sources,
+        [{ kind: "manual", armed: false }],
+        "a tripped device is no longer armed",
+      );
       assert.equal(await new ReleaseStore(layout).header("r1"), undefined);
     } finally {
       await agent.close();

@@ -9,6 +9,8 @@ import type { TpmDevice } from "@edgeward/tpm";
 import { DeviceLog } from "../audit/device-log.ts";
 import { activateEnrolment, enrolmentRequest } from "../identity/evidence.ts";
 import { loadDevice, openDeviceKeys, provisionDevice, saveDevice } from "../identity/provision.ts";
+import { writeAuditState } from "../state/audit-state.ts";
+import { readRuntimeStatus, writeRuntimeStatus } from "../status.ts";
 import { readJson, writePrivateFile } from "../state/files.ts";
 import type { StateLayout } from "../state/layout.ts";
 import { attestOnce, hubClient, pinHub } from "./session.ts";
@@ -56,6 +58,11 @@ export async function enrolDevice(o: EnrolOptions): Promise<Enrolment> {
     });
     if (activated.state !== "trusted") return { deviceId: activated.deviceId, state: activated.state };
     const attestation = await attestOnce(client, o.tpm, keys, device, o.layout, true);
+    const reasons = attestation.reasons.map((r) => r.code);
+    await writeRuntimeStatus(o.layout, {
+      ...(await readRuntimeStatus(o.layout)),
+      lastAttestation: { at: new Date().toISOString(), result: attestation.result, reasons },
+    });
     await log.record({
       kind: attestation.result === "pass" ? "attest.pass" : "attest.fail",
       subject: activated.deviceId,
@@ -64,5 +71,7 @@ export async function enrolDevice(o: EnrolOptions): Promise<Enrolment> {
     return { deviceId: activated.deviceId, state: activated.state, attestation };
   } finally {
     await log.close();
+    // state.json follows every enrolment step that got this far (docs/audit.md "The state directory").
+    await writeAuditState(o.layout, { tpm: o.tpm });
   }
 }

@@ -63,6 +63,11 @@ export class HubClient {
     return this.#call("POST", wire.DEVICE_ROUTES.tamper.path, body, wire.tamperResponseSchema);
   }
 
+  /** POST /v1/device/audit: the hub keeps the latest report per device. */
+  audit(body: wire.AuditReportRequest): Promise<wire.AuditReportResponse> {
+    return this.#call("POST", wire.DEVICE_ROUTES.audit.path, body, wire.auditReportResponseSchema);
+  }
+
   /** The URL of a TUF metadata file or target (tuf-js and the downloader fetch them). */
   url(kind: "tuf" | "targets", name: string): string {
     return `${this.base}/v1/device/${kind}/${name.split("/").map(encodeURIComponent).join("/")}`;

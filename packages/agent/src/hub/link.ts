@@ -12,17 +12,27 @@ import { installTarget } from "../update/install.ts";
 import { attestOnce, pinnedHub, storedHubClient } from "./session.ts";
 import type { HubClient } from "./hub-client.ts";
 import { EdgewardError } from "@edgeward/core";
+import { AuditSchedule, type AuditTimer } from "../audit/audit-schedule.ts";
 
 /** Options for {@link hubLink}. */
 export interface HubLinkOptions {
   readonly say?: (line: string) => void;
   readonly now?: () => Date;
+  /** Runs the audit over the state directory and returns its JSON report; without it the agent sends none. */
+  readonly audit?: (stateDir: string) => Promise<object>;
+  /** The audit schedule's timer (tests inject one); the period is the configuration's auditIntervalMs. */
+  readonly auditTimer?: AuditTimer;
 }
 
+/** The first audit runs this soon after start (then every auditIntervalMs), so the hub soon holds a report. */
+const FIRST_AUDIT_MS = 60_000;
+
 /** A {@link HubLink} for an enrolled agent. */
-export function hubLink(
-  options: HubLinkOptions = {},
-): HubLink & { cycle(agent: Agent): Promise<void>; close(): Promise<void> } {
+export function hubLink(options: HubLinkOptions = {}): HubLink & {
+  cycle(agent: Agent): Promise<void>;
+  close(): Promise<void>;
+  readonly audits: AuditSchedule | undefined;
+} {
   const now = options.now ?? (() => new Date());
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -31,6 +41,7 @@ export function hubLink(
   // The last client built with the device's certificate: a tamper response drops the keys from memory before it
   // tells the hub, so the report goes out on the connection identity the agent already had.
   let lastClient: HubClient | undefined;
+  let audits: AuditSchedule | undefined;
 
   const client = async (agent: Agent): Promise<HubClient> => {
     if (agent.keys === undefined && lastClient !== undefined) return lastClient;
@@ -117,10 +128,31 @@ export function hubLink(
     schedule(agent, agent.config.hubIntervalMs);
   };
 
+  const startAudits = (agent: Agent, run: (stateDir: string) => Promise<object>): AuditSchedule => {
+    const schedule = new AuditSchedule({
+      run: async () => {
+        await agent.refreshAuditState();
+        return run(agent.layout.root);
+      },
+      send: async (report) => {
+        await (await client(agent)).audit({ report });
+      },
+      intervalMs: agent.config.auditIntervalMs,
+      ...(options.auditTimer === undefined ? {} : { timer: options.auditTimer }),
+      ...(options.say === undefined ? {} : { say: options.say }),
+    });
+    schedule.start(Math.min(FIRST_AUDIT_MS, agent.config.auditIntervalMs));
+    return schedule;
+  };
+
   return {
     cycle,
+    get audits() {
+      return audits;
+    },
     start(agent) {
       agentRef = agent;
+      if (options.audit !== undefined) audits = startAudits(agent, options.audit);
       running = cycle(agent).catch((err: unknown) => onError(agent, err));
     },
     async tamper(record: TamperRecord) {
@@ -132,6 +164,7 @@ export function hubLink(
     async close() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
+      await audits?.close();
       await running?.catch(() => undefined);
     },
   };
