@@ -17,10 +17,12 @@ const ALL = [
   "tlog-proof",
   "audit",
   "audit-eventlog",
+  "hub-attest",
   "hub-release",
   "hub-audit-replicas",
   "guard",
   "agent-serve",
+  "agent-serve-guard",
   "agent-tamper",
 ];
 const chosen = process.argv.slice(2);
