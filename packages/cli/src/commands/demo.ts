@@ -22,11 +22,14 @@ import { encodeNpyFloat32, infer, loadModel, type OutputSummary } from "@edgewar
 import { sampleImageTensor } from "../inference/sample-input.ts";
 import { printJson } from "../support/output.ts";
 import { tpmDemo } from "./demo-tpm.ts";
+import { runFleetDemo } from "./demo-fleet.ts";
 
 interface DemoOptions {
   model?: string;
   keep?: boolean;
   json?: boolean;
+  fleet?: boolean;
+  local?: boolean;
 }
 
 /** `edgeward demo`: the guided tour of sealed models on a real third-party model (the README's main job). */
@@ -37,7 +40,9 @@ export function registerDemo(program: Command): void {
     .option("--model <file>", "an ONNX image model with a [1,3,H,W] input (default: the PP-OCR v4 detector)")
     .option("--keep", "keep the demo's working directory")
     .option("--json", "print the step timings and results as JSON")
-    .action(async (opts: DemoOptions) => runDemo(opts));
+    .option("--fleet", "the whole system: a hub, three agents on swtpm devices, a served model, the attacks")
+    .option("--local", "the single-machine walkthrough of sealed models (the default for now)")
+    .action(async (opts: DemoOptions) => (opts.fleet === true ? runFleetDemo(opts) : runDemo(opts)));
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {
