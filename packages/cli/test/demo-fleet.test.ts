@@ -5,9 +5,9 @@ import { runCli } from "./helpers/cli.ts";
 
 // The README's main job: the fleet in one command — a real hub process, three agents on swtpm devices, the
 // PP-OCR classifier served, each attack refused with its code and the hub's view, and no plaintext on disk.
-describe("edgeward demo --fleet", { timeout: 240_000 }, () => {
+describe("edgeward demo (the fleet)", { timeout: 240_000 }, () => {
   it("serves the model on three devices, refuses clone, boot change, rollback, tamper and log rewrite, and leaves no plaintext", async () => {
-    const res = await runCli(["demo", "--fleet", "--json"]);
+    const res = await runCli(["demo", "--json"]);
     assert.equal(res.status, 0, `${res.stdout.toString().slice(-3000)}\n${res.stderr}`);
     const report = JSON.parse(res.stdout.toString()) as {
       inferences: { device: string; model: { name: string; version: string }; outputs: Record<string, unknown> }[];

@@ -61,7 +61,15 @@ async function lastError(d: FleetDevice, ms: number): Promise<string | undefined
 /** Device A's state directory copied onto device B: B's TPM cannot load A's keys. */
 export async function cloneScenario(f: Fleet, a: FleetDevice, b: FleetDevice): Promise<Outcome> {
   const clone = join(f.dir, `clone-of-${a.name}`);
-  await cp(a.state, clone, { recursive: true });
+  // A is running: a file it replaces by rename may vanish mid-copy, so the copy is retried as a thief would.
+  for (let attempt = 1; ; attempt++)
+    try {
+      await rm(clone, { recursive: true, force: true });
+      await cp(a.state, clone, { recursive: true });
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
   const r = await edgeward([
     ...["agent", "--tcti", b.tpm.tcti, "run", "--state", clone, "--listen", `unix:${join(f.dir, "clone.sock")}`],
     ...["--config", f.config],
@@ -96,14 +104,21 @@ export async function rollbackScenario(f: Fleet, d: FleetDevice): Promise<Outcom
 
 /** A manual tamper trigger on A: the model zeroized, serving refused, the hub quarantines A. */
 export async function tamperScenario(f: Fleet, a: FleetDevice): Promise<Outcome> {
-  await edgewardJson(["agent", "--tcti", a.tpm.tcti, "tamper", "--state", a.state, "--json"]);
+  const { timings } = await edgewardJson<{ timings: { doneMs: number } }>([
+    ...["agent", "--tcti", a.tpm.tcti, "tamper", "--state", a.state, "--json"],
+  ]);
   const health = await waitFor(async () => {
     const h = await agentCall(a.socket, "/healthz");
     return h.status === 503 ? h : undefined;
   }, 5_000);
   const { code: reason, hub } = await quarantined(f, a, 10_000);
   const code = typeof health?.json["code"] === "string" ? health.json["code"] : "not shown";
-  return { scenario: `tamper on ${a.name}`, device: a.name, code, hub: `${hub}: ${reason}` };
+  return {
+    scenario: `tamper on ${a.name}`,
+    device: a.name,
+    code,
+    hub: `${hub}: ${reason}; response in ${timings.doneMs.toFixed(0)} ms`,
+  };
 }
 
 /** B's device log replaced by a fresh one (history rewritten): the hub's consistency check fails. */
