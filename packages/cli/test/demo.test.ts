@@ -3,9 +3,9 @@ import { describe, it } from "node:test";
 import { runCli } from "./helpers/cli.ts";
 
 // The README's main job: the guided demo on the real PP-OCR detector must keep working end to end.
-describe("edgeward demo", () => {
+describe("edgeward demo --local", () => {
   it("seals, opens into memory, runs the PP-OCR detector with outputs equal to the plaintext model's, refuses every attack with its code, and binds a model to a TPM", async () => {
-    const res = await runCli(["demo", "--json"]);
+    const res = await runCli(["demo", "--local", "--json"]);
     assert.equal(res.status, 0, res.stderr);
     const report = JSON.parse(res.stdout.toString()) as {
       identicalOutputs: boolean;

@@ -22,22 +22,34 @@ import { encodeNpyFloat32, infer, loadModel, type OutputSummary } from "@edgewar
 import { sampleImageTensor } from "../inference/sample-input.ts";
 import { printJson } from "../support/output.ts";
 import { tpmDemo } from "./demo-tpm.ts";
+import { runFleetDemo } from "./demo-fleet.ts";
 
 interface DemoOptions {
   model?: string;
   keep?: boolean;
   json?: boolean;
+  fleet?: boolean;
+  local?: boolean;
 }
 
-/** `edgeward demo`: the guided tour of sealed models on a real third-party model (the README's main job). */
+/**
+ * `edgeward demo`: the README's main job. By default the fleet (a hub, three agents, the attacks); `--local` is
+ * the guided tour of sealed models on a real third-party model on one machine.
+ */
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("guided demo: keys, seal, inspect, open into memory, verify, run a real PP-OCR model, attacks")
-    .option("--model <file>", "an ONNX image model with a [1,3,H,W] input (default: the PP-OCR v4 detector)")
+    .description(
+      "the fleet in one command: a hub, three agents on swtpm devices, a served PP-OCR model, the attacks refused (--local: the single-machine walkthrough of sealed models)",
+    )
+    .option("--local", "the single-machine walkthrough: keys, seal, inspect, open into memory, verify, run, attacks")
+    .option("--model <file>", "with --local: an ONNX image model with a [1,3,H,W] input (default: PP-OCR v4 detector)")
     .option("--keep", "keep the demo's working directory")
     .option("--json", "print the step timings and results as JSON")
-    .action(async (opts: DemoOptions) => runDemo(opts));
+    .option("--fleet", "the fleet demo (the default)")
+    .action(async (opts: DemoOptions) =>
+      opts.local === true || opts.model !== undefined ? runDemo(opts) : runFleetDemo(opts),
+    );
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {

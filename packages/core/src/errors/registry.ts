@@ -4,6 +4,7 @@ import { AUDIT_ERRORS } from "./codes/audit.ts";
 import { EVENTLOG_ERRORS } from "./codes/eventlog.ts";
 import { FILES_ERRORS } from "./codes/files.ts";
 import { DEVICE_ERRORS } from "./codes/device.ts";
+import { DEMO_ERRORS } from "./codes/demo.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
 import { HUB_ERRORS } from "./codes/hub.ts";
 import { GUARD_ERRORS } from "./codes/guard.ts";
@@ -33,6 +34,7 @@ export const ERRORS = {
   ...HUB_ERRORS,
   ...TUF_ERRORS,
   ...GUARD_ERRORS,
+  ...DEMO_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every Edgeward error code, as a union of string literals. */
@@ -54,6 +56,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Hub", codes: HUB_ERRORS },
   { title: "Releases and TUF", codes: TUF_ERRORS },
   { title: "Inference guard", codes: GUARD_ERRORS },
+  { title: "Demo", codes: DEMO_ERRORS },
 ];
 
 /** True when `code` is a registered error code. */
