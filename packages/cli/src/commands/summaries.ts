@@ -4,7 +4,7 @@
  * command's own file registers; a test keeps the two in step.
  */
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
-  demo: "guided demo: keys, seal, inspect, open into memory, verify, run a real PP-OCR model, attacks",
+  demo: "the fleet in one command: a hub, three agents on swtpm devices, a served PP-OCR model, the attacks refused (--local: the single-machine walkthrough of sealed models)",
   keygen: "create an age identity (x25519: age1…, pq: hybrid ML-KEM-768+X25519 age1pq1…, p256: age1tag1…)",
   "sign-keygen": "create a model-signing key pair: NAME.key (PKCS#8 PEM, 0600) and NAME.pub (SPKI PEM)",
   seal: "encrypt MODEL as a standard age file for the recipients; with --sign, also write OUT.sig (OMS)",
