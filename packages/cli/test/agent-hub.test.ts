@@ -8,7 +8,6 @@ import { after, before, describe, it } from "node:test";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import {
   filesHolding,
-  startServe,
   startSwtpm,
   syntheticMatMulModel,
   tempDir,
@@ -16,6 +15,7 @@ import {
   type Swtpm,
 } from "@edgeward/testkit";
 import { CLI_BIN, printedCode, runCli } from "./helpers/cli.ts";
+import { cliJson, startCliHub, type CliHub } from "./helpers/cli-hub.ts";
 
 const N = 48;
 const model = syntheticMatMulModel(N, 5);
@@ -30,29 +30,15 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
   const state = join(dir.path, "state");
   let tpm: Swtpm;
   let serve: ServeProcess;
-  let init: { adminToken: string; caCertificate: string };
-  const json = async (args: string[]): Promise<Record<string, unknown>> => {
-    const r = await runCli(args);
-    assert.equal(r.status, 0, `edgeward ${args.join(" ")}: ${r.stderr}`);
-    return JSON.parse(r.stdout.toString("utf8")) as Record<string, unknown>;
-  };
-  const admin = () => ["--hub", serve.url, "--token", init.adminToken, "--ca", init.caCertificate, "--json"];
+  let init: CliHub["init"];
+  let hub: CliHub;
+  const admin = () => hub.admin();
+  const json = cliJson;
 
   before(async () => {
     tpm = await startSwtpm();
-    init = (await json(["hub", "init", "--dir", hubDir, "--json"])) as typeof init;
-    serve = await startServe(["--dir", hubDir, "--listen", "127.0.0.1:0"]);
-    const policy = join(dir.path, "policy.json");
-    writeFileSync(
-      policy,
-      JSON.stringify({
-        autoApprove: true,
-        learn: true,
-        attestPcrs: "sha256:0,7,14",
-        unwrapPolicy: { pcrs: "sha256:7,14", digests: [] },
-      }),
-    );
-    await json(["hub", "groups", "create", "line-a", "--policy", policy, ...admin()]);
+    hub = await startCliHub(hubDir, "line-a");
+    ({ serve, init } = hub);
   });
   after(async () => {
     await serve?.stop();
@@ -168,7 +154,7 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
     const installed = join(dir.path, "installed.sha256");
     writeFileSync(
       config,
-      `track: [matmul/2, matmul/1, fw/1]\nhubIntervalMs: 1000\ninstallCommand: [sh, -c, "sha256sum > ${installed}"]\n`,
+      `track: [matmul/2, matmul/1, fw/1]\nhubIntervalMs: 1000\nauditIntervalMs: 1000\ninstallCommand: [sh, -c, "sha256sum > ${installed}"]\n`,
     );
     const sock = join(dir.path, "agent.sock");
     const child: ChildProcess = spawn(
@@ -211,6 +197,16 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       assert.equal(status["floor"], "2");
       assert.equal((status["runtime"] as { lastError: { code: string } }).lastError.code, "EW_ERR_AGENT_FLOOR");
       assert.deepEqual(curl("/v1/infer", input).json["model"], { name: "matmul", version: "2" }, "still serving 2");
+      // The daemon runs the audit of its state directory and the hub keeps it for the operator.
+      const audit = () => runCli(["hub", "devices", "audit", String(status["deviceId"]), ...admin()]);
+      let held = await audit();
+      for (let i = 0; i < 100 && held.status !== 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        held = await audit();
+      }
+      assert.equal(held.status, 0, `${held.stderr}\n${err}`);
+      const report = (JSON.parse(held.stdout.toString("utf8")) as { report: { deviceId: string } }).report;
+      assert.equal(report.deviceId, status["deviceId"]);
       // The package went to the install command on its stdin, after the same checks.
       const want = createHash("sha256").update("firmware image v1\n").digest("hex");
       assert.equal(readFileSync(installed, "utf8").split(" ")[0], want);

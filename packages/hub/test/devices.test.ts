@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { injectFailsWith } from "@edgeward/testkit";
 import { decodeAuditEvent } from "@edgeward/tlog";
 import { insertDevice, updateDevice, getDevice } from "@edgeward/hub";
+import { DatabaseDeviceStore } from "../src/device/index.ts";
 import { startTestHub, type TestHub } from "./helpers/hub.ts";
 
 async function addDevice(hub: TestHub, id: string): Promise<void> {
@@ -152,5 +153,45 @@ describe("maintenance", () => {
     hub.clock.advance(2000);
     assert.deepEqual(await runMaintenance(hub.deps), { nonces: 1 });
     await hub.close();
+  });
+});
+
+// The latest audit report a device sent (ARCHITECTURE.md flows 7 "Audit"), stored the way POST /v1/device/audit
+// stores it, through the device store.
+describe("GET /v1/devices/:id/audit", () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub();
+    await addDevice(hub, "cam-1");
+    await addDevice(hub, "cam-2");
+  });
+  after(() => hub.close());
+
+  it("answers the latest report a device sent, to a viewer", async () => {
+    const store = new DatabaseDeviceStore(hub.deps.store.db);
+    await store.putAuditReport("cam-1", "2026-05-01T11:00:00.000Z", { version: 1, ok: false, checks: [] });
+    await store.putAuditReport("cam-1", "2026-05-01T12:00:00.000Z", { version: 1, ok: true, checks: [{ id: "x" }] });
+    const res = await hub.app.inject({ method: "GET", url: "/v1/devices/cam-1/audit", headers: hub.auth("viewer") });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), {
+      deviceId: "cam-1",
+      at: "2026-05-01T12:00:00.000Z",
+      report: { version: 1, ok: true, checks: [{ id: "x" }] },
+    });
+  });
+
+  it("answers 404 with EW_ERR_HUB_AUDIT_NOT_FOUND when the device sent none", async () => {
+    const request = { method: "GET" as const, url: "/v1/devices/cam-2/audit", headers: hub.auth("viewer") };
+    await injectFailsWith(hub.app, request, "EW_ERR_HUB_AUDIT_NOT_FOUND");
+    assert.equal((await hub.app.inject(request)).statusCode, 404);
+  });
+
+  it("answers EW_ERR_HUB_DEVICE_NOT_FOUND for an unknown device, and 401 without a token", async () => {
+    await injectFailsWith(
+      hub.app,
+      { method: "GET", url: "/v1/devices/none/audit", headers: hub.auth("admin") },
+      "EW_ERR_HUB_DEVICE_NOT_FOUND",
+    );
+    await injectFailsWith(hub.app, { method: "GET", url: "/v1/devices/cam-1/audit" }, "EW_ERR_HUB_TOKEN_MISSING");
   });
 });

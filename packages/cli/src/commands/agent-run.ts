@@ -3,6 +3,7 @@ import { chmod, rm } from "node:fs/promises";
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
 import { Agent, DEFAULT_CONFIG, hubLink, loadConfig } from "@edgeward/agent";
+import { runAudit } from "@edgeward/audit";
 import { agentState, agentTpm } from "./agent-common.ts";
 
 /**
@@ -20,8 +21,11 @@ export function registerAgentRun(agent: Command): void {
       const listen = parseListen(opts.listen);
       const say = (line: string) => process.stderr.write(`edgeward agent: ${line}\n`);
       const layout = agentState(opts.state);
-      // An enrolled agent talks to its hub; one that never enrolled serves what its state directory holds.
-      const hub = existsSync(layout.hub) ? hubLink({ say }) : undefined;
+      // An enrolled agent talks to its hub, and sends it the audit of its state directory soon after start, then
+      // every auditIntervalMs (docs/agent.md "state.json and the daily audit"); one that never enrolled serves
+      // what its state directory holds.
+      const audit = (stateDir: string) => runAudit({ stateDir });
+      const hub = existsSync(layout.hub) ? hubLink({ say, audit }) : undefined;
       const running = await Agent.start({
         tpm: agentTpm(cmd),
         layout,

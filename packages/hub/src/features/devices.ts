@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { EdgewardError, isEdgewardError } from "@edgeward/core";
 import { AUTH } from "../http/route-auth.ts";
 import { DEVICE_STATES, getDevice, listDevices, updateDevice, type DeviceState } from "../store/devices.ts";
+import { DatabaseDeviceStore } from "../device/database-store.ts";
 import { DEVICE_SCHEMA, deviceView } from "./device-view.ts";
 
 /**
@@ -24,7 +25,18 @@ const ID_PARAMS = {
   properties: { id: { type: "string", minLength: 1, maxLength: 128 } },
 } as const;
 
-/** The fleet: every role lists and shows devices; admins and operators change their state. */
+/** The latest audit report a device sent (ARCHITECTURE.md flows 7 "Audit"): when it arrived, and the report. */
+const AUDIT_SCHEMA = {
+  type: "object",
+  required: ["deviceId", "at", "report"],
+  properties: {
+    deviceId: { type: "string" },
+    at: { type: "string", format: "date-time" },
+    report: { type: "object", additionalProperties: true },
+  },
+} as const;
+
+/** The fleet: every role lists and shows devices and their latest audit; admins and operators change state. */
 export const devicesPlugin: FastifyPluginAsync = (app) => {
   const db = app.hub.store.db;
   app.get<{ Querystring: { group?: string; state?: DeviceState; after?: string; limit?: number } }>(
@@ -56,6 +68,18 @@ export const devicesPlugin: FastifyPluginAsync = (app) => {
     "/devices/:id",
     { config: { auth: AUTH.read }, schema: { params: ID_PARAMS, response: { 200: DEVICE_SCHEMA } } },
     async (request) => deviceView(await getDevice(db, request.params.id), app.hub.clock.now()),
+  );
+  const reports = new DatabaseDeviceStore(db);
+  app.get<{ Params: { id: string } }>(
+    "/devices/:id/audit",
+    { config: { auth: AUTH.read }, schema: { params: ID_PARAMS, response: { 200: AUDIT_SCHEMA } } },
+    async (request) => {
+      const { id } = request.params;
+      await getDevice(db, id); // EW_ERR_HUB_DEVICE_NOT_FOUND for an unknown device
+      const held = await reports.getAuditReport(id);
+      if (held === undefined) throw new EdgewardError("EW_ERR_HUB_AUDIT_NOT_FOUND", { detail: id });
+      return { deviceId: id, at: held.at, report: held.report };
+    },
   );
   for (const [action, rule] of Object.entries(DEVICE_ACTIONS)) {
     app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(

@@ -78,6 +78,11 @@ export const HUB_ERRORS = {
     exit: EXIT.usage,
     http: 404,
   },
+  EW_ERR_HUB_AUDIT_NOT_FOUND: {
+    message: "The hub holds no audit report from this device yet; the agent sends one soon after it starts, then daily",
+    exit: EXIT.usage,
+    http: 404,
+  },
   EW_ERR_HUB_DEVICE_STATE: {
     message: "The device's state does not allow this action (pending → trusted → quarantined → revoked)",
     exit: EXIT.policy,
