@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { EdgewardError } from "@edgeward/core";
+import { DEFAULT_EVENT_LOG_PATH } from "./identity/event-log.ts";
 import { accelerometerSource, commandSource, valueFileSource, type TamperSource } from "./tamper/sources.ts";
 
 /** The checked configuration. */
@@ -29,6 +30,8 @@ export interface AgentConfig {
   readonly hubIntervalMs: number;
   /** How often the agent runs the audit and sends the report to the hub (ms; default daily, docs/audit.md). */
   readonly auditIntervalMs: number;
+  /** The TCG binary event log sent with each quote when it exists (default the kernel's securityfs file). */
+  readonly eventLogPath: string;
 }
 
 /** The defaults: no tamper source but the manual trigger. */
@@ -41,6 +44,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
   track: [],
   hubIntervalMs: 60_000,
   auditIntervalMs: 86_400_000,
+  eventLogPath: DEFAULT_EVENT_LOG_PATH,
 };
 
 /** Reads and checks a YAML configuration file. */
@@ -76,6 +80,7 @@ export function parseConfig(doc: unknown): AgentConfig {
       "hubIntervalMs",
       "installCommand",
       "auditIntervalMs",
+      "eventLogPath",
     ],
     "",
   );
@@ -100,6 +105,7 @@ export function parseConfig(doc: unknown): AgentConfig {
       1_000,
       7 * 86_400_000,
     ),
+    eventLogPath: c["eventLogPath"] === undefined ? DEFAULT_EVENT_LOG_PATH : str(c["eventLogPath"], "eventLogPath"),
   };
 }
 

@@ -78,6 +78,7 @@ export { activateRelease, versionSequence, type ActivateDeps } from "./update/ac
 // The running agent and its configuration.
 export { Agent, keysUnavailable, type AgentOptions, type HubLink } from "./daemon.ts";
 export { DEFAULT_CONFIG, loadConfig, parseConfig, type AgentConfig } from "./config.ts";
+export { DEFAULT_EVENT_LOG_PATH, readEventLog } from "./identity/event-log.ts";
 
 // The hub: client, enrolment, attestation.
 export { HubClient, hubCodeOf } from "./hub/hub-client.ts";
@@ -88,6 +89,7 @@ export {
   pinHub,
   pinnedHub,
   storedHubClient,
+  type EventLogSource,
   type HubClientOptions,
   type PinnedHub,
 } from "./hub/session.ts";

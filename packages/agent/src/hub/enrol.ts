@@ -24,6 +24,8 @@ export interface EnrolOptions {
   readonly caPem: string;
   readonly proof: { readonly token: string } | { readonly ekCertificate: true };
   readonly onRefusal?: (url: string, reason: string) => void;
+  /** The firmware event log sent with the first attestation (docs/agent.md "Configuration", eventLogPath). */
+  readonly eventLogPath?: string;
 }
 
 /** What enrolment ends with. */
@@ -57,7 +59,9 @@ export async function enrolDevice(o: EnrolOptions): Promise<Enrolment> {
       details: { hub: o.hubUrl, via: "token" in o.proof ? "token" : "ek-certificate", state: activated.state },
     });
     if (activated.state !== "trusted") return { deviceId: activated.deviceId, state: activated.state };
-    const attestation = await attestOnce(client, o.tpm, keys, device, o.layout, true);
+    const attestation = await attestOnce(client, o.tpm, keys, device, o.layout, true, {
+      ...(o.eventLogPath === undefined ? {} : { eventLogPath: o.eventLogPath }),
+    });
     const reasons = attestation.reasons.map((r) => r.code);
     await writeRuntimeStatus(o.layout, {
       ...(await readRuntimeStatus(o.layout)),

@@ -65,7 +65,10 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     if (keys === undefined) throw new EdgewardError("EW_ERR_AGENT_BOOT_CHANGED", { detail: "keys are sealed" });
     let next = new Date(now().getTime() + agent.config.hubIntervalMs);
     const attest = async (): Promise<void> => {
-      const answer = await attestOnce(await client(agent), agent.tpm, keys, agent.record, agent.layout, true);
+      const answer = await attestOnce(await client(agent), agent.tpm, keys, agent.record, agent.layout, true, {
+        eventLogPath: agent.config.eventLogPath,
+        ...(options.say === undefined ? {} : { warn: options.say }),
+      });
       const at = now().toISOString();
       await agent.log.record({
         kind: answer.result === "pass" ? "attest.pass" : "attest.fail",

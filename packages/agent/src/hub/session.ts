@@ -9,6 +9,7 @@ import { EdgewardError, type wire } from "@edgeward/core";
 import type { TpmDevice } from "@edgeward/tpm";
 import type { DeviceRecord } from "../identity/device-record.ts";
 import { answerChallenge } from "../identity/evidence.ts";
+import { readEventLog } from "../identity/event-log.ts";
 import { createCsr } from "../identity/csr.ts";
 import type { DeviceKeys } from "../identity/provision.ts";
 import { EgressClient } from "../net/egress.ts";
@@ -87,7 +88,17 @@ export async function storedHubClient(
   });
 }
 
-/** One attestation; with `renew`, a CSR for the sealed mTLS key, and a new certificate stored on a pass. */
+/** Where {@link attestOnce} finds the firmware event log, and where it says why it sends none. */
+export interface EventLogSource {
+  /** The TCG binary event log; without it the quote goes without one. */
+  readonly eventLogPath?: string;
+  readonly warn?: (line: string) => void;
+}
+
+/**
+ * One attestation; with `renew`, a CSR for the sealed mTLS key, and a new certificate stored on a pass. The event
+ * log at `source.eventLogPath`, when readable, goes along as `eventLog` (docs/devices.md "Secure boot").
+ */
 export async function attestOnce(
   client: HubClient,
   tpm: TpmDevice,
@@ -95,15 +106,18 @@ export async function attestOnce(
   record: DeviceRecord,
   layout: StateLayout,
   renew: boolean,
+  source: EventLogSource = {},
 ): Promise<wire.QuoteResponse> {
   const deviceId = record.deviceId;
   if (deviceId === undefined) throw new EdgewardError("EW_ERR_AGENT_NOT_ENROLLED");
   const challenge = await client.challenge({ deviceId, banks: ["sha256"] });
   const evidence = await answerChallenge(tpm, keys.ak, challenge);
+  const eventLog = source.eventLogPath === undefined ? undefined : await readEventLog(source.eventLogPath, source.warn);
   const answer = await client.quote({
     deviceId,
     nonce: challenge.nonce,
     ...evidence,
+    ...(eventLog === undefined ? {} : { eventLog }),
     ...(renew ? { csr: createCsr(keys.mtlsKey, deviceId) } : {}),
   });
   if (answer.result === "pass" && answer.certificate !== undefined)
