@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { EdgewardError } from "@edgeward/core";
-import { enrolDevice } from "@edgeward/agent";
+import { DEFAULT_EVENT_LOG_PATH, enrolDevice } from "@edgeward/agent";
 import { readTextFile } from "@edgeward/io";
 import { printJson, printLines } from "../support/output.ts";
 import { agentState, agentTpm } from "./agent-common.ts";
@@ -11,6 +11,7 @@ interface EnrolOptions {
   token?: string;
   ekCert?: boolean;
   state: string;
+  eventLog: string;
   json?: boolean;
 }
 
@@ -27,6 +28,11 @@ export function registerAgentEnrol(agent: Command): void {
     .option("--token <token>", "a one-time enrolment token from the operator")
     .option("--ek-cert", "prove the TPM with its EK certificate instead of a token")
     .requiredOption("--state <dir>", "the agent's state directory")
+    .option(
+      "--event-log <file>",
+      "the firmware event log sent with the first attestation (skipped when the file is missing)",
+      DEFAULT_EVENT_LOG_PATH,
+    )
     .option("--json", "print {deviceId, state, attestation} as JSON")
     .action(async (opts: EnrolOptions, cmd: Command) => {
       if ((opts.token === undefined) === (opts.ekCert !== true))
@@ -37,6 +43,7 @@ export function registerAgentEnrol(agent: Command): void {
         hubUrl: opts.hub,
         caPem: await readTextFile(opts.ca, "hub CA certificate"),
         proof: opts.token === undefined ? { ekCertificate: true } : { token: opts.token },
+        eventLogPath: opts.eventLog,
         onRefusal: (url, reason) => process.stderr.write(`edgeward agent: refused to connect to ${url}: ${reason}\n`),
       });
       if (opts.json) return printJson(result);
