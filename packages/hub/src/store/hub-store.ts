@@ -2,7 +2,7 @@ import { DatabaseSync } from "node:sqlite";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError, redactSecrets } from "@edgeward/core";
 import { MIGRATIONS } from "./migrations/index.ts";
 import type { HubDatabase } from "./schema.ts";
 import { adaptDatabaseSync } from "./sqlite-adapter.ts";
@@ -31,7 +31,7 @@ export class HubStore {
   static async open(where: HubStoreLocation): Promise<HubStore> {
     const [dialect, kind, location] =
       "postgres" in where
-        ? ([postgresDialect(where.postgres), "postgres", redact(where.postgres)] as const)
+        ? ([postgresDialect(where.postgres), "postgres", redactSecrets(where.postgres)] as const)
         : ([sqliteDialect(where.sqlite), "sqlite", where.sqlite] as const);
     const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location);
     try {
@@ -106,9 +106,4 @@ function postgresDialect(url: string): Dialect {
   // An idle client's error (a server restart) must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
   return new PostgresDialect({ pool });
-}
-
-/** The URL with any password masked, for messages. */
-function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }
