@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { isEdgewardError } from "@edgeward/core";
 import { HubStore } from "../src/store/hub-store.ts";
-
-/** A local port with nothing listening on it: bound once to learn a free number, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Every message along an error's cause chain, as a reader of logs would see them. */
-function messages(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err; e instanceof Error; e = e.cause) parts.push(e.message, String(e.stack));
-  return parts.join("\n");
-}
+import { closedPort, errorChainText } from "@edgeward/testkit";
 
 describe("the hub's PostgreSQL store keeps the secrets of its URL out of its errors", () => {
   it("a refused connection is EW_ERR_HUB_STORAGE naming the database, with userinfo and query passwords hidden", async () => {
@@ -29,7 +13,7 @@ describe("the hub's PostgreSQL store keeps the secrets of its URL out of its err
       (e: unknown) => e,
     );
     assert.ok(isEdgewardError(err, "EW_ERR_HUB_STORAGE"), String(err));
-    const text = messages(err);
+    const text = errorChainText(err);
     for (const secret of ["hunter2", "s3cret", "k3y"]) assert.ok(!text.includes(secret), `${secret} in: ${text}`);
     // Still says which database failed, and keeps the parameters that are not secret.
     assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}/hub\\?password=\\*\\*\\*`));

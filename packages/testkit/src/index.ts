@@ -32,3 +32,4 @@ export {
 } from "./fake-device.ts";
 export { sealedRelease, type SealedRelease } from "./release.ts";
 export { filesHolding, filesUnder } from "./disk-scan.ts";
+export { closedPort, errorChainText } from "./refused-port.ts";

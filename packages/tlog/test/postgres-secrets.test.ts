@@ -1,25 +1,9 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { isEdgewardError } from "@edgeward/core/errors";
 import { openStore } from "@edgeward/tlog/open";
 import { PostgresStore } from "@edgeward/tlog/postgres";
-
-/** A local port with nothing listening on it: bound once to learn a free number, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Every message along an error's cause chain, as a reader of logs would see them. */
-function messages(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err; e instanceof Error; e = e.cause) parts.push(e.message, String(e.stack));
-  return parts.join("\n");
-}
+import { closedPort, errorChainText } from "@edgeward/testkit";
 
 describe("a PostgreSQL store's errors carry no secret from its URL", () => {
   const SECRETS = ["hunter2", "s3cret", "k3y"];
@@ -36,7 +20,7 @@ describe("a PostgreSQL store's errors carry no secret from its URL", () => {
         (e: unknown) => e,
       );
       assert.ok(isEdgewardError(err, "EW_ERR_LOG_STORAGE"), String(err));
-      const text = messages(err);
+      const text = errorChainText(err);
       for (const secret of SECRETS) assert.ok(!text.includes(secret), `${secret} in the error: ${text}`);
       // Still says which database failed, and keeps the parameters that are not secret.
       assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}/log\\?password=\\*\\*\\*`));
