@@ -22,7 +22,7 @@ import { deviceFor, SLOW, useProvisionedDevice } from "./helpers.ts";
 const FIXTURE = join(EVENTLOG_FIXTURES, "keylime-binary_bios_measurements-secureboot.bin");
 
 /** A mock hub client that records the quote body and answers a fixed challenge. */
-function recordingHub(): { client: HubClient; bodies: wire.QuoteRequest[] } {
+function mockRecordingHub(): { client: HubClient; bodies: wire.QuoteRequest[] } {
   const bodies: wire.QuoteRequest[] = [];
   const client = {
     challenge: () => Promise.resolve({ nonce: "ab".repeat(16), pcrSelection: "sha256:0,7" }),
@@ -41,7 +41,7 @@ describe("event log beside the quote", SLOW, () => {
     const tpm = deviceFor(d.device.tpm);
     const record = { ...(await loadDevice(d.device.layout)), deviceId: "dev-event-log" };
     const keys = await openDeviceKeys(tpm, record);
-    const hub = recordingHub();
+    const hub = mockRecordingHub();
     await attestOnce(hub.client, tpm, keys, record, d.device.layout, false, {
       ...(eventLogPath === undefined ? {} : { eventLogPath }),
       ...(warn === undefined ? {} : { warn }),
