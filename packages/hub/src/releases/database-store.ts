@@ -76,13 +76,14 @@ export class DatabaseReleaseStore implements ReleaseStore {
     const current = await this.get(id);
     if (current === undefined) throw new EdgewardError("EW_ERR_RELEASE_NOT_FOUND", { detail: id });
     const next = { ...current, ...patch };
+    // Only the columns the patch names, so two updates at once (a guard upload, a publication) cannot undo each other.
     await this.#db
       .updateTable("releases")
       .set({
-        groups: JSON.stringify(next.groups),
-        log_index: next.logIndex,
+        ...(patch.groups === undefined ? {} : { groups: JSON.stringify(next.groups) }),
+        ...(patch.logIndex === undefined ? {} : { log_index: next.logIndex }),
+        ...(patch.guard === undefined ? {} : guardColumns(next)),
         custom: JSON.stringify(targetOf(next).custom),
-        ...guardColumns(next),
       })
       .where("id", "=", id)
       .execute();

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { injectFailsWith, tempDir, throwsWithCode } from "@edgeward/testkit";
+import { isEdgewardError } from "@edgeward/core";
+import { injectFailsWith, seededRandom, tempDir, throwsWithCode } from "@edgeward/testkit";
 import { parseManifest } from "../../src/releases/index.ts";
 import { fakeModel, manifestFor, sealApart } from "./helpers.ts";
 import { startReleasesHub } from "./releases-hub.ts";
@@ -41,6 +42,33 @@ describe("release manifest: guard", () => {
     for (const fields of cases) {
       throwsWithCode(() => parseManifest(manifestFor(PAYLOAD, HEADER, fields)), "EW_ERR_RELEASE_INVALID");
     }
+  });
+});
+
+describe("release manifest: guard, fuzzed", () => {
+  it("guards with values swapped at random (seeded) either parse or fail with EW_ERR_RELEASE_INVALID", () => {
+    const random = seededRandom(0x9a2d);
+    const values = [null, 0, -1, 2.5, 2 ** 53, "", "c0".repeat(32), "C0".repeat(32), [], {}, true, GUARD.sha256];
+    const keys = ["configSha256", "length", "sha256", "extra"];
+    let parsed = 0;
+    for (let i = 0; i < 2000; i++) {
+      const guard: Record<string, unknown> = { ...GUARD };
+      for (let k = 0; k < 1 + Math.floor(random() * 2); k++) {
+        const key = keys[Math.floor(random() * keys.length)] ?? "length";
+        guard[key] = random() < 0.2 ? undefined : values[Math.floor(random() * values.length)];
+      }
+      const kind = random() < 0.1 ? "package" : "model";
+      try {
+        const m = parseManifest(
+          manifestFor(PAYLOAD, HEADER, { kind, guard: random() < 0.05 ? values[i % 12] : guard }),
+        );
+        assert.equal(m.kind, "model");
+        parsed++;
+      } catch (err) {
+        assert.ok(isEdgewardError(err, "EW_ERR_RELEASE_INVALID"), `run ${i}: ${String(err)}`);
+      }
+    }
+    assert.ok(parsed > 0 && parsed < 2000, `${parsed} parsed`);
   });
 });
 
