@@ -23,7 +23,7 @@ import { manualSource, watchTamper, type TamperWatch } from "./tamper/watch.ts";
 import { activateRelease, type ActivateDeps } from "./update/activate.ts";
 import { ReleaseStore } from "./update/release-store.ts";
 import { openSealedNoteKey } from "./identity/sealed-keys.ts";
-import { writeAuditState } from "./state/audit-state.ts";
+import { lookupAddresses, writeAuditState } from "./state/audit-state.ts";
 
 /** The hub side of a running agent. */
 export interface HubLink {
@@ -69,6 +69,8 @@ export class Agent {
     this.slot = new ModelSlot(opts.loadSession ?? loadModel);
     this.releases = new ReleaseStore(opts.layout);
     this.app = buildApp({ slot: this.slot, bodyLimit: this.config.bodyLimit, closers: [() => this.#shutdown()] });
+    // state.json names where the local API listens (docs/audit.md "The state directory"), known once it does.
+    this.app.addHook("onListen", () => this.refreshAuditState());
   }
 
   /** Opens keys, log and the stored release, and starts watching for tampering. */
@@ -182,6 +184,9 @@ export class Agent {
       tamperSources: [...this.config.tamper.map((s) => s.kind), "manual"],
       watching: this.#watch !== undefined,
       attestationMaxAgeSeconds: Math.max(86_400, Math.ceil((2 * this.config.hubIntervalMs) / 1000)),
+      allow: this.config.allow,
+      resolve: lookupAddresses,
+      address: this.app.server.listening ? this.app.server.address() : null,
     });
   }
 
