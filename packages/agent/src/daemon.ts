@@ -69,8 +69,6 @@ export class Agent {
     this.slot = new ModelSlot(opts.loadSession ?? loadModel);
     this.releases = new ReleaseStore(opts.layout);
     this.app = buildApp({ slot: this.slot, bodyLimit: this.config.bodyLimit, closers: [() => this.#shutdown()] });
-    // state.json names where the local API listens (docs/audit.md "The state directory"), known once it does.
-    this.app.addHook("onListen", () => this.refreshAuditState());
   }
 
   /** Opens keys, log and the stored release, and starts watching for tampering. */
@@ -89,6 +87,8 @@ export class Agent {
       say("the boot state differs from the enrolled one: keys stay sealed (EW_ERR_AGENT_BOOT_CHANGED)");
     }
     const agent = new Agent(opts, record, log, keys);
+    // state.json names where the local API listens (docs/audit.md "The state directory"), known once it does.
+    agent.app.addHook("onListen", () => agent.refreshAuditState());
     agent.#watch = watchTamper([...agent.config.tamper, manualSource(opts.layout)], {
       intervalMs: agent.config.tamperIntervalMs,
       onTrip: (reading) => void agent.tamper(reading),
