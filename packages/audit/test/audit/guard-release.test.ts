@@ -4,7 +4,7 @@
 // bin a target lands in is computed by tuf-js's own models (@tufjs/models), a second implementation as oracle.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Targets } from "@tufjs/models";
@@ -165,5 +165,17 @@ describe("promise 8 with the guard shipped inside the release", () => {
     const r = await guardCheck({ role: "targets", top });
     assert.equal(r.status, "pass", text(r));
     assert.match(text(r), /\(role targets\)/);
+  });
+
+  it("on the metadata a real agent cached from a real hub, finds the running target in its hash bin", async () => {
+    // fixtures/tuf-cache/SOURCE.md: a hub from before guards shipped in releases, so the target names none.
+    using dir = tempDir("edgeward-guard-audit-");
+    const state = join(dir.path, "state");
+    cpSync(new URL("../fixtures/tuf-cache/", import.meta.url), join(state, "tuf"), { recursive: true });
+    const update = { tufRoot: "tuf/root.json", target: "matmul/2", runningVersion: 2, floor: 2 };
+    writeFileSync(join(state, "state.json"), JSON.stringify({ version: 1, guard: RELEASE_GUARD, update }));
+    const [r] = (await runAudit({ root: dir.path, stateDir: state, checks: [CHECK] })).checks;
+    assert.equal(r?.status, "fail", text(r!));
+    assert.match(text(r), /TUF target matmul\/2 \(role releases-df\): names no guard/);
   });
 });
