@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { median, peakRssOf } from "./lib/measure.ts";
+import { interleaved, median } from "./lib/measure.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
 const runs = Number(values.runs);
@@ -36,19 +36,7 @@ try {
   // The system Node (20) re-runs the shim on the repository's Node 24: that hop costs a second start-up.
   if (existsSync("/usr/bin/node")) cases["edgeward --help (system node)"] = ["/usr/bin/node", [edgeward, "--help"]];
 
-  for (const [cmd, args] of Object.values(cases)) await peakRssOf(cmd, args); // warm caches (compile cache)
-  const samples: Record<string, { wall: number[]; cpu: number[]; rss: number[] }> = {};
-  for (let i = 0; i < runs; i++) {
-    const names = Object.keys(cases);
-    for (const name of i % 2 === 0 ? names : names.reverse()) {
-      const [cmd, args] = cases[name]!;
-      const r = await peakRssOf(cmd, args);
-      const s = (samples[name] ??= { wall: [], cpu: [], rss: [] });
-      s.wall.push(r.seconds);
-      s.cpu.push(r.cpuSeconds);
-      s.rss.push(r.peakRss / 2 ** 20);
-    }
-  }
+  const samples = await interleaved(cases, runs);
   const node = median(samples["node -e 0"]!.wall);
   const age = median(samples["age --version"]!.wall);
   const load = loadavg().map((l) => l.toFixed(2));

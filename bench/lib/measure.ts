@@ -55,3 +55,34 @@ export function peakRssOf(cmd: string, args: readonly string[]): Promise<Process
     });
   });
 }
+
+/** Wall seconds, CPU seconds and peak RSS (MiB) of each run of one command. */
+export interface Samples {
+  readonly wall: number[];
+  readonly cpu: number[];
+  readonly rss: number[];
+}
+
+/**
+ * Runs every command of `cases` once to warm caches (Node's compile cache), then `runs` rounds, each command
+ * once per round, in forward then reverse order, so a change in the machine's load falls on all of them alike.
+ */
+export async function interleaved(
+  cases: Readonly<Record<string, readonly [string, readonly string[]]>>,
+  runs: number,
+): Promise<Record<string, Samples>> {
+  for (const [cmd, args] of Object.values(cases)) await peakRssOf(cmd, args);
+  const samples: Record<string, Samples> = {};
+  for (let i = 0; i < runs; i++) {
+    const names = Object.keys(cases);
+    for (const name of i % 2 === 0 ? names : names.reverse()) {
+      const [cmd, args] = cases[name]!;
+      const r = await peakRssOf(cmd, args);
+      const s = (samples[name] ??= { wall: [], cpu: [], rss: [] });
+      s.wall.push(r.seconds);
+      s.cpu.push(r.cpuSeconds);
+      s.rss.push(r.peakRss / 2 ** 20);
+    }
+  }
+  return samples;
+}

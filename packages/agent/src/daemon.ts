@@ -23,7 +23,7 @@ import { manualSource, watchTamper, type TamperWatch } from "./tamper/watch.ts";
 import { activateRelease, type ActivateDeps } from "./update/activate.ts";
 import { ReleaseStore } from "./update/release-store.ts";
 import { openSealedNoteKey } from "./identity/sealed-keys.ts";
-import { writeAuditState } from "./state/audit-state.ts";
+import { lookupAddresses, writeAuditState } from "./state/audit-state.ts";
 
 /** The hub side of a running agent. */
 export interface HubLink {
@@ -87,6 +87,8 @@ export class Agent {
       say("the boot state differs from the enrolled one: keys stay sealed (EW_ERR_AGENT_BOOT_CHANGED)");
     }
     const agent = new Agent(opts, record, log, keys);
+    // state.json names where the local API listens (docs/audit.md "The state directory"), known once it does.
+    agent.app.addHook("onListen", () => agent.refreshAuditState());
     agent.#watch = watchTamper([...agent.config.tamper, manualSource(opts.layout)], {
       intervalMs: agent.config.tamperIntervalMs,
       onTrip: (reading) => void agent.tamper(reading),
@@ -182,6 +184,9 @@ export class Agent {
       tamperSources: [...this.config.tamper.map((s) => s.kind), "manual"],
       watching: this.#watch !== undefined,
       attestationMaxAgeSeconds: Math.max(86_400, Math.ceil((2 * this.config.hubIntervalMs) / 1000)),
+      allow: this.config.allow,
+      resolve: lookupAddresses,
+      address: this.app.server.listening ? this.app.server.address() : null,
     });
   }
 

@@ -51,7 +51,7 @@ describe("when the hub cannot be reached", SLOW, () => {
       const state = parseState(readFileSync(join(layout.root, AUDIT_STATE_FILE), "utf8"));
       const floor = await new VersionFloor(deviceFor(tpm), floorIndexFor(agent.slot.current().name)).read();
       assert.ok(floor >= 1n);
-      assert.deepEqual(state.update, { runningVersion: 1, floor: Number(floor) });
+      assert.deepEqual(state.update, { target: "matmul/1", runningVersion: 1, floor: Number(floor) });
       const audit = await runAudit({ root: layout.root, stateDir: layout.root, checks: CHECKS.slice(5, 6) });
       assert.equal(audit.checks[0]?.id, "promise-6-updates");
       assert.ok(

@@ -13,7 +13,7 @@ export { EGRESS_TABLE, nftablesRuleset, type NftablesOptions } from "./egress/nf
 export { k8sEgressPolicies, k8sEgressYaml, type K8sPolicyOptions, type NetworkPolicyObject } from "./egress/k8s.ts";
 export { HostView } from "./host/host-view.ts";
 export { classifyFile, type FileKind } from "./host/classify.ts";
-export { parseState, type AuditState } from "./state/state.ts";
+export { parseState, type AuditState, type GuardConfigFile, type GuardInRelease } from "./state/state.ts";
 export type { AuditContext, Check, CheckResult, CheckStatus, Verdict } from "./checks/check.ts";
 export { CHECKS } from "./checks/index.ts";
 export {

@@ -59,7 +59,9 @@ export async function runAudit(options: RunAuditOptions = {}): Promise<AuditRepo
     stateDir,
     state,
     now: options.now ?? new Date(),
-    nftRuleset: options.nftRuleset ?? defaultNftSource(host),
+    ...(options.nftRuleset === undefined
+      ? defaultNftSource(host)
+      : { nftRuleset: options.nftRuleset, nftRulesetSource: "supplied by the caller" }),
   };
   const checks: CheckResult[] = [];
   for (const check of options.checks ?? CHECKS) checks.push(await runOne(check, ctx));
@@ -90,14 +92,22 @@ async function runOne(check: Check, ctx: AuditContext): Promise<CheckResult> {
   }
 }
 
-function defaultNftSource(host: HostView): () => Promise<string | undefined> {
-  if (!host.isRealRoot) return () => host.text(FAKE_NFT_RULESET);
-  return () =>
-    new Promise((resolve) =>
-      execFile("nft", ["-j", "list", "ruleset"], { timeout: 5000 }, (err, stdout) =>
-        resolve(err === null ? stdout : undefined),
+/**
+ * The machine's loaded ruleset: on `/`, what the kernel holds now (`nft -j list ruleset`, in the audit's own
+ * network namespace); under another root, only the captured file, never the auditing machine's own rules.
+ */
+function defaultNftSource(host: HostView): Pick<AuditContext, "nftRuleset" | "nftRulesetSource"> {
+  if (!host.isRealRoot)
+    return { nftRuleset: () => host.text(FAKE_NFT_RULESET), nftRulesetSource: host.path(FAKE_NFT_RULESET) };
+  return {
+    nftRuleset: () =>
+      new Promise((resolve) =>
+        execFile("nft", ["-j", "list", "ruleset"], { timeout: 5000 }, (err, stdout) =>
+          resolve(err === null ? stdout : undefined),
+        ),
       ),
-    );
+    nftRulesetSource: "nft -j list ruleset",
+  };
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -32,6 +32,8 @@ export interface AuditContext {
   readonly now: Date;
   /** The loaded nftables ruleset as `nft -j list ruleset` prints it, or undefined when it cannot be read. */
   readonly nftRuleset: () => Promise<string | undefined>;
+  /** Where `nftRuleset` reads from, for the evidence (`nft -j list ruleset`, or the captured file's path). */
+  readonly nftRulesetSource?: string;
 }
 
 /** One check. */

@@ -12,12 +12,16 @@ import { outputChains, type AcceptRule } from "./nft-json.ts";
 /** Egress restricted to the hub (nftables output policy). */
 export async function auditEgress(ctx: AuditContext): Promise<Verdict> {
   const text = await ctx.nftRuleset();
+  const source = `nftables ruleset (${ctx.nftRulesetSource ?? "loaded"})`;
   if (text === undefined)
-    return { status: "fail", evidence: ["nftables ruleset: cannot be read (nft missing or no permission)"] };
+    return { status: "fail", evidence: [`${source}: cannot be read (nft missing, no permission or no file)`] };
   const chains = outputChains(text);
-  if (chains === undefined) return { status: "fail", evidence: ["nftables ruleset: not nft JSON"] };
+  if (chains === undefined) return { status: "fail", evidence: [`${source}: not nft JSON`] };
   const dropping = chains.filter((c) => c.policy === "drop");
-  const evidence = chains.map((c) => `chain ${c.family} ${c.table} ${c.name}: hook output, policy ${c.policy}`);
+  const evidence = [
+    `${source}: ${chains.length} output-hook chain(s)`,
+    ...chains.map((c) => `chain ${c.family} ${c.table} ${c.name}: hook output, policy ${c.policy}`),
+  ];
   if (dropping.length === 0)
     return { status: "fail", evidence: [...evidence, "no output chain drops by default: all egress is allowed"] };
   const allowed = allowedDestinations(ctx);

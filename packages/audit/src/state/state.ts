@@ -24,10 +24,18 @@ export interface AuditState {
   };
   /** The device certificate for mTLS (promise 4) and the hub CA that issued it, PEM files. */
   readonly cert?: { readonly file: string; readonly caFile?: string };
-  /** Updates (promise 6): the trusted TUF root, the running release's version and the TPM NV version floor. */
-  readonly update?: { readonly tufRoot?: string; readonly runningVersion: number; readonly floor?: number | null };
-  /** The running release's guard configuration (promise 8) and its SHA-256 from the TUF target. */
-  readonly guard?: { readonly configFile: string; readonly sha256?: string };
+  /**
+   * Updates (promise 6): the trusted TUF root (its folder holds the agent's cached metadata), the running
+   * release's TUF target path and version, and the TPM NV version floor.
+   */
+  readonly update?: {
+    readonly tufRoot?: string;
+    readonly target?: string;
+    readonly runningVersion: number;
+    readonly floor?: number | null;
+  };
+  /** The running release's guard (promise 8): shipped inside the release, or a configuration file. */
+  readonly guard?: GuardInRelease | GuardConfigFile;
   /** Tamper sources (promise 9). */
   readonly tamper?: { readonly sources: readonly { readonly kind: string; readonly armed: boolean }[] };
   /** The local audit log (promise 10): its SQLite file, verifier key, and the last checkpoint the hub accepted. */
@@ -38,6 +46,24 @@ export interface AuditState {
   };
   /** The agent's own listening ports and data directories (host paths). */
   readonly agent?: { readonly listen?: readonly number[]; readonly dataDirs?: readonly string[] };
+}
+
+/**
+ * A guard that ships inside the release (sealed with the model): the SHA-256 (hex) of the guard file the agent
+ * loaded, the digest the release's TUF target names (`custom.guard.configSha256`), and the guard's enabled stages.
+ * Fields may be missing when the agent could not load a guard; promise 8 then fails and says which.
+ */
+export interface GuardInRelease {
+  readonly source: "release";
+  readonly digest?: string;
+  readonly releaseDigest?: string;
+  readonly stages?: readonly string[];
+}
+
+/** A guard configuration file in the state directory and, optionally, the SHA-256 the release names for it. */
+export interface GuardConfigFile {
+  readonly configFile: string;
+  readonly sha256?: string;
 }
 
 /** Parses and checks `state.json`; EW_ERR_AUDIT_STATE names the first field that is wrong. */
@@ -57,7 +83,11 @@ export function parseState(text: string): AuditState {
     opt(h, "addresses", (a) => strList(a, "hub.addresses"));
     opt(h, "allow", (a) => strList(a, "hub.allow"));
   });
-  opt(s, "enrolment", (v) => bool(obj(v, "enrolment")["enrolled"], "enrolment.enrolled"));
+  opt(s, "enrolment", (v) => {
+    const e = obj(v, "enrolment");
+    bool(e["enrolled"], "enrolment.enrolled");
+    opt(e, "at", (a) => date(a, "enrolment.at"));
+  });
   opt(s, "keys", (v) =>
     opt(obj(v, "keys"), "unwrap", (u) => {
       const k = obj(u, "keys.unwrap");
@@ -82,9 +112,17 @@ export function parseState(text: string): AuditState {
     num(u["runningVersion"], "update.runningVersion");
     opt(u, "floor", (f) => f === null || num(f, "update.floor"));
     opt(u, "tufRoot", (f) => str(f, "update.tufRoot"));
+    opt(u, "target", (f) => str(f, "update.target"));
   });
   opt(s, "guard", (v) => {
     const g = obj(v, "guard");
+    if (g["source"] === "release") {
+      opt(g, "digest", (d) => str(d, "guard.digest"));
+      opt(g, "releaseDigest", (d) => str(d, "guard.releaseDigest"));
+      opt(g, "stages", (l) => strList(l, "guard.stages"));
+      return;
+    }
+    if (g["source"] !== undefined) bad('guard.source (must be "release")');
     str(g["configFile"], "guard.configFile");
     opt(g, "sha256", (d) => str(d, "guard.sha256"));
   });

@@ -16,10 +16,28 @@ const GOOD = {
   agent: { listen: [8443], dataDirs: ["/data"] },
 };
 
+const RELEASE_GUARD = {
+  source: "release",
+  digest: "ab".repeat(32),
+  releaseDigest: "ab".repeat(32),
+  stages: ["energy"],
+};
+const ENROLMENT = { enrolled: true, at: "2026-11-29T08:00:00.000Z" };
+
 describe("state.json (the audit's interface to the agent, docs/audit.md)", () => {
   it("accepts a full version-1 state and a minimal one", () => {
     assert.deepEqual(parseState(JSON.stringify(GOOD)), GOOD);
     assert.deepEqual(parseState('{"version":1}'), { version: 1 });
+  });
+
+  it("accepts the guard shipped inside the release, the running target and the enrolment time", () => {
+    const s = { ...GOOD, guard: RELEASE_GUARD, update: { ...GOOD.update, target: "cam/3" }, enrolment: ENROLMENT };
+    assert.deepEqual(parseState(JSON.stringify(s)), s);
+    // Fields the agent could not fill stay out; promise 8 then fails and says which.
+    assert.deepEqual(parseState(JSON.stringify({ version: 1, guard: { source: "release" } })), {
+      version: 1,
+      guard: { source: "release" },
+    });
   });
 
   const broken: [string, unknown][] = [
@@ -32,6 +50,11 @@ describe("state.json (the audit's interface to the agent, docs/audit.md)", () =>
     ["tamper sources that are not a list", { ...GOOD, tamper: { sources: {} } }],
     ["a tamper source armed as a string", { ...GOOD, tamper: { sources: [{ kind: "gpio", armed: "yes" }] } }],
     ["a listen port of 70000", { ...GOOD, agent: { listen: [70000] } }],
+    ["a guard source other than release", { ...GOOD, guard: { ...RELEASE_GUARD, source: "disk" } }],
+    ["guard stages that are not a list", { ...GOOD, guard: { ...RELEASE_GUARD, stages: "energy" } }],
+    ["a guard digest that is a number", { ...GOOD, guard: { ...RELEASE_GUARD, digest: 5 } }],
+    ["an empty running target", { ...GOOD, update: { ...GOOD.update, target: "" } }],
+    ["an enrolment time that is not a date", { ...GOOD, enrolment: { enrolled: true, at: "at enrolment" } }],
     ["an array", [1]],
   ];
   for (const [what, value] of broken)
