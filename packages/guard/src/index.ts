@@ -6,6 +6,15 @@ export {
   falsePositiveRate,
   type CalibrateOptions,
 } from "./calibration/calibrate.ts";
+export {
+  GUARD_BUNDLE_FILE,
+  GUARD_BUNDLE_LIMITS,
+  GUARD_BUNDLE_MAGIC,
+  GUARD_BUNDLE_VERSION,
+  isGuardBundleName,
+  packGuardBundle,
+  unpackGuardBundle,
+} from "./bundle/guard-bundle.ts";
 export { calibrateFiles, type CalibratedGuard, type CalibrateFilesOptions } from "./calibration/calibrate-files.ts";
 export { quantile } from "./calibration/quantile.ts";
 export {

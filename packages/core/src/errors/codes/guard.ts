@@ -17,6 +17,12 @@ export const GUARD_ERRORS = {
     exit: EXIT.signature,
     http: 422,
   },
+  EW_ERR_GUARD_BUNDLE: {
+    message:
+      "The guard bundle is malformed (bad magic or version, a bad, repeated or unsorted name, a size over its limit, truncated or trailing bytes) or lacks guard.yaml",
+    exit: EXIT.format,
+    http: 422,
+  },
   EW_ERR_GUARD_INPUT: {
     message: "The input does not match the model's contract (type, shape or value range)",
     exit: EXIT.format,
