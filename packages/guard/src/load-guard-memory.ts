@@ -5,16 +5,13 @@
  * against the digest the guard file names, and every plaintext buffer of the bundle is overwritten with zeros once
  * ONNX Runtime holds its own copy, whether or not loading succeeded.
  */
-import { basename } from "node:path/posix";
 import { EdgewardError } from "@edgeward/core";
+import { GUARD_BUNDLE_FILE } from "./bundle/guard-bundle.ts";
 import { guardDigest, loadGuardFile } from "./config/guard-file.ts";
 import type { GuardConfig, ModelRef } from "./config/types.ts";
 import type { GuardModels } from "./guard.ts";
 import type { LoadedGuard } from "./load-guard.ts";
 import { loadGuardModel, type GuardModel } from "./models.ts";
-
-/** The name of the guard file inside a bundle. */
-export const BUNDLED_GUARD_FILE = "guard.yaml";
 
 /** Options for {@link loadGuardFromBundle}. */
 export interface BundleLoadOptions {
@@ -29,9 +26,9 @@ export interface BundleLoadOptions {
 
 /**
  * Loads a guard from the files of an unpacked guard bundle: `guard.yaml` (refused with EW_ERR_GUARD_DIGEST unless
- * it hashes to `expectedDigest`), then each model it names, looked up by its path's file name in the bundle or
+ * it hashes to `expectedDigest`), then each model it names, looked up in the bundle under its path or
  * taken from the release's model when the digests agree; a model that does not hash to the guard file's digest is
- * EW_ERR_GUARD_MODEL_DIGEST, a model the bundle lacks EW_ERR_GUARD_FILE. Every buffer in `files` is zeroed before
+ * EW_ERR_GUARD_MODEL_DIGEST, a file the bundle lacks EW_ERR_GUARD_BUNDLE. Every buffer in `files` is zeroed before
  * this returns or throws.
  */
 export async function loadGuardFromBundle(
@@ -43,9 +40,8 @@ export async function loadGuardFromBundle(
     for (const s of sessions) await s.close();
   };
   try {
-    const file = files.get(BUNDLED_GUARD_FILE);
-    if (file === undefined)
-      throw new EdgewardError("EW_ERR_GUARD_FILE", { detail: `the bundle has no ${BUNDLED_GUARD_FILE}` });
+    const file = files.get(GUARD_BUNDLE_FILE);
+    if (file === undefined) throw new EdgewardError("EW_ERR_GUARD_BUNDLE", { detail: `no ${GUARD_BUNDLE_FILE}` });
     const config = loadGuardFile(file, { expectedDigest: options.expectedDigest });
     const input = { name: config.input.name, mean: config.input.mean, std: config.input.std };
     const session = async (ref: ModelRef): Promise<GuardModel> => {
@@ -83,8 +79,8 @@ function modelBytes(
 ): Uint8Array {
   if (releaseModel !== undefined && releaseModel.sha256.toLowerCase() === ref.sha256.toLowerCase())
     return releaseModel.bytes;
-  const bytes = files.get(basename(ref.path));
-  if (bytes === undefined)
-    throw new EdgewardError("EW_ERR_GUARD_FILE", { detail: `the bundle has no model ${basename(ref.path)}` });
+  // docs/guard.md "The bundle format": a model ships under the path the guard file names it by.
+  const bytes = files.get(ref.path);
+  if (bytes === undefined) throw new EdgewardError("EW_ERR_GUARD_BUNDLE", { detail: `no model ${ref.path}` });
   return bytes;
 }

@@ -3,7 +3,14 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { rejectsWithCode } from "@edgeward/testkit";
-import { createGuard, enabledStages, guardDigest, loadGuardFromBundle } from "../src/index.ts";
+import {
+  createGuard,
+  enabledStages,
+  guardDigest,
+  loadGuardFromBundle,
+  packGuardBundle,
+  unpackGuardBundle,
+} from "../src/index.ts";
 import { MODELS_DIR, reference } from "./models.ts";
 
 // The shipped guard file names cnn.onnx (primary) and mlp.onnx (second, fallback). As a release's guard, with the
@@ -42,8 +49,8 @@ describe("loading a guard from an unpacked bundle in memory", () => {
     }
   });
 
-  it("takes a model from the bundle when no release model is given", async () => {
-    const files = bundle({ "cnn.onnx": shipped("cnn.onnx") });
+  it("takes every model from a packed and unpacked bundle when no release model is given", async () => {
+    const files = unpackGuardBundle(packGuardBundle(bundle({ "cnn.onnx": shipped("cnn.onnx") })));
     const loaded = await loadGuardFromBundle(files, { expectedDigest: yamlDigest });
     await loaded.close();
     assert.ok(allZero(files));
@@ -67,12 +74,12 @@ describe("loading a guard from an unpacked bundle in memory", () => {
     assert.ok(allZero(files));
   });
 
-  it("when the release's model is another one, the guard's primary must come from the bundle: EW_ERR_GUARD_FILE", async () => {
+  it("when the release's model is another one, the guard's primary must come from the bundle: EW_ERR_GUARD_BUNDLE", async () => {
     const other = shipped("mlp.onnx");
     const wrong = { sha256: createHash("sha256").update(other).digest("hex"), bytes: other };
     await rejectsWithCode(
       loadGuardFromBundle(bundle(), { expectedDigest: yamlDigest, releaseModel: wrong }),
-      "EW_ERR_GUARD_FILE",
+      "EW_ERR_GUARD_BUNDLE",
     );
   });
 
@@ -84,9 +91,9 @@ describe("loading a guard from an unpacked bundle in memory", () => {
     );
   });
 
-  it("a bundle without guard.yaml is refused: EW_ERR_GUARD_FILE", async () => {
+  it("a bundle without guard.yaml is refused: EW_ERR_GUARD_BUNDLE", async () => {
     const files = new Map([["mlp.onnx", shipped("mlp.onnx")]]);
-    await rejectsWithCode(loadGuardFromBundle(files, { expectedDigest: yamlDigest }), "EW_ERR_GUARD_FILE");
+    await rejectsWithCode(loadGuardFromBundle(files, { expectedDigest: yamlDigest }), "EW_ERR_GUARD_BUNDLE");
     assert.ok(allZero(files));
   });
 });
