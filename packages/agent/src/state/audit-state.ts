@@ -28,6 +28,11 @@ export interface AuditStateInputs {
   /** How old an attestation may be before promise 7 fails (the attestation interval's slack). */
   readonly attestationMaxAgeSeconds?: number;
   readonly listen?: readonly number[];
+  /**
+   * The serving release's guard (promise 8): the digest of the guard file loaded, the one the release names, and
+   * the stages it enables.
+   */
+  readonly guard?: { readonly digest: string; readonly releaseDigest: string; readonly stages: readonly string[] };
 }
 
 /** Builds the version-1 object from the state directory. */
@@ -82,6 +87,14 @@ export async function buildAuditState(layout: StateLayout, inputs: AuditStateInp
       ...(status.logShipped === undefined ? {} : { checkpoint: { size: status.logShipped, acceptedByHub: true } }),
     };
   if (inputs.listen !== undefined) state["agent"] = { listen: [...inputs.listen] };
+  const guard = inputs.guard;
+  if (guard !== undefined)
+    state["guard"] = {
+      source: "release",
+      digest: guard.digest,
+      releaseDigest: guard.releaseDigest,
+      stages: [...guard.stages],
+    };
   return state;
 }
 
