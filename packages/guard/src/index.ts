@@ -15,6 +15,7 @@ export {
   packGuardBundle,
   unpackGuardBundle,
 } from "./bundle/guard-bundle.ts";
+export { buildGuardBundle, type BuildGuardBundleOptions, type BuiltGuardBundle } from "./bundle/build-guard-bundle.ts";
 export { calibrateFiles, type CalibratedGuard, type CalibrateFilesOptions } from "./calibration/calibrate-files.ts";
 export { quantile } from "./calibration/quantile.ts";
 export {

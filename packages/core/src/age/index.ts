@@ -20,6 +20,11 @@ export { unwrapHeader } from "./unwrap.ts";
 export { ARMOR_BEGIN, ARMOR_END, armorBytes, dearmor, dearmorBytes, looksArmored } from "./armor.ts";
 export { createHeader, sealFile, sealStream, type SealFileOptions, type SealFileResult } from "./seal.ts";
 export {
+  sealFileWithSecondPayload,
+  type SealSecondPayloadOptions,
+  type SealSecondPayloadResult,
+} from "./seal-second-payload.ts";
+export {
   openStream,
   openToFile,
   openToMemory,

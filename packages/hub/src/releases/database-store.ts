@@ -6,7 +6,7 @@ import type { Kysely, Selectable } from "kysely";
 import { EdgewardError } from "@edgeward/core";
 import type { HubDatabase, ReleasesTable } from "../store/schema.ts";
 import { targetOf } from "./service.ts";
-import type { ReleaseRecord, ReleaseStore } from "./store.ts";
+import type { ReleasePatch, ReleaseRecord, ReleaseStore } from "./store.ts";
 
 /** Releases in the hub's Kysely database (SQLite or PostgreSQL). */
 export class DatabaseReleaseStore implements ReleaseStore {
@@ -36,6 +36,7 @@ export class DatabaseReleaseStore implements ReleaseStore {
           log_index: record.logIndex,
           created_at: record.createdAt,
           created_by: record.createdBy,
+          ...guardColumns(record),
         })
         .execute();
     } catch (err) {
@@ -71,7 +72,7 @@ export class DatabaseReleaseStore implements ReleaseStore {
     return (await query.execute()).map(fromRow);
   }
 
-  async update(id: string, patch: { readonly groups?: readonly string[]; readonly logIndex?: number }): Promise<void> {
+  async update(id: string, patch: ReleasePatch): Promise<void> {
     const current = await this.get(id);
     if (current === undefined) throw new EdgewardError("EW_ERR_RELEASE_NOT_FOUND", { detail: id });
     const next = { ...current, ...patch };
@@ -81,6 +82,7 @@ export class DatabaseReleaseStore implements ReleaseStore {
         groups: JSON.stringify(next.groups),
         log_index: next.logIndex,
         custom: JSON.stringify(targetOf(next).custom),
+        ...guardColumns(next),
       })
       .where("id", "=", id)
       .execute();
@@ -103,5 +105,26 @@ function fromRow(row: Selectable<ReleasesTable>): ReleaseRecord {
     logIndex: row.log_index === null ? null : Number(row.log_index),
     createdAt: row.created_at,
     createdBy: row.created_by,
+    ...(row.guard_config_sha256 === null || row.guard_sha256 === null || row.guard_length === null
+      ? {}
+      : {
+          guard: {
+            configSha256: row.guard_config_sha256,
+            sha256: row.guard_sha256,
+            length: Number(row.guard_length),
+            uploaded: Number(row.guard_uploaded) === 1,
+          },
+        }),
+  };
+}
+
+/** The guard columns of a release (migration 0002): all null without a guard. */
+function guardColumns(record: ReleaseRecord) {
+  const g = record.guard;
+  return {
+    guard_config_sha256: g?.configSha256 ?? null,
+    guard_sha256: g?.sha256 ?? null,
+    guard_length: g?.length ?? null,
+    guard_uploaded: g === undefined ? null : g.uploaded ? 1 : 0,
   };
 }

@@ -1,16 +1,25 @@
 // Releases: upload, TUF publication, rollout, and the per-device re-wrap of a release's file key.
 export {
+  GUARD_TARGET_SUFFIX,
   MANIFEST_SCHEMA,
   MAX_MANIFEST_PART,
   parseGroups,
   parseManifest,
+  type ReleaseGuardManifest,
   type ReleaseKind,
   type ReleaseManifest,
 } from "./manifest.ts";
 export { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
 export { DatabaseReleaseStore } from "./database-store.ts";
-export { MemoryReleaseStore, type ReleaseRecord, type ReleaseStore } from "./store.ts";
 export {
+  MemoryReleaseStore,
+  type ReleaseGuard,
+  type ReleasePatch,
+  type ReleaseRecord,
+  type ReleaseStore,
+} from "./store.ts";
+export {
+  guardTargetOf,
   ReleasesService,
   targetOf,
   type ReleaseBlobs,

@@ -27,7 +27,22 @@ export interface ReleaseManifest {
   /** The OMS signature bundle's bytes and their SHA-256. */
   readonly bundle: Uint8Array;
   readonly bundleSha256: string;
+  /** The release's guard (a model release only): its guard file's digest and the guard payload's length and SHA-256. */
+  readonly guard: ReleaseGuardManifest | undefined;
 }
+
+/**
+ * A guard shipped in a release (docs/releases.md, "A guard in a release"): `configSha256` is the SHA-256 of the
+ * guard file's exact bytes, `length` and `sha256` those of the guard payload (the sealed guard bundle, no header).
+ */
+export interface ReleaseGuardManifest {
+  readonly configSha256: string;
+  readonly length: number;
+  readonly sha256: string;
+}
+
+/** The suffix of a guard's TUF target path: the model target's path plus this. No release version may end so. */
+export const GUARD_TARGET_SUFFIX = ".guard";
 
 /** Largest age header or OMS bundle accepted in a manifest (bytes, decoded). */
 export const MAX_MANIFEST_PART = 64 * 1024;
@@ -52,6 +67,16 @@ export const MANIFEST_SCHEMA = {
     sha256: { type: "string", maxLength: 64 },
     header: { type: "string", maxLength: 2 * MAX_MANIFEST_PART },
     bundle: { type: "string", maxLength: 2 * MAX_MANIFEST_PART },
+    guard: {
+      type: "object",
+      additionalProperties: false,
+      required: ["configSha256", "length", "sha256"],
+      properties: {
+        configSha256: { type: "string", maxLength: 64 },
+        length: { type: "integer", minimum: 0 },
+        sha256: { type: "string", maxLength: 64 },
+      },
+    },
   },
 } as const;
 
@@ -61,30 +86,56 @@ export function parseManifest(input: unknown): ReleaseManifest {
   const m = input as Record<string, unknown>;
   const name = text(m, "name", NAME);
   const version = text(m, "version", VERSION);
+  // The guard's target is "NAME/VERSION.guard": a version ending so would take another release's guard path.
+  if (version.endsWith(GUARD_TARGET_SUFFIX)) bad(`version (may not end in ${GUARD_TARGET_SUFFIX})`);
   const kind = m["kind"];
   if (kind !== "model" && kind !== "package") bad("kind");
   const floor = m["floor"] === undefined ? version : text(m, "floor", VERSION);
   const groups = parseGroups(m["groups"]);
-  const length = m["length"];
-  if (!Number.isSafeInteger(length) || (length as number) < 0 || (length as number) > MAX_TARGET_LENGTH) bad("length");
-  const sha256 = m["sha256"];
-  if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)) bad("sha256");
+  const length = targetLength(m["length"], "length");
+  const sha256 = hex256(m["sha256"], "sha256");
   const header = m["header"] === undefined ? undefined : base64(m, "header");
   // A model is always sealed: its key is what key release hands out (promise 7).
   if (kind === "model" && header === undefined) bad("header (a model release must be sealed)");
   const bundle = base64(m, "bundle");
+  const guard = m["guard"] === undefined ? undefined : parseGuard(m["guard"]);
+  // A guard travels sealed under the release's file key (contract §2), so only a model release carries one.
+  if (guard !== undefined && kind !== "model") bad("guard (only a model release carries a guard)");
   return {
     name,
     version,
     kind,
     floor,
     groups,
-    length: length as number,
-    sha256: sha256,
+    length,
+    sha256,
     header,
     bundle,
     bundleSha256: createHash("sha256").update(bundle).digest("hex"),
+    guard,
   };
+}
+
+function parseGuard(value: unknown): ReleaseGuardManifest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) bad("guard");
+  const g = value as Record<string, unknown>;
+  const extra = Object.keys(g).find((k) => !["configSha256", "length", "sha256"].includes(k));
+  if (extra !== undefined) bad(`guard.${extra}`);
+  return {
+    configSha256: hex256(g["configSha256"], "guard.configSha256"),
+    length: targetLength(g["length"], "guard.length"),
+    sha256: hex256(g["sha256"], "guard.sha256"),
+  };
+}
+
+function targetLength(value: unknown, field: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > MAX_TARGET_LENGTH) bad(field);
+  return value as number;
+}
+
+function hex256(value: unknown, field: string): string {
+  if (typeof value !== "string" || !/^[0-9a-f]{64}$/.test(value)) bad(field);
+  return value;
 }
 
 /** Checks a rollout's group names (at most 256, each a name) and drops repeats; EW_ERR_RELEASE_INVALID otherwise. */

@@ -1,13 +1,13 @@
 /**
  * Release routes (ARCHITECTURE.md, flows 1 and 4). Operators: a publisher posts the manifest, then streams the
- * ciphertext with PUT (no whole-body buffering, so a 256 MiB model costs the hub a 64 KiB chunk at a time); every
+ * ciphertext (and, for a release with a guard, the guard payload first) with PUT (no whole-body buffering, so a 256 MiB model costs the hub a 64 KiB chunk at a time); every
  * role lists releases; publishers change a rollout. Devices (mTLS): TUF metadata and target files, the latter with
  * HTTP Range for resumable downloads. Key release itself is the device side's route, which calls the service.
  */
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { EdgewardError } from "@edgeward/core";
 import { AUTH } from "../http/route-auth.ts";
-import { MANIFEST_SCHEMA } from "./manifest.ts";
+import { GUARD_TARGET_SUFFIX, MANIFEST_SCHEMA } from "./manifest.ts";
 import { resolveRange } from "./range.ts";
 import type { ReleasesService } from "./service.ts";
 import type { ReleaseRecord } from "./store.ts";
@@ -34,6 +34,19 @@ const RELEASE_SCHEMA = {
     logIndex: { type: ["integer", "null"] },
     createdAt: { type: "string" },
     uploadPath: { type: "string", description: "Where to PUT the ciphertext (application/octet-stream)" },
+    guard: {
+      type: "object",
+      description: "The release's guard (docs/releases.md, A guard in a release); absent without one",
+      required: ["configSha256", "length", "sha256", "uploaded", "target", "uploadPath"],
+      properties: {
+        configSha256: { type: "string" },
+        length: { type: "integer" },
+        sha256: { type: "string" },
+        uploaded: { type: "boolean" },
+        target: { type: "string", description: "The guard payload's TUF target path" },
+        uploadPath: { type: "string", description: "Where to PUT the guard payload, before the ciphertext" },
+      },
+    },
   },
 } as const;
 
@@ -73,13 +86,21 @@ export const releasesPlugin: FastifyPluginAsync = (app) => {
       schema: { params: ID_PARAMS, response: { 200: RELEASE_SCHEMA } },
     },
     async (request) => {
-      const mediaType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-      if (mediaType !== "application/octet-stream") {
-        throw new EdgewardError("EW_ERR_RELEASE_INVALID", {
-          detail: "send the ciphertext as application/octet-stream",
-        });
-      }
+      requireOctetStream(request.headers["content-type"], "the ciphertext");
       const record = await service().upload(request.params.id, request.body);
+      noteRelease(request.auditNote, record);
+      return view(record);
+    },
+  );
+  app.put<{ Params: { id: string }; Body: AsyncIterable<Uint8Array> }>(
+    "/releases/:id/guard",
+    {
+      config: { auth: AUTH.publish, auditKind: "release.upload-guard" },
+      schema: { params: ID_PARAMS, response: { 200: RELEASE_SCHEMA } },
+    },
+    async (request) => {
+      requireOctetStream(request.headers["content-type"], "the guard payload");
+      const record = await service().uploadGuard(request.params.id, request.body);
       noteRelease(request.auditNote, record);
       return view(record);
     },
@@ -179,6 +200,13 @@ async function sendTarget(reply: FastifyReply, service: ReleasesService, path: s
   return reply.send(stream);
 }
 
+function requireOctetStream(contentType: string | undefined, what: string): void {
+  const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/octet-stream") {
+    throw new EdgewardError("EW_ERR_RELEASE_INVALID", { detail: `send ${what} as application/octet-stream` });
+  }
+}
+
 function view(r: ReleaseRecord) {
   return {
     id: r.id,
@@ -196,10 +224,27 @@ function view(r: ReleaseRecord) {
     logIndex: r.logIndex,
     createdAt: r.createdAt,
     uploadPath: `/v1/releases/${r.id}/ciphertext`,
+    ...(r.guard === undefined
+      ? {}
+      : {
+          guard: {
+            configSha256: r.guard.configSha256,
+            length: r.guard.length,
+            sha256: r.guard.sha256,
+            uploaded: r.guard.uploaded,
+            target: `${r.targetName}${GUARD_TARGET_SUFFIX}`,
+            uploadPath: `/v1/releases/${r.id}/guard`,
+          },
+        }),
   };
 }
 
 function noteRelease(note: { subject?: string; details: Record<string, unknown> }, r: ReleaseRecord): void {
   note.subject = `${r.kind}:${r.name}@${r.version}`;
-  Object.assign(note.details, { release: r.id, sha256: r.sha256, groups: [...r.groups] });
+  Object.assign(note.details, {
+    release: r.id,
+    sha256: r.sha256,
+    groups: [...r.groups],
+    ...(r.guard === undefined ? {} : { guardSha256: r.guard.sha256 }),
+  });
 }

@@ -11,7 +11,17 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
-import { EdgewardError, isErrorCode, parseRecipient, sealFile, serializeBundle, signModel } from "@edgeward/core";
+import { Readable } from "node:stream";
+import {
+  EdgewardError,
+  isErrorCode,
+  parseRecipient,
+  sealFile,
+  sealFileWithSecondPayload,
+  serializeBundle,
+  signModel,
+  type AgeRecipient,
+} from "@edgeward/core";
 import { HubClient } from "../client/hub-client.ts";
 import type { ReleaseKind } from "./manifest.ts";
 
@@ -34,6 +44,11 @@ export interface PublishOptions {
   readonly sealed?: boolean;
   /** Called as the upload goes, with bytes sent and the total. */
   readonly onProgress?: (sent: number, total: number) => void;
+  /**
+   * A guard to ship in the release (a model release only; docs/releases.md, "A guard in a release"): the guard
+   * bundle (plaintext, sealed here under the model's file key) and the SHA-256 of its guard file.
+   */
+  readonly guard?: { readonly bundle: Uint8Array; readonly configSha256: string };
 }
 
 /** Seals, signs, and uploads a release; returns the hub's view of the published release. */
@@ -41,6 +56,9 @@ export async function publishRelease(options: PublishOptions): Promise<Record<st
   const sealed = options.sealed ?? true;
   if (!sealed && options.kind !== "package") {
     throw new EdgewardError("EW_ERR_USAGE", { detail: "only a package may be published unsealed" });
+  }
+  if (options.guard !== undefined && options.kind !== "model") {
+    throw new EdgewardError("EW_ERR_USAGE", { detail: "only a model release carries a guard" });
   }
   const client = new HubClient({ url: options.hub, token: options.token, ca: options.ca });
   const facts = await client.get<{ escrowRecipient?: unknown }>("/v1/hub");
@@ -52,14 +70,9 @@ export async function publishRelease(options: PublishOptions): Promise<Record<st
   try {
     const sealedPath = join(work, "payload.age");
     let headerSize = 0;
+    let guardPayload: Uint8Array | undefined;
     if (sealed) {
-      const input = await open(options.model, "r");
-      const output = await open(sealedPath, "wx", 0o600);
-      try {
-        headerSize = (await sealFile(input, output, [escrow])).headerSize;
-      } finally {
-        await Promise.all([input.close(), output.close()]);
-      }
+      ({ headerSize, guardPayload } = await seal(options.model, sealedPath, escrow, options.guard?.bundle));
     }
     const file = sealed ? sealedPath : options.model;
     const header = sealed ? await readRange(file, 0, headerSize) : undefined;
@@ -75,13 +88,52 @@ export async function publishRelease(options: PublishOptions): Promise<Record<st
       sha256,
       ...(header === undefined ? {} : { header: Buffer.from(header).toString("base64") }),
       bundle: Buffer.from(serializeBundle(bundle)).toString("base64"),
+      ...(guardPayload === undefined || options.guard === undefined
+        ? {}
+        : {
+            guard: {
+              configSha256: options.guard.configSha256,
+              length: guardPayload.length,
+              sha256: createHash("sha256").update(guardPayload).digest("hex"),
+            },
+          }),
     });
     if (typeof release.uploadPath !== "string") {
       throw new EdgewardError("EW_ERR_HUB_RESPONSE_INVALID", { detail: "no uploadPath" });
     }
-    return await upload(options, new URL(release.uploadPath, options.hub), file, headerSize, length);
+    if (guardPayload !== undefined) {
+      // The guard payload first: the hub publishes the release once the ciphertext follows it (both in).
+      const guardUpload = (release as { guard?: { uploadPath?: unknown } }).guard?.uploadPath;
+      if (typeof guardUpload !== "string") {
+        throw new EdgewardError("EW_ERR_HUB_RESPONSE_INVALID", { detail: "no guard.uploadPath" });
+      }
+      const bytes = guardPayload;
+      await upload(options, new URL(guardUpload, options.hub), () => Readable.from([bytes]), bytes.length, false);
+    }
+    const source = () => createReadStream(file, { start: headerSize, highWaterMark: 1 << 20 });
+    return await upload(options, new URL(release.uploadPath, options.hub), source, length, true);
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Seals the model to the escrow recipient; with a guard bundle, seals it too as a second payload (same file key). */
+async function seal(
+  model: string,
+  sealedPath: string,
+  escrow: AgeRecipient,
+  guardBundle: Uint8Array | undefined,
+): Promise<{ headerSize: number; guardPayload: Uint8Array | undefined }> {
+  const input = await open(model, "r");
+  const output = await open(sealedPath, "wx", 0o600);
+  try {
+    if (guardBundle === undefined) {
+      return { headerSize: (await sealFile(input, output, [escrow])).headerSize, guardPayload: undefined };
+    }
+    const sealed = await sealFileWithSecondPayload(input, output, [escrow], guardBundle);
+    return { headerSize: sealed.headerSize, guardPayload: sealed.secondPayload };
+  } finally {
+    await Promise.all([input.close(), output.close()]);
   }
 }
 
@@ -106,8 +158,14 @@ async function digest(path: string, start: number): Promise<{ sha256: string; le
   return { sha256: hash.digest("hex"), length };
 }
 
-// The ciphertext goes as one streamed PUT (application/octet-stream): the hub checks length and SHA-256 as it reads.
-function upload(options: PublishOptions, url: URL, path: string, start: number, length: number) {
+// Each payload goes as one streamed PUT (application/octet-stream): the hub checks length and SHA-256 as it reads.
+function upload(
+  options: PublishOptions,
+  url: URL,
+  openBody: () => Readable,
+  length: number,
+  progress: boolean,
+): Promise<Record<string, unknown>> {
   return new Promise<Record<string, unknown>>((resolve, reject) => {
     const req = request(
       url,
@@ -137,10 +195,10 @@ function upload(options: PublishOptions, url: URL, path: string, start: number, 
     );
     req.on("error", (err) => reject(new EdgewardError("EW_ERR_HUB_UNREACHABLE", { detail: url.origin, cause: err })));
     let sent = 0;
-    const source = createReadStream(path, { start, highWaterMark: 1 << 20 });
-    source.on("data", (chunk) => {
+    const source = openBody();
+    source.on("data", (chunk: Buffer) => {
       sent += chunk.length;
-      options.onProgress?.(sent, length);
+      if (progress) options.onProgress?.(sent, length);
     });
     source.on("error", (err) => req.destroy(err));
     source.pipe(req);

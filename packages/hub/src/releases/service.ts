@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { EdgewardError, type AgeIdentity, type wire } from "@edgeward/core";
 import { auditEvent, type AuditEvent, type LogReader, type Receipt } from "@edgeward/tlog";
 import type { TufRepository } from "../tuf/index.ts";
-import { parseGroups, parseManifest } from "./manifest.ts";
+import { GUARD_TARGET_SUFFIX, parseGroups, parseManifest } from "./manifest.ts";
 import type { ByteRange } from "./range.ts";
 import { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
 import type { ReleaseRecord, ReleaseStore } from "./store.ts";
@@ -81,6 +81,7 @@ export class ReleasesService {
       logIndex: null,
       createdAt: this.#deps.clock().toISOString(),
       createdBy,
+      ...(manifest.guard === undefined ? {} : { guard: { ...manifest.guard, uploaded: false } }),
     };
     await this.#deps.store.insert(record);
     return record;
@@ -88,25 +89,39 @@ export class ReleasesService {
 
   /**
    * Streams the ciphertext into the blob store, stopping as soon as it runs past the manifest's length and
-   * refusing other contents (EW_ERR_RELEASE_DIGEST_MISMATCH); then publishes the TUF target and logs the release.
-   * EW_ERR_RELEASE_STATE when it is already published. A retry after a failure is safe: each step is idempotent.
+   * refusing other contents (EW_ERR_RELEASE_DIGEST_MISMATCH); then publishes the TUF target (and the guard's, when
+   * the release has one) and logs the release. EW_ERR_RELEASE_STATE when it is already published;
+   * EW_ERR_GUARD_PAYLOAD_MISSING when it declared a guard whose payload is not uploaded yet ({@link uploadGuard}
+   * first: a release is published only with both payloads in). A retry after a failure is safe: each step is
+   * idempotent.
    */
   async upload(id: string, chunks: AsyncIterable<Uint8Array>): Promise<ReleaseRecord> {
     const record = await this.#require(id);
     if (record.logIndex !== null) throw new EdgewardError("EW_ERR_RELEASE_STATE", { detail: "already published" });
-    const checked = checkedStream(chunks, record.length);
-    try {
-      await this.#deps.blobs.put(checked.stream, record.sha256);
-    } catch (err) {
-      if (checked.done() && checked.sha256() !== record.sha256) {
-        throw new EdgewardError("EW_ERR_RELEASE_DIGEST_MISMATCH", { detail: "sha256", cause: err });
-      }
-      throw err;
-    }
-    await this.#deps.tuf.publish([targetOf(record)]);
+    if (record.guard !== undefined && !record.guard.uploaded) throw new EdgewardError("EW_ERR_GUARD_PAYLOAD_MISSING");
+    await this.#putChecked(chunks, record.length, record.sha256);
+    const guardTarget = guardTargetOf(record);
+    await this.#deps.tuf.publish([targetOf(record), ...(guardTarget === undefined ? [] : [guardTarget])]);
     const receipt = await this.#deps.log.append(this.#event(record, "model.publish", record.createdBy));
     await this.#deps.store.update(id, { logIndex: receipt.index });
     return { ...record, logIndex: receipt.index };
+  }
+
+  /**
+   * Streams the guard payload (the guard bundle sealed under the release's file key, no header; contract §2) into
+   * the blob store with the same checks as the model's ciphertext, against the guard's length and SHA-256 in the
+   * manifest (EW_ERR_RELEASE_DIGEST_MISMATCH), and records it. EW_ERR_GUARD_NOT_DECLARED when the manifest named no
+   * guard, EW_ERR_RELEASE_STATE once the release is published. Uploading it again before then is harmless.
+   */
+  async uploadGuard(id: string, chunks: AsyncIterable<Uint8Array>): Promise<ReleaseRecord> {
+    const record = await this.#require(id);
+    const guard = record.guard;
+    if (guard === undefined) throw new EdgewardError("EW_ERR_GUARD_NOT_DECLARED", { detail: id });
+    if (record.logIndex !== null) throw new EdgewardError("EW_ERR_RELEASE_STATE", { detail: "already published" });
+    await this.#putChecked(chunks, guard.length, guard.sha256);
+    const next = { ...guard, uploaded: true };
+    await this.#deps.store.update(id, { guard: next });
+    return { ...record, guard: next };
   }
 
   /**
@@ -201,6 +216,19 @@ export class ReleasesService {
     };
   }
 
+  /** Streams an upload into the blob store, checked against the declared length and SHA-256. */
+  async #putChecked(chunks: AsyncIterable<Uint8Array>, length: number, sha256: string): Promise<void> {
+    const checked = checkedStream(chunks, length);
+    try {
+      await this.#deps.blobs.put(checked.stream, sha256);
+    } catch (err) {
+      if (checked.done() && checked.sha256() !== sha256) {
+        throw new EdgewardError("EW_ERR_RELEASE_DIGEST_MISMATCH", { detail: "sha256", cause: err });
+      }
+      throw err;
+    }
+  }
+
   async #require(id: string): Promise<ReleaseRecord> {
     const record = await this.#deps.store.get(id);
     if (record === undefined) throw new EdgewardError("EW_ERR_RELEASE_NOT_FOUND", { detail: id });
@@ -222,12 +250,20 @@ export class ReleasesService {
         groups: [...record.groups],
         omsBundleSha256: record.bundleSha256,
         headerSha256: record.header === null ? null : sha256Hex(Buffer.from(record.header, "base64")),
+        // The guard file's digest is part of what the log records for the release (contract §3).
+        ...(record.guard === undefined
+          ? {}
+          : { guardConfigSha256: record.guard.configSha256, guardSha256: record.guard.sha256 }),
       },
     });
   }
 }
 
-/** The TUF target of a release: the ciphertext, and the release facts in `custom` (TUF 1.0 §4.5). */
+/**
+ * The TUF target of a release: the ciphertext, and the release facts in `custom` (TUF 1.0 §4.5). A release with a
+ * guard names it in `custom.guard`: the guard file's digest (what the device checks the unpacked guard file
+ * against) and the guard's own target path.
+ */
 export function targetOf(record: ReleaseRecord) {
   return {
     path: record.targetName,
@@ -242,8 +278,30 @@ export function targetOf(record: ReleaseRecord) {
       sealed: record.header !== null,
       omsBundleSha256: record.bundleSha256,
       groups: [...record.groups],
+      ...(record.guard === undefined
+        ? {}
+        : { guard: { configSha256: record.guard.configSha256, target: guardTargetPath(record) } }),
     },
   };
+}
+
+/**
+ * The TUF target of a release's guard payload, or undefined without a guard: path "NAME/VERSION.guard", the
+ * payload's length and SHA-256, `custom: {releaseId, kind: "guard"}`. The device downloads it through the same
+ * TUF-verified path as the model and opens it with the same released header.
+ */
+export function guardTargetOf(record: ReleaseRecord) {
+  if (record.guard === undefined) return undefined;
+  return {
+    path: guardTargetPath(record),
+    length: record.guard.length,
+    sha256: record.guard.sha256,
+    custom: { releaseId: record.id, kind: "guard" },
+  };
+}
+
+function guardTargetPath(record: ReleaseRecord): string {
+  return `${record.targetName}${GUARD_TARGET_SUFFIX}`;
 }
 
 function sha256Hex(bytes: Uint8Array): string {

@@ -3,7 +3,7 @@
  * serves unit tests, and the hub's database implements it over its `releases` table (kysely-store.ts).
  */
 import { EdgewardError } from "@edgeward/core";
-import type { ReleaseKind } from "./manifest.ts";
+import type { ReleaseGuardManifest, ReleaseKind } from "./manifest.ts";
 
 /** One release as stored. */
 export interface ReleaseRecord {
@@ -25,6 +25,21 @@ export interface ReleaseRecord {
   readonly createdAt: string;
   /** The id of the token that created it. */
   readonly createdBy: string | null;
+  /** The release's guard, when its manifest declared one (a model release only); absent otherwise. */
+  readonly guard?: ReleaseGuard;
+}
+
+/** A release's guard as stored: what the manifest declared, and whether the guard payload is uploaded. */
+export interface ReleaseGuard extends ReleaseGuardManifest {
+  readonly uploaded: boolean;
+}
+
+/** What {@link ReleaseStore.update} may change. */
+export interface ReleasePatch {
+  readonly groups?: readonly string[];
+  readonly logIndex?: number;
+  /** The guard with its upload recorded (only for a release that declared one). */
+  readonly guard?: ReleaseGuard;
 }
 
 /** Release storage. */
@@ -34,8 +49,8 @@ export interface ReleaseStore {
   get(id: string): Promise<ReleaseRecord | undefined>;
   /** Releases in creation order, after the one with id `after` when given. */
   list(options: { readonly limit: number; readonly after?: string }): Promise<ReleaseRecord[]>;
-  /** Changes the rollout groups or records the publishing log entry. */
-  update(id: string, patch: { readonly groups?: readonly string[]; readonly logIndex?: number }): Promise<void>;
+  /** Changes the rollout groups, records the guard payload's upload, or records the publishing log entry. */
+  update(id: string, patch: ReleasePatch): Promise<void>;
 }
 
 /** An in-memory {@link ReleaseStore} for tests. */
@@ -60,7 +75,7 @@ export class MemoryReleaseStore implements ReleaseStore {
     return Promise.resolve(this.#records.slice(start, start + options.limit));
   }
 
-  update(id: string, patch: { readonly groups?: readonly string[]; readonly logIndex?: number }): Promise<void> {
+  update(id: string, patch: ReleasePatch): Promise<void> {
     const i = this.#records.findIndex((r) => r.id === id);
     const current = this.#records[i];
     if (current === undefined) return Promise.reject(new EdgewardError("EW_ERR_RELEASE_NOT_FOUND", { detail: id }));

@@ -105,6 +105,11 @@ export interface ReleasesTable {
   log_index: number | null;
   created_at: string;
   created_by: string | null;
+  /** The release's guard (migration 0002): null without one; guard_uploaded is 1 once its payload is in. */
+  guard_config_sha256: string | null;
+  guard_sha256: string | null;
+  guard_length: number | null;
+  guard_uploaded: number | null;
 }
 
 /** Which release keys were released to which device. */

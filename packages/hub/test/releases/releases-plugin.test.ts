@@ -7,38 +7,10 @@ import { describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { BaseFetcher, Updater } from "tuf-js";
 import { DownloadHTTPError } from "tuf-js/dist/error.js";
-import { generateNoteKey } from "@edgeward/tlog";
-import { SqliteStore } from "@edgeward/tlog/sqlite";
 import { injectFailsWith, tempDir } from "@edgeward/testkit";
-import { BlobStore } from "../../src/blobs/blob-store.ts";
-import { HubAuditLog } from "../../src/audit/hub-log.ts";
-import { MemoryReleaseStore, ReleasesService } from "../../src/releases/index.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { makeRepository } from "../tuf/helpers.ts";
 import { fakeModel, manifestFor, sealApart } from "./helpers.ts";
-import { generateIdentity, parseIdentities } from "@edgeward/core";
-
-/** A test hub whose releases service shares the app's blob store and audit log; devices are let in by a stand-in. */
-async function startReleasesHub(dir: string, devices = true): Promise<{ hub: TestHub; escrowRecipient: string }> {
-  const tuf = await makeRepository();
-  const blobs = new BlobStore(join(dir, "blobs"));
-  const { signer } = generateNoteKey("edgeward.test/hub");
-  const audit = await HubAuditLog.create(new SqliteStore(join(dir, "log.db")), signer);
-  const escrow = generateIdentity("x25519");
-  const releases = new ReleasesService({
-    tuf: tuf.repo,
-    store: new MemoryReleaseStore(),
-    blobs,
-    log: audit,
-    escrow: parseIdentities(escrow.identityText),
-    clock: () => tuf.clock.now,
-  });
-  const acceptDeviceForTest = () => Promise.resolve({ deviceId: "dev-test" });
-  const hub = await startTestHub({
-    deps: { blobs, audit, releases, ...(devices ? { deviceAuth: acceptDeviceForTest } : {}) },
-  });
-  return { hub, escrowRecipient: escrow.recipient };
-}
+import { startReleasesHub } from "./releases-hub.ts";
 
 async function publish(hub: TestHub, escrowRecipient: string, payloadSize = 150_000) {
   const { header, payload } = await sealApart(fakeModel(payloadSize), escrowRecipient);

@@ -1,16 +1,9 @@
 // One contract for every ReleaseStore: in memory, the hub database on SQLite, and on PostgreSQL.
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { rejectsWithCode, startPostgres, tempDir, type PostgresServer } from "@edgeward/testkit";
-import { HubStore } from "../../src/store/hub-store.ts";
-import {
-  DatabaseReleaseStore,
-  MemoryReleaseStore,
-  type ReleaseRecord,
-  type ReleaseStore,
-} from "../../src/releases/index.ts";
-import { freshSchema } from "../helpers/postgres.ts";
+import { describe, it } from "node:test";
+import { rejectsWithCode } from "@edgeward/testkit";
+import { MemoryReleaseStore, type ReleaseRecord, type ReleaseStore } from "../../src/releases/index.ts";
+import { onReleaseDatabases } from "./store-backends.ts";
 
 function record(n: number, fields: Partial<ReleaseRecord> = {}): ReleaseRecord {
   return {
@@ -73,29 +66,4 @@ describe("release store in memory", () => {
   releaseStoreSuite(() => Promise.resolve({ store: new MemoryReleaseStore(), close: () => Promise.resolve() }));
 });
 
-describe("release store on the hub database (SQLite)", () => {
-  releaseStoreSuite(async () => {
-    const dir = tempDir();
-    const hub = await HubStore.open({ sqlite: join(dir.path, "hub.db") });
-    return {
-      store: new DatabaseReleaseStore(hub.db),
-      close: async () => {
-        await hub.close();
-        dir[Symbol.dispose]();
-      },
-    };
-  });
-});
-
-describe("release store on the hub database (PostgreSQL)", () => {
-  let server: PostgresServer;
-  before(async () => {
-    server = await startPostgres();
-  });
-  after(() => server.stop());
-  let n = 0;
-  releaseStoreSuite(async () => {
-    const hub = await HubStore.open({ postgres: await freshSchema(server.url, `releases${n++}`) });
-    return { store: new DatabaseReleaseStore(hub.db), close: () => hub.close() };
-  });
-});
+onReleaseDatabases("release store on the hub database", releaseStoreSuite);

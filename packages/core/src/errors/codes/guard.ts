@@ -23,6 +23,17 @@ export const GUARD_ERRORS = {
     exit: EXIT.format,
     http: 422,
   },
+  EW_ERR_GUARD_NOT_DECLARED: {
+    message:
+      "The release's manifest declared no guard, so it takes no guard payload; publish a new version with --guard",
+    exit: EXIT.usage,
+    http: 409,
+  },
+  EW_ERR_GUARD_PAYLOAD_MISSING: {
+    message: "The release declared a guard: upload the guard payload before the model's ciphertext",
+    exit: EXIT.usage,
+    http: 409,
+  },
   EW_ERR_GUARD_INPUT: {
     message: "The input does not match the model's contract (type, shape or value range)",
     exit: EXIT.format,
