@@ -20,6 +20,11 @@ export const AUDIT_STATE_FILE = "state.json";
 
 /** What the state directory alone does not hold. */
 export interface AuditStateInputs {
+  /**
+   * The serving release's guard (promise 8): the digest of the guard file loaded, the one the release names, and
+   * the stages it enables.
+   */
+  readonly guard?: { readonly digest: string; readonly releaseDigest: string; readonly stages: readonly string[] };
   /** Reads the serving release's NV version floor. */
   readonly tpm?: TpmDevice;
   /** The configured tamper source kinds (armed while no tamper event fired and the watch runs). */
@@ -28,11 +33,6 @@ export interface AuditStateInputs {
   /** How old an attestation may be before promise 7 fails (the attestation interval's slack). */
   readonly attestationMaxAgeSeconds?: number;
   readonly listen?: readonly number[];
-  /**
-   * The serving release's guard (promise 8): the digest of the guard file loaded, the one the release names, and
-   * the stages it enables.
-   */
-  readonly guard?: { readonly digest: string; readonly releaseDigest: string; readonly stages: readonly string[] };
 }
 
 /** Builds the version-1 object from the state directory. */
@@ -80,13 +80,6 @@ export async function buildAuditState(layout: StateLayout, inputs: AuditStateInp
     const armed = inputs.watching === true && !tampered;
     state["tamper"] = { sources: inputs.tamperSources.map((kind) => ({ kind, armed })) };
   }
-  if (record !== undefined)
-    state["log"] = {
-      db: rel(layout.log),
-      vkey: record.logKey.vkey,
-      ...(status.logShipped === undefined ? {} : { checkpoint: { size: status.logShipped, acceptedByHub: true } }),
-    };
-  if (inputs.listen !== undefined) state["agent"] = { listen: [...inputs.listen] };
   const guard = inputs.guard;
   if (guard !== undefined)
     state["guard"] = {
@@ -95,6 +88,13 @@ export async function buildAuditState(layout: StateLayout, inputs: AuditStateInp
       releaseDigest: guard.releaseDigest,
       stages: [...guard.stages],
     };
+  if (record !== undefined)
+    state["log"] = {
+      db: rel(layout.log),
+      vkey: record.logKey.vkey,
+      ...(status.logShipped === undefined ? {} : { checkpoint: { size: status.logShipped, acceptedByHub: true } }),
+    };
+  if (inputs.listen !== undefined) state["agent"] = { listen: [...inputs.listen] };
   return state;
 }
 
