@@ -163,8 +163,8 @@ export class Agent {
       tpm: this.#opts.tpm,
       layout: this.#opts.layout,
       zeroize: (r) => {
-        void this.slot.zeroize(r);
-        void this.guards.close().catch(() => undefined);
+        // The guard's sessions go once the requests running on the model (guarded ones included) have returned.
+        void this.slot.zeroize(r).then(() => this.guards.close().catch(() => undefined));
         this.keys = undefined;
       },
       audit: async (r) => {

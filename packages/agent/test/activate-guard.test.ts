@@ -164,7 +164,7 @@ describe("a release that carries its guard (swtpm, ONNX Runtime)", SLOW, () => {
     await rejectsWithCode(image(), "EW_ERR_INPUT_FORMAT");
   });
 
-  it("after a restart without the hub the daemon re-opens model and guard, and state.json names the guard", async () => {
+  it("after a restart without the hub the daemon re-opens model and guard, state.json names the guard, and a tamper releases both", async () => {
     await activateRelease(deps, "r6");
     await deps.slot.close();
     await deps.guards.close();
@@ -188,6 +188,17 @@ describe("a release that carries its guard (swtpm, ONNX Runtime)", SLOW, () => {
         releaseDigest: yamlDigest,
         stages: ["stats", "confidence", "ensemble", "squeeze", "query"],
       });
+      // A tamper response zeroizes the model and releases the guard with it: images are refused with its code.
+      await agent.tamper({ source: "case", details: "opened" });
+      const tampered = await agent.app.inject({
+        method: "POST",
+        url: "/v1/infer",
+        headers: { "content-type": "image/png" },
+        payload: await png(reference[3] ?? []),
+      });
+      assert.equal(tampered.json<{ code: string }>().code, "EW_ERR_AGENT_TAMPERED");
+      for (let i = 0; i < 50 && agent.guards.current() !== undefined; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(agent.guards.current(), undefined, "the guard's sessions are released");
     } finally {
       await agent.close();
     }
