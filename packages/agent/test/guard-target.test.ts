@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { generateIdentity, generateSigningKey } from "@edgeward/core";
 import { packGuardBundle } from "@edgeward/guard";
-import { rejectsWithCode, tempDir } from "@edgeward/testkit";
+import { rejectsWithCode, seededRandom, tempDir } from "@edgeward/testkit";
 import { guardOfTarget, type TargetFacts } from "@edgeward/agent";
 import { makeGuardedRelease, shippedGuardFile } from "./guard-releases.ts";
 
@@ -51,6 +51,41 @@ describe("the guard a TUF model target names", () => {
     ],
     ["a guard target without sha256", model, { "fashion/1.guard": { ...guardTarget, hashes: { sha512: "c" } } }],
   ];
+  it("for 2,000 seeded random guard fields and guard targets, answers a well-formed guard or EW_ERR_AGENT_HUB_RESPONSE", async () => {
+    const random = seededRandom(8);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+    const values = [undefined, null, 7, "", "x", digest, [], {}, "fashion/1.guard", "rel-1", "guard", "model", true];
+    const field = (): unknown => (random() < 0.5 ? pick(values) : { [pick(["configSha256", "target"])]: pick(values) });
+    let accepted = 0;
+    for (let i = 0; i < 2000; i++) {
+      const custom = {
+        kind: pick(["model", "model", "package", undefined]),
+        guard: random() < 0.3 ? model.guard : field(),
+      };
+      const facts = {
+        ...guardTarget,
+        custom: { releaseId: pick(["rel-1", "rel-2", 3]), kind: pick(["guard", "model"]) },
+      };
+      const lookup = lookupOf(random() < 0.8 ? { [pick(["x", "fashion/1.guard"])]: facts } : {});
+      try {
+        const guard = await guardOfTarget(custom, "fashion/1", "rel-1", lookup);
+        if (guard === undefined) continue;
+        // Accepted only from a model target, and a guard target of this release that says it is a guard.
+        assert.deepEqual([custom.kind, facts.custom.releaseId, facts.custom.kind], ["model", "rel-1", "guard"]);
+        assert.deepEqual(guard, {
+          configSha256: digest,
+          targetName: "fashion/1.guard",
+          length: 1234,
+          sha256: payloadSha,
+        });
+        accepted++;
+      } catch (err) {
+        assert.equal((err as { code?: string }).code, "EW_ERR_AGENT_HUB_RESPONSE", String(err));
+      }
+    }
+    assert.ok(accepted > 0, "some well-formed ones pass");
+  });
+
   for (const [what, custom, targets] of hostile)
     it(`refuses ${what} with EW_ERR_AGENT_HUB_RESPONSE`, async () => {
       await rejectsWithCode(
