@@ -75,6 +75,8 @@ describe("a release that carries its guard (swtpm, ONNX Runtime)", SLOW, () => {
       await makeGuardedRelease(cnn(), bundle({ mlp: cnn() }), to, publisher, { id: "r3", version: "3" }),
       await makeGuardedRelease(cnn(), bundle(), to, publisher, { id: "r4", version: "4" }),
       await makeGuardedRelease(cnn(), bundle(), to, publisher, { id: "r6", version: "6" }),
+      // Authenticated under the release's key, but not a guard bundle.
+      await makeGuardedRelease(cnn(), bundle(), to, publisher, { id: "r7", version: "7", rawBundle: yaml }),
     ];
     for (const r of made) {
       checks.set(r.meta.releaseId, r.check);
@@ -131,6 +133,7 @@ describe("a release that carries its guard (swtpm, ONNX Runtime)", SLOW, () => {
     ["r2", "EW_ERR_GUARD_DIGEST", "a guard file other than the one the TUF target names"],
     ["r3", "EW_ERR_GUARD_MODEL_DIGEST", "a guard model other than the one the guard file names"],
     ["r4", "EW_ERR_AGE_PAYLOAD_AUTH", "a guard payload that does not authenticate"],
+    ["r7", "EW_ERR_GUARD_BUNDLE", "a guard payload that is not a guard bundle"],
   ] as const)
     it(`refuses the whole release for ${what} (${code}); the old model and guard keep serving`, async () => {
       const serving = deps.guards.current();

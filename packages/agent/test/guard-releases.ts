@@ -32,21 +32,22 @@ export interface GuardedRelease {
 
 /**
  * Signs `model` as `name`, seals it and the guard bundle of `files` under one file key to `recipients`, and
- * describes it as release `id`; `configSha256` is what the TUF target would name (default: guard.yaml's digest).
+ * describes it as release `id`; `configSha256` is what the TUF target would name (default: guard.yaml's digest);
+ * `rawBundle` replaces the packed bundle with other bytes (sealed all the same).
  */
 export async function makeGuardedRelease(
   model: Uint8Array,
   files: ReadonlyMap<string, Uint8Array>,
   recipients: readonly string[],
   publisher: Publisher,
-  opts: { id: string; version: string; name?: string; configSha256?: string },
+  opts: { id: string; version: string; name?: string; configSha256?: string; rawBundle?: Uint8Array },
 ): Promise<GuardedRelease> {
   const name = opts.name ?? "fashion";
   const signed = await signModel({ data: model, name, privateKey: publisher.privateKeyPem });
   const bundle = JSON.parse(JSON.stringify(signed)) as unknown;
   const { fileKey, header } = await createHeader(recipients.map((r) => parseRecipient(r)));
   const payload = streamEncrypt(fileKey, model);
-  const guardPayload = streamEncrypt(fileKey, packGuardBundle(files));
+  const guardPayload = streamEncrypt(fileKey, opts.rawBundle ?? packGuardBundle(files));
   fileKey.fill(0);
   const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
   const targetName = `${name}/${opts.version}`;

@@ -44,7 +44,7 @@ export async function guardOfTarget(
   if (info === undefined) return refuse("TUF lists no guard target");
   const sha256 = info.hashes["sha256"];
   if (info.custom["kind"] !== "guard" || info.custom["releaseId"] !== releaseId)
-    refuse("the guard target belongs to another release");
+    refuse("the guard target is not this release's guard");
   if (sha256 === undefined || !SHA256_HEX.test(sha256)) return refuse("the guard target has no sha256");
   return { configSha256: configSha256 as string, targetName: targetName as string, length: info.length, sha256 };
 }
