@@ -14,6 +14,7 @@ import { VersionFloor } from "./floor.ts";
 import type { DeviceRecord } from "./identity/device-record.ts";
 import { attestationKey, loadDevice, openDeviceKeys, type DeviceKeys } from "./identity/provision.ts";
 import { buildApp } from "./serve/app.ts";
+import { GuardSlot } from "./serve/guard-slot.ts";
 import { ModelSlot, type SessionLoader } from "./serve/model-slot.ts";
 import type { StateLayout } from "./state/layout.ts";
 import { readRuntimeStatus, writeRuntimeStatus, type RuntimeStatus } from "./status.ts";
@@ -49,6 +50,8 @@ export interface AgentOptions {
 export class Agent {
   readonly app: FastifyInstance;
   readonly slot: ModelSlot;
+  /** The serving release's guard (none for a release without one: tensors only). */
+  readonly guards: GuardSlot;
   readonly record: DeviceRecord;
   readonly releases: ReleaseStore;
   readonly log: DeviceLog;
@@ -67,8 +70,15 @@ export class Agent {
     this.log = log;
     this.keys = keys;
     this.slot = new ModelSlot(opts.loadSession ?? loadModel);
+    this.guards = new GuardSlot();
     this.releases = new ReleaseStore(opts.layout);
-    this.app = buildApp({ slot: this.slot, bodyLimit: this.config.bodyLimit, closers: [() => this.#shutdown()] });
+    this.app = buildApp({
+      slot: this.slot,
+      guards: this.guards,
+      audit: log,
+      bodyLimit: this.config.bodyLimit,
+      closers: [() => this.#shutdown()],
+    });
   }
 
   /** Opens keys, log and the stored release, and starts watching for tampering. */
@@ -119,6 +129,7 @@ export class Agent {
       releases: this.releases,
       floor: (name) => VersionFloor.forRelease(this.#opts.tpm, name),
       slot: this.slot,
+      guards: this.guards,
       log: this.log,
       check: (meta) =>
         Promise.resolve(
@@ -154,7 +165,8 @@ export class Agent {
       tpm: this.#opts.tpm,
       layout: this.#opts.layout,
       zeroize: (r) => {
-        void this.slot.zeroize(r);
+        // The guard's sessions go once the requests running on the model (guarded ones included) have returned.
+        void this.slot.zeroize(r).then(() => this.guards.close().catch(() => undefined));
         this.keys = undefined;
       },
       audit: async (r) => {
@@ -179,7 +191,11 @@ export class Agent {
 
   /** Rebuilds state.json, what the audit reads (docs/audit.md "The state directory"). */
   refreshAuditState(): Promise<void> {
+    const guard = this.guards.current();
     return writeAuditState(this.#opts.layout, {
+      ...(guard === undefined
+        ? {}
+        : { guard: { digest: guard.digest, releaseDigest: guard.releaseDigest, stages: guard.stages } }),
       tpm: this.#opts.tpm,
       tamperSources: [...this.config.tamper.map((s) => s.kind), "manual"],
       watching: this.#watch !== undefined,

@@ -71,8 +71,10 @@ export {
 // Updates (promise 6): download, proof, store, open and activate.
 export { downloadTarget, type RangeFetch } from "./update/download.ts";
 export { verifyReleaseProof, type ExpectedRelease } from "./update/release-proof.ts";
-export { ReleaseStore, type CurrentReleases, type ReleaseMeta } from "./update/release-store.ts";
+export { ReleaseStore, type CurrentReleases, type ReleaseGuardMeta, type ReleaseMeta } from "./update/release-store.ts";
 export { openStoredRelease, type OpenedRelease } from "./update/open-release.ts";
+export { openStoredGuard } from "./update/open-guard.ts";
+export { guardOfTarget, type TargetFacts } from "./update/guard-target.ts";
 export { activateRelease, versionSequence, type ActivateDeps } from "./update/activate.ts";
 
 // The running agent and its configuration.

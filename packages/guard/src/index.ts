@@ -49,6 +49,7 @@ export {
   type GuardOptions,
 } from "./guard.ts";
 export { loadGuard, type LoadedGuard } from "./load-guard.ts";
+export { enabledStages, loadGuardFromBundle, type BundleLoadOptions } from "./load-guard-memory.ts";
 export { loadGuardModel, loadGuardModelFile, type GuardModel, type ModelInput } from "./models.ts";
 export { ReviewQueue, type ReviewQueueOptions, type SealedEntry } from "./review-queue.ts";
 export { decide, evaluateStages, type Decision, type Reason, type StageName } from "./stages/decision.ts";

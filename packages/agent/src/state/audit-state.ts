@@ -23,6 +23,11 @@ export const AUDIT_STATE_FILE = "state.json";
 
 /** What the state directory alone does not hold. */
 export interface AuditStateInputs {
+  /**
+   * The serving release's guard (promise 8): the digest of the guard file loaded, the one the release names, and
+   * the stages it enables.
+   */
+  readonly guard?: { readonly digest: string; readonly releaseDigest: string; readonly stages: readonly string[] };
   /** Reads the serving release's NV version floor. */
   readonly tpm?: TpmDevice;
   /** The configured tamper source kinds (armed while no tamper event fired and the watch runs). */
@@ -92,6 +97,14 @@ export async function buildAuditState(layout: StateLayout, inputs: AuditStateInp
     const armed = inputs.watching === true && !tampered;
     state["tamper"] = { sources: inputs.tamperSources.map((kind) => ({ kind, armed })) };
   }
+  const guard = inputs.guard;
+  if (guard !== undefined)
+    state["guard"] = {
+      source: "release",
+      digest: guard.digest,
+      releaseDigest: guard.releaseDigest,
+      stages: [...guard.stages],
+    };
   if (record !== undefined)
     state["log"] = {
       db: rel(layout.log),

@@ -1,16 +1,21 @@
 /**
  * Making a stored release the serving one (ARCHITECTURE.md "The flows" 4): the TPM floor first (a release below
- * it is refused whatever the hub or TUF say), then open through the TPM and verify into memory, load, raise the
- * floor, and switch current.json. Every outcome is a decision in the device log; on any failure the model that
- * was serving keeps serving.
+ * it is refused whatever the hub or TUF say), then open through the TPM and verify into memory, open its guard the
+ * same way when it carries one, load model and guard and switch them together, raise the floor, and switch
+ * current.json. Every outcome is a decision in the device log; on any failure (a guard that does not open or
+ * match included) the model and guard that were serving keep serving.
  */
+import { createHash } from "node:crypto";
 import { EdgewardError, isEdgewardError, type SealedModelCheck } from "@edgeward/core";
 import type { TpmDevice } from "@edgeward/tpm";
 import type { DeviceLog } from "../audit/device-log.ts";
 import type { VersionFloor } from "../floor.ts";
 import type { DeviceRecord } from "../identity/device-record.ts";
+import { activateServing } from "../serve/activate-serving.ts";
+import type { GuardSlot, ReleaseGuard } from "../serve/guard-slot.ts";
 import type { ModelSlot } from "../serve/model-slot.ts";
 import type { StateLayout } from "../state/layout.ts";
+import { openStoredGuard } from "./open-guard.ts";
 import { openStoredRelease } from "./open-release.ts";
 import type { ReleaseMeta, ReleaseStore } from "./release-store.ts";
 
@@ -23,6 +28,8 @@ export interface ActivateDeps {
   /** The floor of a release name (one TPM counter per name). */
   readonly floor: (name: string) => Promise<VersionFloor>;
   readonly slot: ModelSlot;
+  /** The serving guard; a release that carries a guard is refused without one (EW_ERR_AGENT_CONFIG). */
+  readonly guards?: GuardSlot;
   readonly log?: DeviceLog;
   /** The publisher signature a release must carry (from the agent's configuration); none means unchecked. */
   readonly check?: (meta: ReleaseMeta) => Promise<SealedModelCheck | undefined>;
@@ -48,7 +55,17 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
     await versionFloor.check(versionSequence(meta.version), subject);
     const check = await deps.check?.(meta);
     const opened = await openStoredRelease(deps.tpm, deps.record, deps.layout, deps.releases, id, check);
-    await deps.slot.activate({ name: meta.name, version: meta.version, releaseId: id }, opened.plaintext);
+    const model = { name: meta.name, version: meta.version, releaseId: id };
+    let guard: ReleaseGuard | undefined;
+    try {
+      guard = await openGuard(deps, meta, opened.plaintext);
+    } catch (err) {
+      opened.plaintext.fill(0);
+      throw err;
+    }
+    // Model and guard switch together; a guard that does not load leaves both as they were.
+    if (deps.guards === undefined) await deps.slot.activate(model, opened.plaintext);
+    else await activateServing({ slot: deps.slot, guards: deps.guards }, model, opened.plaintext, guard);
     const floor = await versionFloor.raise(versionSequence(meta.floor));
     await deps.releases.switchTo(id);
     await deps.log?.record({
@@ -58,6 +75,7 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
         release: id,
         floor: floor.toString(),
         signature: opened.verification === undefined ? "unchecked" : "verified",
+        ...(meta.guard === undefined ? {} : { guard: meta.guard.configSha256 }),
       },
     });
     return meta;
@@ -66,4 +84,22 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
     await deps.log?.record({ kind: "update.refuse", subject, details: { release: id, code } }).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The guard release `meta` carries, opened into memory with its expected digest (the TUF target's
+ * custom.guard.configSha256) and the release's own model for the guard model not shipped twice; undefined for a
+ * release without a guard.
+ */
+async function openGuard(
+  deps: ActivateDeps,
+  meta: ReleaseMeta,
+  plaintext: Uint8Array,
+): Promise<ReleaseGuard | undefined> {
+  if (meta.guard === undefined) return undefined;
+  if (deps.guards === undefined)
+    throw new EdgewardError("EW_ERR_AGENT_CONFIG", { detail: "a release with a guard needs a guard slot" });
+  const files = await openStoredGuard(deps.tpm, deps.record, deps.releases, meta.releaseId);
+  const sha256 = createHash("sha256").update(plaintext).digest("hex");
+  return { files, digest: meta.guard.configSha256, releaseModel: { sha256, bytes: plaintext } };
 }

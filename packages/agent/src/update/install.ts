@@ -1,9 +1,10 @@
 /**
  * Taking a new release from the hub (ARCHITECTURE.md "The flows" 4): TUF says what the target is; the TPM floor
  * refuses a rollback before anything is fetched; the ciphertext is downloaded (resumable, checked against TUF's
- * length and hash); a fresh attestation precedes the key request; the key's answer must carry an inclusion proof
- * of the release in the hub's log under the pinned key; then the release is opened, verified, loaded and switched
- * to (activateRelease). Any refusal leaves the serving model as it was.
+ * length and hash), and so is the guard payload of a release that carries a guard; a fresh attestation precedes
+ * the key request; the key's answer must carry an inclusion proof of the release in the hub's log under the pinned
+ * key; then the release is opened, verified, loaded and switched to (activateRelease). Any refusal leaves the
+ * serving model as it was.
  */
 import { EdgewardError, isEdgewardError } from "@edgeward/core";
 import type { HubClient } from "../hub/hub-client.ts";
@@ -58,6 +59,14 @@ async function fetchAndRelease(deps: InstallDeps, meta: ReleaseMeta, subject: st
     releases.paths(meta.releaseId).payload,
     meta,
   );
+  // The release's guard: its own TUF target, downloaded and checked the same way, kept encrypted beside the model.
+  const guard = meta.guard;
+  if (guard !== undefined)
+    await downloadTarget(
+      (offset) => deps.client.target(guard.targetName, offset),
+      releases.guardPayload(meta.releaseId),
+      guard,
+    );
   if (meta.sealed === false) return;
   await deps.attest();
   const answer = await deps.client.releaseKey(meta.releaseId);

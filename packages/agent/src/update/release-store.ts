@@ -1,12 +1,27 @@
 /**
  * Releases on disk (docs/agent.md "State directory"): each in releases/ID/ as its age payload (the TUF target,
- * ciphertext), its device header (wrapped to this TPM's key) and its facts. current.json names the serving release
+ * ciphertext), its guard payload when it carries a guard (its second TUF target, ciphertext under the same file
+ * key), its device header (wrapped to this TPM's key) and its facts. current.json names the serving release
  * and the previous one, kept encrypted for rollback; the one before is deleted when a new one becomes current.
  */
 import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { EdgewardError } from "@edgeward/core";
 import { readJson, writeJson, writePrivateFile } from "../state/files.ts";
 import type { StateLayout } from "../state/layout.ts";
+
+/**
+ * The guard a model release carries (docs/releases.md "A guard in a release"): its own TUF target, the guard
+ * payload sealed under the release's file key, and the guard file's digest the model target's custom metadata names.
+ */
+export interface ReleaseGuardMeta {
+  /** SHA-256 (hex) of guard.yaml's exact bytes: the loader refuses any other guard file (EW_ERR_GUARD_DIGEST). */
+  readonly configSha256: string;
+  /** The guard payload's TUF target path, and the length and SHA-256 TUF vouches for. */
+  readonly targetName: string;
+  readonly length: number;
+  readonly sha256: string;
+}
 
 /** A release's facts, from its TUF target's custom metadata (as the hub publishes them). */
 export interface ReleaseMeta {
@@ -26,6 +41,8 @@ export interface ReleaseMeta {
   readonly sealed?: boolean;
   /** The OMS bundle (parsed JSON, untrusted until verified) the release was published with, when known. */
   readonly omsBundle?: unknown;
+  /** The release's guard, when it carries one. */
+  readonly guard?: ReleaseGuardMeta;
 }
 
 /** current.json. */
@@ -45,6 +62,11 @@ export class ReleaseStore {
   /** Paths of release `id`. */
   paths(id: string): ReturnType<StateLayout["release"]> {
     return this.#layout.release(id);
+  }
+
+  /** Where release `id`'s guard payload lies (ciphertext, beside the model's payload). */
+  guardPayload(id: string): string {
+    return join(this.paths(id).dir, "guard.age");
   }
 
   /** Records a release's facts. */
@@ -67,7 +89,8 @@ export class ReleaseStore {
       typeof v.version !== "string" ||
       typeof v.floor !== "string" ||
       typeof v.sha256 !== "string" ||
-      typeof v.length !== "number"
+      typeof v.length !== "number" ||
+      (v.guard !== undefined && !isGuardMeta(v.guard))
     )
       throw new EdgewardError("EW_ERR_AGENT_STATE", { detail: `release ${id} has no valid release.json` });
     return v as ReleaseMeta;
@@ -102,4 +125,16 @@ export class ReleaseStore {
       await rm(this.paths(dropped).dir, { recursive: true, force: true });
     return next;
   }
+}
+
+function isGuardMeta(v: unknown): v is ReleaseGuardMeta {
+  const g = v as Partial<ReleaseGuardMeta> | null;
+  return (
+    typeof g === "object" &&
+    g !== null &&
+    typeof g.configSha256 === "string" &&
+    typeof g.targetName === "string" &&
+    typeof g.length === "number" &&
+    typeof g.sha256 === "string"
+  );
 }

@@ -10,6 +10,7 @@ import { BaseFetcher, Updater } from "tuf-js";
 import { DownloadHTTPError } from "tuf-js/dist/error.js";
 import { EdgewardError } from "@edgeward/core";
 import type { HubClient } from "../hub/hub-client.ts";
+import { guardOfTarget } from "./guard-target.ts";
 import type { ReleaseMeta } from "./release-store.ts";
 
 /** A tuf-js fetcher over the hub's device API. */
@@ -59,6 +60,8 @@ export async function refreshTarget(client: HubClient, tufDir: string, name: str
   const kind = str("kind");
   if (releaseId === undefined || version === undefined || targetName === undefined || sha256 === undefined)
     throw new EdgewardError("EW_ERR_AGENT_HUB_RESPONSE", { detail: `target ${name} lacks release facts` });
+  // A guard shipped in the release is a second target that TUF verifies like the first.
+  const guard = await guardOfTarget(custom, name, releaseId, (path) => updater.getTargetInfo(path));
   return {
     releaseId,
     name: targetName,
@@ -69,5 +72,6 @@ export async function refreshTarget(client: HubClient, tufDir: string, name: str
     targetName: name,
     length: info.length,
     sha256,
+    ...(guard === undefined ? {} : { guard }),
   };
 }
