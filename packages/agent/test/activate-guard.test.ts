@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import sharp from "sharp";
 import { generateSigningKey, type SealedModelCheck } from "@edgeward/core";
 import { loadModel } from "@edgeward/runtime";
-import { rejectsWithCode, type Swtpm } from "@edgeward/testkit";
+import { filesHolding, rejectsWithCode, type Swtpm } from "@edgeward/testkit";
 import { decodeAuditEvent } from "@edgeward/tlog";
 import {
   activateRelease,
@@ -25,7 +25,7 @@ import {
   type GuardedAnswer,
   type StateLayout,
 } from "@edgeward/agent";
-import { filesHoldingAny } from "./fragment-scan.ts";
+
 import { deviceFor, SLOW, useProvisionedDevice } from "./helpers.ts";
 import { GUARD_MODELS, makeGuardedRelease, shippedGuardFile, storeGuardedRelease } from "./guard-releases.ts";
 import { makeRelease, storeRelease } from "./releases.ts";
@@ -208,9 +208,9 @@ describe("a release that carries its guard (swtpm, ONNX Runtime)", SLOW, () => {
   });
 
   it("leaves no 64-byte fragment of the served or the guard's models in the state directory", () => {
-    assert.deepEqual(filesHoldingAny([layout.root], [cnn(), mlp]), []);
+    assert.deepEqual(filesHolding([layout.root], [cnn(), mlp]), []);
     // The scan finds what it looks for: 96 bytes of the guard's second model in a file of the state directory.
     writeFileSync(join(layout.root, "planted"), Buffer.concat([Buffer.from("x"), mlp.subarray(5000, 5096)]));
-    assert.deepEqual(filesHoldingAny([layout.root], [cnn(), mlp]), [join(layout.root, "planted")]);
+    assert.deepEqual(filesHolding([layout.root], [cnn(), mlp]), [join(layout.root, "planted")]);
   });
 });
