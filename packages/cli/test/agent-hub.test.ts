@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { Agent, hubLink, parseConfig, readRuntimeStatus, stateLayout } from "@edgeward/agent";
 import { Tpm2ToolsDevice } from "@edgeward/tpm";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import {
   filesHolding,
+  filesUnder,
   startSwtpm,
   syntheticMatMulModel,
   tempDir,
@@ -227,5 +228,9 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
     }
     const raw = Buffer.from(Float32Array.from(x).buffer);
     for (const secret of [model, Buffer.from(input), raw]) assert.deepEqual(filesHolding([state, hubDir], secret), []);
+    // Every file the agent's commands and libraries made (tuf-js's metadata, the device log's SQLite files) is the
+    // agent's alone, though this test runs it outside systemd with the usual umask 022.
+    const open = filesUnder(state).filter((f) => (statSync(f).mode & 0o077) !== 0);
+    assert.deepEqual(open, []);
   });
 });
