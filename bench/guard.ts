@@ -57,7 +57,15 @@ const setup = {
   second: mlp,
   squeezers: config.stages.squeeze?.squeezers ?? [],
   temperature: config.stages.confidence?.temperature ?? 1,
+  mahalanobis: config.stages.mahalanobis,
 };
+const STAGES = ["stats", "confidence", "ensemble", "squeeze", "mahalanobis"] as const;
+const shareByStage = (all: ImageScores[], ids: number[]) =>
+  STAGES.map(
+    (st) =>
+      ids.filter((i) => evaluateStages(config.stages, all[i]!).some((r) => r.stage === st)).length /
+      Math.max(1, ids.length),
+  );
 const flagged = (s: ImageScores) => evaluateStages(config.stages, s).length > 0;
 const labelsOf = async (m: GuardModel, imgs: GuardImage[]) => (await m.predict(imgs)).map((l) => argmax(l));
 
@@ -97,7 +105,7 @@ const clean = readF32Images(`${args.attacks}/clean.f32`);
 const [cnnClean, mlpClean] = [await labelsOf(cnn, clean), await labelsOf(mlp, clean)];
 const attackRows: Record<string, unknown>[] = [];
 log(
-  "\nattack        | CNN success | caught (of successful) | caught, score at 5% test FPR | by stage: stats/conf/ens/squeeze | MLP transfer success | caught (of MLP-fooled)",
+  "\nattack        | CNN success | caught (of successful) | caught, score at 5% test FPR | by stage: stats/conf/ens/squeeze/maha | MLP transfer success | caught (of MLP-fooled)",
 );
 for (const name of ["fgsm-0.1", "fgsm-0.2", "fgsm-0.3", "pgd-0.1", "pgd-0.2", "pgd-0.3", "adaptive-0.3"]) {
   if (!existsSync(`${args.attacks}/${name}.f32`)) {
@@ -112,11 +120,7 @@ for (const name of ["fgsm-0.1", "fgsm-0.2", "fgsm-0.3", "pgd-0.1", "pgd-0.2", "p
   const mlpSuccess = adv.map((_, i) => mlpClean[i] === advLabels[i] && mlpAdv[i] !== advLabels[i]);
   const idx = (mask: boolean[]) => mask.flatMap((m, i) => (m ? [i] : []));
   const caughtShare = (ids: number[]) => ids.filter((i) => flagged(scores[i]!)).length / Math.max(1, ids.length);
-  const byStage = ["stats", "confidence", "ensemble", "squeeze"].map(
-    (st) =>
-      idx(success).filter((i) => evaluateStages(config.stages, scores[i]!).some((r) => r.stage === st)).length /
-      Math.max(1, idx(success).length),
-  );
+  const byStage = shareByStage(scores, idx(success));
   const row = {
     attack: name,
     cnnSuccess: idx(success).length / adv.filter((_, i) => ok(i)).length,
@@ -124,7 +128,7 @@ for (const name of ["fgsm-0.1", "fgsm-0.2", "fgsm-0.3", "pgd-0.1", "pgd-0.2", "p
     successful: idx(success).length,
     caughtAtTestFpr5:
       idx(success).filter((i) => guardScore(scores[i]!) > testThreshold5).length / Math.max(1, idx(success).length),
-    byStage: Object.fromEntries(["stats", "confidence", "ensemble", "squeeze"].map((s, k) => [s, byStage[k]])),
+    byStage: Object.fromEntries(STAGES.map((s, k) => [s, byStage[k]])),
     mlpTransferSuccess: idx(mlpSuccess).length / adv.filter((_, i) => mlpClean[i] === advLabels[i]).length,
     caughtOfMlpFooled: caughtShare(idx(mlpSuccess)),
     n: adv.length,
@@ -144,7 +148,9 @@ for (const [name, t] of Object.entries(TRANSFORMS))
 const idMsp = testScores.map((s) => -s.msp);
 const idEnergy = testScores.map((s) => s.energy);
 const oodRows: Record<string, unknown>[] = [];
-log("\nOOD set       | AUROC msp / energy / guard | FPR95 msp / energy / guard | guard flags (operating point)");
+log(
+  "\nOOD set       | AUROC msp / energy / guard | FPR95 msp / energy / guard | guard flags (operating point) | by stage: stats/conf/ens/squeeze/maha",
+);
 for (const [name, imgs] of Object.entries(oodSets)) {
   const s = await scoreImages(setup, imgs);
   const ood = { msp: s.map((x) => -x.msp), energy: s.map((x) => x.energy), guard: s.map(guardScore) };
@@ -159,12 +165,33 @@ for (const [name, imgs] of Object.entries(oodSets)) {
     auroc: each(auroc),
     fpr95: each(fpr95),
     flagged: s.filter(flagged).length / s.length,
+    byStage: Object.fromEntries(
+      STAGES.map((st, k) => [
+        st,
+        shareByStage(
+          s,
+          s.map((_, i) => i),
+        )[k],
+      ]),
+    ),
+    statsFeatures: Object.fromEntries(
+      Object.keys(config.stages.stats?.features ?? {}).map((f) => [
+        f,
+        s.filter((x) =>
+          evaluateStages(config.stages, x).some((r) => r.stage === "stats" && r.detail.startsWith(`${f} `)),
+        ).length / s.length,
+      ]),
+    ),
   };
   oodRows.push(row);
   const a = row.auroc;
   const f = row.fpr95;
   log(
-    `${name.padEnd(13)} | ${[a.msp, a.energy, a.guard].map((v) => v.toFixed(3)).join(" / ")} | ${[f.msp, f.energy, f.guard].map(pct).join(" / ")} | ${pct(row.flagged)}`,
+    `${name.padEnd(13)} | ${[a.msp, a.energy, a.guard].map((v) => v.toFixed(3)).join(" / ")} | ${[f.msp, f.energy, f.guard].map(pct).join(" / ")} | ${pct(row.flagged)} | ${Object.values(
+      row.byStage,
+    )
+      .map((v) => pct(v ?? 0))
+      .join(" / ")}`,
   );
 }
 out["ood"] = oodRows;

@@ -3,7 +3,8 @@
 
     /usr/bin/python3 bench/guard/attacks.py --models packages/guard/models --out DIR [--count 500 --seed 7]
 
-Takes `count` Fashion-MNIST *test* images (a seeded permutation of the 10,000) and writes, as raw little-endian
+Takes `count` Fashion-MNIST *test* images (a seeded permutation of the 10,000; with `--split holdout`, of the
+trainer's 10,000 held-out training images instead, for design work that must not see test data) and writes, as raw little-endian
 float32 [count, 784] files in [0, 1]:
   clean.f32                      the originals (labels in labels.u8, test indices in meta.json)
   fgsm-0.1.f32 ... pgd-0.3.f32   FGSM (Goodfellow et al. 2015) and PGD (Madry et al. 2018; 20 steps, step 2.5ε/20,
@@ -82,13 +83,25 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--only-adaptive", action="store_true", help="regenerate only the adaptive set")
+    ap.add_argument(
+        "--split",
+        choices=("test", "holdout"),
+        default="test",
+        help="test: the 10,000 test images (what is reported); holdout: the trainer's held-out training images "
+        "(split.json), for designing the detector without looking at test data",
+    )
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     os.makedirs(args.out, exist_ok=True)
-    images = read_idx(os.path.join(DATA, "t10k-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(DATA, "t10k-labels-idx1-ubyte.gz"))
-    pick = np.random.default_rng(args.seed).permutation(len(images))[: args.count]
+    kind = "t10k" if args.split == "test" else "train"
+    images = read_idx(os.path.join(DATA, f"{kind}-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(DATA, f"{kind}-labels-idx1-ubyte.gz"))
+    pool = np.arange(len(images))
+    if args.split == "holdout":
+        with open(os.path.join(args.models, "split.json")) as f:
+            pool = np.array(json.load(f)["holdout"])
+    pick = pool[np.random.default_rng(args.seed).permutation(len(pool))[: args.count]]
     x = torch.from_numpy(images[pick].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
     y = torch.from_numpy(labels[pick].astype(np.int64))
     cnn, mlp = Cnn(), Mlp()
@@ -120,7 +133,16 @@ def main():
         ]
         save(f"adaptive-{eps}", torch.cat(adv))
     with open(os.path.join(args.out, "meta.json"), "w") as f:
-        json.dump({"count": args.count, "seed": args.seed, "steps": args.steps, "testIndices": pick.tolist()}, f)
+        json.dump(
+            {
+                "count": args.count,
+                "seed": args.seed,
+                "steps": args.steps,
+                "split": args.split,
+                ("testIndices" if args.split == "test" else "trainIndices"): pick.tolist(),
+            },
+            f,
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { rejectsWithCode } from "@edgeward/testkit";
 import {
   calibrate,
+  DEFAULT_LEVEL_WEIGHTS,
   evaluateStages,
   falsePositiveRate,
   loadCalibrationData,
@@ -37,7 +38,13 @@ describe("calibration", () => {
   it("sets every stage so that the whole guard flags at most the target share of the clean data, and close to it", async () => {
     const config = await calibrate({ primary: cnn, second: mlp }, images, options());
     const scores = await scoreImages(
-      { primary: cnn, second: mlp, squeezers: config.stages.squeeze!.squeezers, temperature: 1 },
+      {
+        primary: cnn,
+        second: mlp,
+        squeezers: config.stages.squeeze!.squeezers,
+        temperature: 1,
+        mahalanobis: config.stages.mahalanobis,
+      },
       images,
     );
     const fpr = falsePositiveRate(config.stages, scores);
@@ -46,6 +53,27 @@ describe("calibration", () => {
     const stagesThatFlag = new Set(scores.flatMap((s) => evaluateStages(config.stages, s).map((r) => r.stage)));
     assert.ok(stagesThatFlag.size >= 3, `only ${[...stagesThatFlag].join(", ")} flag`);
     assert.equal(config.calibration?.dataSha256.length, 64);
+  });
+
+  it("gives each score its weighted share of the level, one-sided where a tail is a point mass at the floor", async () => {
+    const weighted = await calibrate({ primary: cnn, second: mlp }, images, options());
+    const equal = await calibrate({ primary: cnn, second: mlp }, images, { ...options(), levelWeights: {} });
+    assert.deepEqual(weighted.calibration?.levelWeights, DEFAULT_LEVEL_WEIGHTS);
+    // Dark-region noise is 0 on many clean images: its interval starts at that floor and spends its level above.
+    const [lo, hi] = weighted.stages.stats!.features["darkNoise"]!;
+    const [, hiEqual] = equal.stages.stats!.features["darkNoise"]!;
+    assert.equal(lo, 0);
+    assert.ok(hi < hiEqual, `weighted ${hi} is not below equal-share ${hiEqual}`);
+    // The level the file records reproduces the thresholds: the Mahalanobis stage sits at its weight × level.
+    const level = weighted.calibration?.level ?? 0;
+    const scores = await scoreImages(
+      { primary: cnn, second: mlp, squeezers: [], temperature: 1, mahalanobis: weighted.stages.mahalanobis },
+      images,
+    );
+    const above = scores.filter((s) => (s.mahalanobis ?? 0) > weighted.stages.mahalanobis!.threshold).length;
+    assert.ok(Math.abs(above / images.length - 4 * level) <= 1 / images.length + 1e-9, `${above} above at ${level}`);
+    const without = await calibrate({ primary: cnn, second: mlp }, images, { ...options(), mahalanobis: false });
+    assert.equal(without.stages.mahalanobis, undefined);
   });
 
   it("keeps a fixed MSP threshold of 0.85 when asked, calibrating the other stages around it", async () => {
