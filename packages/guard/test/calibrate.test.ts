@@ -59,7 +59,7 @@ describe("calibration", () => {
     const weighted = await calibrate({ primary: cnn, second: mlp }, images, options());
     const equal = await calibrate({ primary: cnn, second: mlp }, images, { ...options(), levelWeights: {} });
     assert.deepEqual(weighted.calibration?.levelWeights, DEFAULT_LEVEL_WEIGHTS);
-    // Dark-region noise is 0 on many clean images: its interval starts at that floor and spends its level above.
+    // Dark-region noise is exactly 0 on some clean images (a point mass): its interval starts at that floor and spends its level above.
     const [lo, hi] = weighted.stages.stats!.features["darkNoise"]!;
     const [, hiEqual] = equal.stages.stats!.features["darkNoise"]!;
     assert.equal(lo, 0);

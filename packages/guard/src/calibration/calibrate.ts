@@ -209,7 +209,7 @@ function stagesAt(
 
 /**
  * A feature's clean interval at `level`: w·p/2 in each tail, or the whole level in one tail when the other tail's
- * quantile is the data's own floor (or ceiling) — a point mass there (dark-region noise is 0 on most clean images)
+ * quantile is the data's own floor (or ceiling) — a point mass there (dark-region noise is exactly 0 on 2% of clean garments)
  * means nothing clean lies beyond it, so that tail could never flag and its half of the level would be wasted.
  */
 function interval(values: readonly number[], level: number): readonly [number, number] {
