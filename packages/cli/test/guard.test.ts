@@ -21,28 +21,29 @@ async function png(name: string, pixels: number[]): Promise<string> {
   return p(name);
 }
 let digest = "";
+/** `guard calibrate` of both shipped models on 400 held-out training images at a 10% target, into `output`. */
+const calibrateBoth = (output: string) => [
+  "guard",
+  "calibrate",
+  "--model",
+  `${MODELS}cnn.onnx`,
+  "--second",
+  `${MODELS}mlp.onnx`,
+  "--data",
+  TRAIN,
+  "--indices",
+  p("indices.json"),
+  "--target-fpr",
+  "0.1",
+  "-o",
+  output,
+];
 
 before(async () => {
   // 400 of the trainer's held-out indices keep the test quick; the shipped guard uses all 10,000.
   const { holdout } = JSON.parse(readFileSync(`${MODELS}split.json`, "utf8")) as { holdout: number[] };
   writeFileSync(p("indices.json"), JSON.stringify(holdout.slice(0, 400)));
-  const res = await runCli([
-    "guard",
-    "calibrate",
-    "--model",
-    `${MODELS}cnn.onnx`,
-    "--second",
-    `${MODELS}mlp.onnx`,
-    "--data",
-    TRAIN,
-    "--indices",
-    p("indices.json"),
-    "--target-fpr",
-    "0.1",
-    "-o",
-    p("guard.yaml"),
-    "--json",
-  ]);
+  const res = await runCli([...calibrateBoth(p("guard.yaml")), "--json"]);
   assert.equal(res.status, 0, res.stderr);
   const summary = JSON.parse(res.stdout.toString()) as { digest: string; samples: number; achievedFpr: number };
   assert.equal(summary.samples, 400);
@@ -127,6 +128,14 @@ describe("edgeward guard", () => {
       p("blank.png"),
     ]);
     assert.equal(printedCode(res), "EW_ERR_GUARD_MODEL_DIGEST");
+  });
+
+  it("calibrate --equal-levels records equal shares; without it the guard file records the default weights", async () => {
+    const res = await runCli([...calibrateBoth(p("equal.yaml")), "--equal-levels"]);
+    assert.equal(res.status, 0, res.stderr);
+    const equal = readFileSync(p("equal.yaml"), "utf8");
+    assert.match(equal, /levelWeights: \{\}/);
+    assert.match(readFileSync(p("guard.yaml"), "utf8"), /levelWeights:\n\s+stats\.darkNoise: 16/);
   });
 
   it("calibrate refuses a target FPR of 0.6 (EW_ERR_GUARD_CALIBRATION) and data that is not IDX (EW_ERR_GUARD_DATA)", async () => {

@@ -7,7 +7,9 @@ import {
   DEFAULT_LEVEL_WEIGHTS,
   evaluateStages,
   falsePositiveRate,
+  imageStats,
   loadCalibrationData,
+  quantile,
   scoreImages,
   type GuardImage,
   type GuardModel,
@@ -64,6 +66,15 @@ describe("calibration", () => {
     const [, hiEqual] = equal.stages.stats!.features["darkNoise"]!;
     assert.equal(lo, 0);
     assert.ok(hi < hiEqual, `weighted ${hi} is not below equal-share ${hiEqual}`);
+    // Exactly: with equal shares at level p, the one-sided feature's bound is its (1 − p) quantile, a two-sided
+    // one's (mean brightness) its p/2 and 1 − p/2 quantiles.
+    const p = equal.calibration?.level ?? 0;
+    const values = (f: string) => images.map((img) => imageStats(img)[f] ?? 0);
+    assert.equal(hiEqual, quantile(values("darkNoise"), 1 - p));
+    assert.deepEqual(equal.stages.stats!.features["mean.0"], [
+      quantile(values("mean.0"), p / 2),
+      quantile(values("mean.0"), 1 - p / 2),
+    ]);
     // The level the file records reproduces the thresholds: the Mahalanobis stage sits at its weight × level.
     const level = weighted.calibration?.level ?? 0;
     const scores = await scoreImages(
