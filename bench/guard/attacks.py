@@ -109,6 +109,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--only-adaptive", action="store_true", help="regenerate only the adaptive set")
+    ap.add_argument("--adaptive-steps", type=int, default=None, help="PGD steps of the adaptive attack (default --steps)")
+    ap.add_argument("--adaptive-lam", type=float, default=2.0, help="weight of the adaptive attack's guard penalties")
     ap.add_argument(
         "--split",
         choices=("test", "holdout"),
@@ -153,8 +155,8 @@ def main():
     for eps in (0.3,):
         adv = [
             pgd(
-                cnn, x[i : i + 250], y[i : i + 250], eps, args.steps, gen,
-                adaptive_loss(cnn, mlp, y[i : i + 250], 2.0, maha), not_dark(x[i : i + 250]),
+                cnn, x[i : i + 250], y[i : i + 250], eps, args.adaptive_steps or args.steps, gen,
+                adaptive_loss(cnn, mlp, y[i : i + 250], args.adaptive_lam, maha), not_dark(x[i : i + 250]),
             )  # fmt: skip
             for i in range(0, len(x), 250)
         ]
@@ -165,6 +167,8 @@ def main():
                 "count": args.count,
                 "seed": args.seed,
                 "steps": args.steps,
+                "adaptiveSteps": args.adaptive_steps or args.steps,
+                "adaptiveLam": args.adaptive_lam,
                 "split": args.split,
                 # The adaptive set is made against this guard file; bench/guard regenerates when it changes.
                 "guardSha256": hashlib.sha256(open(os.path.join(args.models, "guard.yaml"), "rb").read()).hexdigest(),
