@@ -12,6 +12,7 @@ import {
   argmax,
   createGuard,
   evaluateStages,
+  guardDigest,
   loadGuard,
   QueryDetector,
   scoreImages,
@@ -23,6 +24,7 @@ import {
 import { seededRandom } from "@edgeward/testkit";
 import { fashion, mnistDigits, readF32Images, TRANSFORMS } from "./guard/data.ts";
 import { guardScorer } from "./guard/guard-score.ts";
+import { throughJpeg } from "./guard/jpeg.ts";
 import { auroc, fpr95, percentile } from "./guard/metrics.ts";
 import { simba, squareAttack, type Query } from "./guard/query-attacks.ts";
 
@@ -39,8 +41,13 @@ const out: Record<string, unknown> = { loadAverageAtStart: loadavg() };
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-if (!existsSync(`${args.attacks}/meta.json`)) {
-  log(`generating white-box attacks into ${args.attacks} (bench/guard/attacks.py)`);
+// The adaptive attack is made against the guard file it reads, so a recalibrated guard needs new attack sets.
+const guardSha256 = guardDigest(readFileSync(`${MODELS}guard.yaml`));
+const madeFor = existsSync(`${args.attacks}/meta.json`)
+  ? (JSON.parse(readFileSync(`${args.attacks}/meta.json`, "utf8")) as { guardSha256?: string }).guardSha256
+  : undefined;
+if (madeFor !== guardSha256) {
+  log(`generating white-box attacks into ${args.attacks} for guard.yaml ${guardSha256} (bench/guard/attacks.py)`);
   const res = spawnSync(
     "/usr/bin/python3",
     [fileURLToPath(new URL("./guard/attacks.py", import.meta.url)), "--models", MODELS, "--out", args.attacks],
@@ -57,7 +64,15 @@ const setup = {
   second: mlp,
   squeezers: config.stages.squeeze?.squeezers ?? [],
   temperature: config.stages.confidence?.temperature ?? 1,
+  mahalanobis: config.stages.mahalanobis,
 };
+const STAGES = ["stats", "confidence", "ensemble", "squeeze", "mahalanobis"] as const;
+const shareByStage = (all: ImageScores[], ids: number[]) =>
+  STAGES.map(
+    (st) =>
+      ids.filter((i) => evaluateStages(config.stages, all[i]!).some((r) => r.stage === st)).length /
+      Math.max(1, ids.length),
+  );
 const flagged = (s: ImageScores) => evaluateStages(config.stages, s).length > 0;
 const labelsOf = async (m: GuardModel, imgs: GuardImage[]) => (await m.predict(imgs)).map((l) => argmax(l));
 
@@ -76,6 +91,15 @@ out["clean"] = {
 log(
   `clean test accuracy: CNN ${pct(acc(cnnTest))}, MLP ${pct(acc(mlpTest))}; guard flags ${pct(testFpr)} of clean test images (target ${pct(config.targetFpr)}, calibrated on held-out training images)`,
 );
+
+// The same clean images JPEG-compressed (a shift in encoding, not in content): what the false-positive rate becomes.
+const jpegRows: Record<string, number> = {};
+for (const quality of [95, 75]) {
+  const jpeg = await scoreImages(setup, await throughJpeg(test.images.slice(0, 1000), quality, config.input));
+  jpegRows[`q${quality}`] = jpeg.filter(flagged).length / jpeg.length;
+}
+out["jpegFpr"] = jpegRows;
+log(`first 1,000 clean test images as JPEG q95 / q75: guard flags ${pct(jpegRows["q95"]!)} / ${pct(jpegRows["q75"]!)}`);
 
 // Calibration scores (the trainer's held-out indices of the training set), for the continuous guard score.
 const train = fashion("train");
@@ -97,7 +121,7 @@ const clean = readF32Images(`${args.attacks}/clean.f32`);
 const [cnnClean, mlpClean] = [await labelsOf(cnn, clean), await labelsOf(mlp, clean)];
 const attackRows: Record<string, unknown>[] = [];
 log(
-  "\nattack        | CNN success | caught (of successful) | caught, score at 5% test FPR | by stage: stats/conf/ens/squeeze | MLP transfer success | caught (of MLP-fooled)",
+  "\nattack        | CNN success | caught (of successful) | caught, score at 5% test FPR | by stage: stats/conf/ens/squeeze/maha | MLP transfer success | caught (of MLP-fooled)",
 );
 for (const name of ["fgsm-0.1", "fgsm-0.2", "fgsm-0.3", "pgd-0.1", "pgd-0.2", "pgd-0.3", "adaptive-0.3"]) {
   if (!existsSync(`${args.attacks}/${name}.f32`)) {
@@ -112,11 +136,7 @@ for (const name of ["fgsm-0.1", "fgsm-0.2", "fgsm-0.3", "pgd-0.1", "pgd-0.2", "p
   const mlpSuccess = adv.map((_, i) => mlpClean[i] === advLabels[i] && mlpAdv[i] !== advLabels[i]);
   const idx = (mask: boolean[]) => mask.flatMap((m, i) => (m ? [i] : []));
   const caughtShare = (ids: number[]) => ids.filter((i) => flagged(scores[i]!)).length / Math.max(1, ids.length);
-  const byStage = ["stats", "confidence", "ensemble", "squeeze"].map(
-    (st) =>
-      idx(success).filter((i) => evaluateStages(config.stages, scores[i]!).some((r) => r.stage === st)).length /
-      Math.max(1, idx(success).length),
-  );
+  const byStage = shareByStage(scores, idx(success));
   const row = {
     attack: name,
     cnnSuccess: idx(success).length / adv.filter((_, i) => ok(i)).length,
@@ -124,7 +144,7 @@ for (const name of ["fgsm-0.1", "fgsm-0.2", "fgsm-0.3", "pgd-0.1", "pgd-0.2", "p
     successful: idx(success).length,
     caughtAtTestFpr5:
       idx(success).filter((i) => guardScore(scores[i]!) > testThreshold5).length / Math.max(1, idx(success).length),
-    byStage: Object.fromEntries(["stats", "confidence", "ensemble", "squeeze"].map((s, k) => [s, byStage[k]])),
+    byStage: Object.fromEntries(STAGES.map((s, k) => [s, byStage[k]])),
     mlpTransferSuccess: idx(mlpSuccess).length / adv.filter((_, i) => mlpClean[i] === advLabels[i]).length,
     caughtOfMlpFooled: caughtShare(idx(mlpSuccess)),
     n: adv.length,
@@ -144,7 +164,9 @@ for (const [name, t] of Object.entries(TRANSFORMS))
 const idMsp = testScores.map((s) => -s.msp);
 const idEnergy = testScores.map((s) => s.energy);
 const oodRows: Record<string, unknown>[] = [];
-log("\nOOD set       | AUROC msp / energy / guard | FPR95 msp / energy / guard | guard flags (operating point)");
+log(
+  "\nOOD set       | AUROC msp / energy / guard | FPR95 msp / energy / guard | guard flags (operating point) | by stage: stats/conf/ens/squeeze/maha",
+);
 for (const [name, imgs] of Object.entries(oodSets)) {
   const s = await scoreImages(setup, imgs);
   const ood = { msp: s.map((x) => -x.msp), energy: s.map((x) => x.energy), guard: s.map(guardScore) };
@@ -159,12 +181,33 @@ for (const [name, imgs] of Object.entries(oodSets)) {
     auroc: each(auroc),
     fpr95: each(fpr95),
     flagged: s.filter(flagged).length / s.length,
+    byStage: Object.fromEntries(
+      STAGES.map((st, k) => [
+        st,
+        shareByStage(
+          s,
+          s.map((_, i) => i),
+        )[k],
+      ]),
+    ),
+    statsFeatures: Object.fromEntries(
+      Object.keys(config.stages.stats?.features ?? {}).map((f) => [
+        f,
+        s.filter((x) =>
+          evaluateStages(config.stages, x).some((r) => r.stage === "stats" && r.detail.startsWith(`${f} `)),
+        ).length / s.length,
+      ]),
+    ),
   };
   oodRows.push(row);
   const a = row.auroc;
   const f = row.fpr95;
   log(
-    `${name.padEnd(13)} | ${[a.msp, a.energy, a.guard].map((v) => v.toFixed(3)).join(" / ")} | ${[f.msp, f.energy, f.guard].map(pct).join(" / ")} | ${pct(row.flagged)}`,
+    `${name.padEnd(13)} | ${[a.msp, a.energy, a.guard].map((v) => v.toFixed(3)).join(" / ")} | ${[f.msp, f.energy, f.guard].map(pct).join(" / ")} | ${pct(row.flagged)} | ${Object.values(
+      row.byStage,
+    )
+      .map((v) => pct(v ?? 0))
+      .join(" / ")}`,
   );
 }
 out["ood"] = oodRows;

@@ -1,22 +1,45 @@
-// One continuous "full guard" score per image, for AUROC and FPR95: each stage's score turned into its
-// calibration-set tail rank (two-sided for the statistics features), and the largest of them taken — the
-// guard flags when any stage is in its tail, so the most extreme stage is the guard's evidence.
+// One continuous "full guard" score per image, for AUROC and FPR95, made from the guard file's own thresholds:
+// each score's tail share on the clean calibration images is divided into the tail share its threshold sits at
+// (w·p, bench/RESULTS.md), and the largest ratio taken. The guard flags exactly when some ratio passes 1, so
+// thresholding this score at 1 is the calibrated guard, and sliding the threshold moves every stage's level
+// together, in the proportions calibration gave them.
 import type { GuardConfig, ImageScores } from "@edgeward/guard";
 import { ecdf } from "./metrics.ts";
 
-/** Builds the scorer from clean calibration scores. */
+type Column = { value: (s: ImageScores) => number; lo?: number; hi: number };
+
+/** Builds the scorer from clean calibration scores and the calibrated stages. */
 export function guardScorer(calibration: readonly ImageScores[], stages: GuardConfig["stages"]) {
-  const features = Object.keys(stages.stats?.features ?? {});
-  const statCdfs = features.map((f) => [f, ecdf(calibration.map((s) => s.stats[f] ?? 0))] as const);
-  const energyCdf = ecdf(calibration.map((s) => s.energy));
-  const ensCdf = ecdf(calibration.map((s) => s.ensembleL1 ?? 0));
-  const sqCdf = ecdf(calibration.map((s) => s.squeezeL1 ?? 0));
+  const columns: Column[] = [];
+  for (const [f, [lo, hi]] of Object.entries(stages.stats?.features ?? {})) {
+    columns.push({ value: (s) => s.stats[f] ?? 0, lo, hi });
+  }
+  const conf = stages.confidence;
+  if (conf !== undefined) {
+    columns.push(
+      conf.score === "energy"
+        ? { value: (s) => s.energy, hi: conf.threshold }
+        : { value: (s) => -s.msp, hi: -conf.threshold },
+    );
+  }
+  if (stages.ensemble !== undefined) columns.push({ value: (s) => s.ensembleL1 ?? 0, hi: stages.ensemble.threshold });
+  if (stages.squeeze !== undefined) columns.push({ value: (s) => s.squeezeL1 ?? 0, hi: stages.squeeze.threshold });
+  if (stages.mahalanobis !== undefined) {
+    columns.push({ value: (s) => s.mahalanobis ?? 0, hi: stages.mahalanobis.threshold });
+  }
+  const floor = 0.5 / calibration.length;
+  const sides = columns.flatMap(({ value, lo, hi }) => {
+    const values = calibration.map(value);
+    const cdf = ecdf(values);
+    const min = Math.min(...values);
+    const upper = { value, tail: (v: number) => 1 - cdf(v), at: Math.max(floor, 1 - cdf(hi)) };
+    // A lower bound at the calibration minimum is a one-sided feature: its lower tail never flags.
+    return lo === undefined || lo <= min ? [upper] : [upper, { value, tail: cdf, at: Math.max(floor, cdf(lo)) }];
+  });
   return (s: ImageScores): number => {
-    const ranks = [energyCdf(s.energy)];
-    for (const [f, cdf] of statCdfs) ranks.push(Math.abs(2 * cdf(s.stats[f] ?? 0) - 1));
-    if (stages.ensemble !== undefined) ranks.push(ensCdf(s.ensembleL1 ?? 0));
-    if (stages.squeeze !== undefined) ranks.push(sqCdf(s.squeezeL1 ?? 0));
-    // Beyond every calibration value ranks tie at 1; their mean breaks the tie (more stages extreme, higher).
-    return Math.max(...ranks) + 1e-3 * (ranks.reduce((a, b) => a + b, 0) / ranks.length);
+    const ratios = sides.map(({ value, tail, at }) => at / Math.max(floor, tail(value(s))));
+    // Beyond every calibration value ratios saturate; the mean log ratio breaks the tie (more stages extreme, higher).
+    const meanLog = ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length;
+    return Math.max(...ratios) * (1 + 1e-3 * Math.tanh(meanLog));
   };
 }

@@ -21,28 +21,29 @@ async function png(name: string, pixels: number[]): Promise<string> {
   return p(name);
 }
 let digest = "";
+/** `guard calibrate` of both shipped models on 400 held-out training images at a 10% target, into `output`. */
+const calibrateBoth = (output: string) => [
+  "guard",
+  "calibrate",
+  "--model",
+  `${MODELS}cnn.onnx`,
+  "--second",
+  `${MODELS}mlp.onnx`,
+  "--data",
+  TRAIN,
+  "--indices",
+  p("indices.json"),
+  "--target-fpr",
+  "0.1",
+  "-o",
+  output,
+];
 
 before(async () => {
   // 400 of the trainer's held-out indices keep the test quick; the shipped guard uses all 10,000.
   const { holdout } = JSON.parse(readFileSync(`${MODELS}split.json`, "utf8")) as { holdout: number[] };
   writeFileSync(p("indices.json"), JSON.stringify(holdout.slice(0, 400)));
-  const res = await runCli([
-    "guard",
-    "calibrate",
-    "--model",
-    `${MODELS}cnn.onnx`,
-    "--second",
-    `${MODELS}mlp.onnx`,
-    "--data",
-    TRAIN,
-    "--indices",
-    p("indices.json"),
-    "--target-fpr",
-    "0.1",
-    "-o",
-    p("guard.yaml"),
-    "--json",
-  ]);
+  const res = await runCli([...calibrateBoth(p("guard.yaml")), "--json"]);
   assert.equal(res.status, 0, res.stderr);
   const summary = JSON.parse(res.stdout.toString()) as { digest: string; samples: number; achievedFpr: number };
   assert.equal(summary.samples, 400);
@@ -58,14 +59,20 @@ describe("edgeward guard", () => {
     assert.equal(digest.length, 64);
   });
 
-  it("check rejects a blank frame, and answers for a held-out garment, one JSON line per input", async () => {
-    const garment = JSON.parse(readFileSync(`${MODELS}cnn.reference.json`, "utf8")) as { input: number[][] };
+  it("check rejects a blank frame, and answers for held-out garments, one JSON line per input", async () => {
+    // The eight held-out reference garments; at the test's 10% target a garment may be flagged, so this asserts
+    // that most are answered and that every decision but accept comes with its reasons.
+    const garments = JSON.parse(readFileSync(`${MODELS}cnn.reference.json`, "utf8")) as { input: number[][] };
     const blank = await png("blank.png", new Array<number>(784).fill(0));
-    const shirt = await png(
-      "garment.png",
-      garment.input[3]!.map((v) => Math.round(v * 255)),
-    );
-    const names = [blank, shirt];
+    const names = [blank];
+    for (const [i, g] of garments.input.entries()) {
+      names.push(
+        await png(
+          `garment-${i}.png`,
+          g.map((v) => Math.round(v * 255)),
+        ),
+      );
+    }
     const res = await runCli([
       "guard",
       "check",
@@ -82,11 +89,16 @@ describe("edgeward guard", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as { decision: string; label: number | null; reasons: { stage: string }[] });
+    assert.equal(lines.length, 9);
     assert.equal(lines[0]?.decision, "reject");
     assert.equal(lines[0]?.label, null);
     assert.ok(lines[0]?.reasons.some((r) => r.stage === "stats"));
-    assert.notEqual(lines[1]?.decision, "reject");
-    assert.equal(typeof lines[1]?.label, "number");
+    const answered = lines.slice(1).filter((l) => l.decision !== "reject");
+    // At a 10% false-positive target two or more of eight clean garments flagged happens by chance (19%); three
+    // or more (4%) means the guard is off.
+    assert.ok(answered.length >= 6, JSON.stringify(lines.map((l) => [l.decision, l.reasons])));
+    for (const l of answered) assert.equal(typeof l.label, "number");
+    for (const l of lines.slice(1)) assert.equal(l.decision === "accept", l.reasons.length === 0);
   });
 
   it("check refuses a guard file changed after calibration with EW_ERR_GUARD_DIGEST", async () => {
@@ -116,6 +128,14 @@ describe("edgeward guard", () => {
       p("blank.png"),
     ]);
     assert.equal(printedCode(res), "EW_ERR_GUARD_MODEL_DIGEST");
+  });
+
+  it("calibrate --equal-levels records equal shares; without it the guard file records the default weights", async () => {
+    const res = await runCli([...calibrateBoth(p("equal.yaml")), "--equal-levels"]);
+    assert.equal(res.status, 0, res.stderr);
+    const equal = readFileSync(p("equal.yaml"), "utf8");
+    assert.match(equal, /levelWeights: \{\}/);
+    assert.match(readFileSync(p("guard.yaml"), "utf8"), /levelWeights:\n\s+stats\.darkNoise: 16/);
   });
 
   it("calibrate refuses a target FPR of 0.6 (EW_ERR_GUARD_CALIBRATION) and data that is not IDX (EW_ERR_GUARD_DATA)", async () => {

@@ -9,10 +9,17 @@ import { QueryDetector } from "./stages/query-detector.ts";
 import { argmax, softmax } from "./stages/scores.ts";
 import { scoreImages, type ImageScores } from "./stages/score-images.ts";
 
-/** One request's input: encoded image bytes, or a float32 tensor already shaped for the model. */
+/**
+ * One request's input: encoded image bytes, or a tensor already shaped for the model (as a `.npy` file decodes
+ * to). The model takes float32; a tensor of any other type is refused by the input contract (EW_ERR_GUARD_INPUT).
+ */
 export type GuardInput =
   | { readonly kind: "image"; readonly bytes: Uint8Array }
-  | { readonly kind: "tensor"; readonly data: Float32Array; readonly dims: readonly number[] };
+  | {
+      readonly kind: "tensor";
+      readonly data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+      readonly dims: readonly number[];
+    };
 
 /** The models a guard runs; `second` and `fallback` must be given when the guard file names them. */
 export interface GuardModels {
@@ -29,7 +36,9 @@ export interface CheckResult {
   readonly confidence: number | null;
   readonly answeredBy: "primary" | "fallback" | null;
   readonly reasons: readonly Reason[];
-  readonly scores: (Omit<ImageScores, "logits" | "stats"> & { readonly stats: Record<string, number> }) | null;
+  readonly scores:
+    | (Omit<ImageScores, "logits" | "secondLogits" | "stats"> & { readonly stats: Record<string, number> })
+    | null;
   /** The review entry's id when the input was queued; the error code when queueing failed. */
   readonly review?: { readonly id: string } | { readonly error: string };
 }
@@ -50,16 +59,17 @@ export interface GuardOptions {
 /**
  * Builds the guard pipeline from a loaded guard file and its models (ARCHITECTURE.md, promise 8): input
  * contract → query-attack detection → input statistics → confidence → ensemble agreement → feature squeezing →
- * decision; flagged inputs go to the review queue sealed. The agent calls `check` once per inference request.
+ * logit Mahalanobis distance → decision; flagged inputs go to the review queue sealed. The agent calls `check` once per inference request.
  */
 export function createGuard(config: GuardConfig, models: GuardModels, options: GuardOptions = {}): Guard {
   const stages = config.stages;
   const detector = stages.query === undefined ? undefined : new QueryDetector(stages.query);
   const setup = {
     primary: models.primary,
-    second: stages.ensemble === undefined ? undefined : models.second,
+    second: stages.ensemble === undefined && stages.mahalanobis?.withSecond !== true ? undefined : models.second,
     squeezers: stages.squeeze?.squeezers ?? [],
     temperature: stages.confidence?.temperature ?? 1,
+    mahalanobis: stages.mahalanobis,
   };
   return {
     async check(input, { clientId }) {
@@ -98,7 +108,7 @@ export function createGuard(config: GuardConfig, models: GuardModels, options: G
         const probs = softmax(logits ?? []);
         [label, confidence, answeredBy] = [argmax(probs), Math.max(...probs), "fallback"];
       }
-      const { logits: _logits, ...publicScores } = scores;
+      const { logits: _logits, secondLogits: _second, ...publicScores } = scores;
       const result: CheckResult = { decision, label, confidence, answeredBy, reasons, scores: publicScores };
       if (decision === "accept" || options.reviewQueue === undefined) return result;
       return { ...result, review: await queue(options, clientId, input, image, result) };

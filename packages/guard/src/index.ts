@@ -59,3 +59,7 @@ export { fingerprint, QueryDetector, type QueryVerdict } from "./stages/query-de
 export { argmax, energy, l1, maxSoftmax, softmax } from "./stages/scores.ts";
 export { scoreImages, type ImageScores, type ScoreSetup } from "./stages/score-images.ts";
 export { medianSmooth, reduceBitDepth, squeeze, type Squeezer } from "./stages/squeeze.ts";
+export { DEFAULT_LEVEL_WEIGHTS } from "./calibration/calibrate.ts";
+export type { MahalanobisStage } from "./config/types.ts";
+export { fitLogitGaussian, mahalanobisScore, type LogitGaussian } from "./stages/mahalanobis.ts";
+export { logitFeatures } from "./stages/score-images.ts";

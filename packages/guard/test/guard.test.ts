@@ -86,6 +86,21 @@ describe("guard pipeline on the shipped models", () => {
     assert.equal((await noFallback.check(tensor(2), { clientId: "c" })).decision, "review");
   });
 
+  it("asks for review when the logits of both models are far from every class mean, running the second model for it", async () => {
+    // One "class" at image 3's own logits (CNN then MLP), identity precision: image 3 sits on it, image 2 does not.
+    const mean = [...ref.logits[3]!, ...reference("mlp").logits[3]!];
+    const precision = mean.map((_, a) => mean.map((__, b) => (a === b ? 1 : 0)));
+    const mahalanobis = { action: "review" as const, withSecond: true, means: [mean], precision, threshold: 1 };
+    const { ensemble: _e, ...stages } = config({ mahalanobis }).stages;
+    const guard = createGuard({ ...config(), stages }, { primary: cnn, second: mlp });
+    const near = await guard.check(tensor(3), { clientId: "a" });
+    assert.ok((near.scores?.mahalanobis ?? 1) < 1e-3, `${near.scores?.mahalanobis}`);
+    assert.ok(!near.reasons.some((x) => x.stage === "mahalanobis"));
+    const far = await guard.check(tensor(2), { clientId: "b" });
+    assert.deepEqual([far.decision, far.reasons.map((x) => x.stage)], ["review", ["mahalanobis"]]);
+    assert.equal("secondLogits" in (far.scores ?? {}), false, "the answer carries scores, not raw logits");
+  });
+
   it("rejects a client's second near-identical query, not another client's", async () => {
     const guard = createGuard(config(), { primary: cnn, second: mlp, fallback: mlp });
     assert.equal((await guard.check(tensor(3), { clientId: "attacker" })).decision, "accept");

@@ -38,6 +38,7 @@ describe("shipped models", () => {
       assert.deepEqual(Object.keys(loaded.config.stages).sort(), [
         "confidence",
         "ensemble",
+        "mahalanobis",
         "query",
         "squeeze",
         "stats",

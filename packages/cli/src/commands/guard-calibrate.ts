@@ -17,6 +17,7 @@ interface CalibrateOptions {
   inputName: string;
   confidence: string;
   fixedMsp?: string;
+  equalLevels?: boolean;
   reviewRecipient?: string;
   json?: boolean;
 }
@@ -38,6 +39,7 @@ export function registerGuardCalibrate(guard: Command): void {
     .option("--input-name <name>", "the model's input tensor name", "input")
     .option("--confidence <score>", "confidence score: energy (Liu et al. 2020) or msp", "energy")
     .option("--fixed-msp <p>", "use a fixed maximum-softmax threshold (e.g. 0.85) instead of calibrating one")
+    .option("--equal-levels", "give every score the same share of the level, not DEFAULT_LEVEL_WEIGHTS")
     .option("--review-recipient <age1…>", "age recipient that flagged inputs are sealed to")
     .option("--json", "print the result as JSON")
     .action(async (opts: CalibrateOptions) => {
@@ -71,6 +73,7 @@ export function registerGuardCalibrate(guard: Command): void {
         },
         confidence: fixed === undefined ? { score: opts.confidence } : { score: "msp", fixedThreshold: fixed },
         ...(opts.reviewRecipient === undefined ? {} : { reviewRecipient: opts.reviewRecipient }),
+        ...(opts.equalLevels === true ? { levelWeights: {} } : {}),
       });
       await writeTextOutput(opts.output, result.yaml, { what: "guard file" });
       const summary = {

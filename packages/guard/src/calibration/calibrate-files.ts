@@ -22,6 +22,8 @@ export interface CalibrateFilesOptions {
   readonly input: InputContract;
   readonly confidence?: CalibrateOptions["confidence"];
   readonly reviewRecipient?: string;
+  /** Each score's share of the common level (see {@link calibrate}); `{}` gives every score the same. */
+  readonly levelWeights?: CalibrateOptions["levelWeights"];
 }
 
 /** The calibrated guard file: its configuration, its YAML bytes and their digest (what a release names). */
@@ -58,6 +60,7 @@ export async function calibrateFiles(options: CalibrateFilesOptions): Promise<Ca
       targetFpr: options.targetFpr,
       dataSha256: data.sha256,
       ...(options.confidence === undefined ? {} : { confidence: options.confidence }),
+      ...(options.levelWeights === undefined ? {} : { levelWeights: options.levelWeights }),
     });
     const withReview: GuardConfig =
       options.reviewRecipient === undefined

@@ -7,7 +7,7 @@ import type { GuardConfig } from "./types.ts";
 
 const validate = new Ajv2020({ allErrors: false, strict: true }).compile(GUARD_SCHEMA);
 
-/** The largest guard file accepted (a calibrated one is about 2 KiB). */
+/** The largest guard file accepted (a calibrated one is about 20 KiB, most of it the Mahalanobis stage). */
 export const GUARD_FILE_MAX_BYTES = 1024 * 1024;
 
 /**
@@ -75,6 +75,14 @@ function checkConsistency(config: GuardConfig): void {
   if (stages.ensemble !== undefined && models.second === undefined) fail("the ensemble stage needs models.second");
   if (stages.query !== undefined && stages.query.matchThreshold > stages.query.topHashes) {
     fail("stages.query.matchThreshold cannot exceed topHashes");
+  }
+  const maha = stages.mahalanobis;
+  if (maha !== undefined) {
+    const d = maha.precision.length;
+    if (!maha.precision.every((row) => row.length === d) || !maha.means.every((m) => m.length === d)) {
+      fail("stages.mahalanobis: precision must be d × d and every mean d long");
+    }
+    if (maha.withSecond && models.second === undefined) fail("stages.mahalanobis.withSecond needs models.second");
   }
   for (const [name, [lo, hi]] of Object.entries(stages.stats?.features ?? {})) {
     if (!(lo <= hi)) fail(`stages.stats.features.${name} must be [low, high]`);

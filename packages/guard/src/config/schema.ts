@@ -6,6 +6,7 @@
 const action = { enum: ["reject", "fallback", "review"] } as const;
 const num = { type: "number" } as const;
 const positiveInt = { type: "integer", minimum: 1 } as const;
+const vector = { type: "array", minItems: 1, maxItems: 64, items: num } as const;
 const sha256 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 const modelRef = {
   type: "object",
@@ -60,7 +61,13 @@ export const GUARD_SCHEMA = {
       type: "object",
       additionalProperties: false,
       required: ["samples", "dataSha256", "achievedFpr"],
-      properties: { samples: positiveInt, dataSha256: sha256, achievedFpr: num },
+      properties: {
+        samples: positiveInt,
+        dataSha256: sha256,
+        achievedFpr: num,
+        level: num,
+        levelWeights: { type: "object", additionalProperties: { type: "number", exclusiveMinimum: 0 } },
+      },
     },
     stages: {
       type: "object",
@@ -101,6 +108,12 @@ export const GUARD_SCHEMA = {
               ],
             },
           },
+        }),
+        mahalanobis: stage(["withSecond", "means", "precision", "threshold"], {
+          withSecond: { type: "boolean" },
+          means: { type: "array", minItems: 1, maxItems: 1000, items: vector },
+          precision: { type: "array", minItems: 1, maxItems: 64, items: vector },
+          threshold: num,
         }),
         query: stage(["quantStep", "window", "topHashes", "matchThreshold", "history", "maxClients"], {
           quantStep: { type: "integer", minimum: 1, maximum: 255 },

@@ -56,6 +56,18 @@ export interface SqueezeStage {
   readonly threshold: number;
 }
 
+/**
+ * Logit Mahalanobis distance (Lee et al., NeurIPS 2018): the smallest squared distance from the primary's logits
+ * (followed by the second model's when `withSecond`) to a class mean, above `threshold`, flags.
+ */
+export interface MahalanobisStage {
+  readonly action: StageAction;
+  readonly withSecond: boolean;
+  readonly means: readonly (readonly number[])[];
+  readonly precision: readonly (readonly number[])[];
+  readonly threshold: number;
+}
+
 /** Query-attack detection (after Blacklight, Li et al., USENIX Security 2022). */
 export interface QueryStage {
   readonly action: StageAction;
@@ -79,12 +91,21 @@ export interface GuardConfig {
   readonly input: InputContract;
   readonly models: { readonly primary: ModelRef; readonly second?: ModelRef; readonly fallback?: ModelRef };
   readonly targetFpr: number;
-  readonly calibration?: { readonly samples: number; readonly dataSha256: string; readonly achievedFpr: number };
+  readonly calibration?: {
+    readonly samples: number;
+    readonly dataSha256: string;
+    readonly achievedFpr: number;
+    /** The common level p the thresholds sit at (each score at its weight times p). */
+    readonly level?: number;
+    /** Each score's share of the level (keys `stats.<feature>`, `confidence`, …; absent keys 1). */
+    readonly levelWeights?: Readonly<Record<string, number>>;
+  };
   readonly stages: {
     readonly stats?: StatsStage;
     readonly confidence?: ConfidenceStage;
     readonly ensemble?: EnsembleStage;
     readonly squeeze?: SqueezeStage;
+    readonly mahalanobis?: MahalanobisStage;
     readonly query?: QueryStage;
   };
   readonly review?: { readonly recipient?: string; readonly maxEntries: number; readonly maxBytes: number };

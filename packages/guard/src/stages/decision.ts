@@ -5,7 +5,7 @@ import type { ImageScores } from "./score-images.ts";
 export type Decision = "accept" | "review" | "fallback" | "reject";
 
 /** The stages that can flag an input. */
-export type StageName = "input" | "stats" | "confidence" | "ensemble" | "squeeze" | "query";
+export type StageName = "input" | "stats" | "confidence" | "ensemble" | "squeeze" | "mahalanobis" | "query";
 
 /** Why a stage flagged an input: its score against its threshold, and the action it asks for. */
 export interface Reason {
@@ -70,6 +70,10 @@ export function evaluateStages(stages: GuardConfig["stages"], scores: ImageScore
   const sq = stages.squeeze;
   if (sq !== undefined)
     flagAbove(reasons, "squeeze", sq, scores.squeezeL1, "prediction changes under feature squeezing");
+  const maha = stages.mahalanobis;
+  if (maha !== undefined) {
+    flagAbove(reasons, "mahalanobis", maha, scores.mahalanobis, "logits far from every class seen in calibration");
+  }
   return reasons;
 }
 

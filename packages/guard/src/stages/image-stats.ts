@@ -11,7 +11,8 @@ const HISTOGRAM_BINS = 256;
  * variance of the 4-neighbour Laplacian (sharpness: blur lowers it, noise raises it; Pech-Pacheco et al., ICPR
  * 2000), the shares of pixels clipped at black and at white (covered lens, over-exposure), and the dark-region
  * noise: the mean brightness of pixels whose 3×3 neighbourhood median is black. A camera's dark background is flat;
- * sensor noise and adversarial perturbations (which spread small ±ε steps over every pixel) light it up.
+ * sensor noise and adversarial perturbations (which spread small ±ε steps over every pixel) light it up. Every one
+ * of those is blind to a quarter turn of the camera, so one feature is not: `mirrorRatio` (see {@link mirrorRatio}).
  */
 export function imageStats(image: GuardImage): StatsFeatures {
   const { channels, height, width, pixels } = image;
@@ -43,6 +44,7 @@ export function imageStats(image: GuardImage): StatsFeatures {
   const grey = greyPlane(image);
   features["laplacianVar"] = laplacianVariance(grey, height, width);
   features["darkNoise"] = darkNoise(grey, height, width);
+  features["mirrorRatio"] = mirrorRatio(grey, height, width);
   features["clippedLow"] = clippedLow / total;
   features["clippedHigh"] = clippedHigh / total;
   return features;
@@ -57,6 +59,25 @@ function greyPlane({ channels, height, width, pixels }: GuardImage): Float32Arra
     for (let i = 0; i < plane; i++) grey[i] = (grey[i] ?? 0) + (pixels[c * plane + i] ?? 0) / channels;
   }
   return grey;
+}
+
+/**
+ * Orientation: log of the left–right mirror asymmetry over the top–bottom one, Σ|x − flipLR(x)| / Σ|x − flipTB(x)|
+ * (a small constant keeps blank frames finite). Upright objects and scenes are far closer to left–right symmetric
+ * than to top–bottom symmetric (gravity), so upright inputs sit low; turned a quarter, the two swap and the ratio's
+ * sign flips, which no mean, spread, histogram or Laplacian statistic can see.
+ */
+function mirrorRatio(grey: Float32Array, height: number, width: number): number {
+  let lr = 0;
+  let tb = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = grey[y * width + x] ?? 0;
+      lr += Math.abs(v - (grey[y * width + (width - 1 - x)] ?? 0));
+      tb += Math.abs(v - (grey[(height - 1 - y) * width + x] ?? 0));
+    }
+  }
+  return Math.log((lr + 1e-3) / (tb + 1e-3));
 }
 
 /** Mean of the pixels whose 3×3 neighbourhood (edges repeated) has a median below 5/255; 0 when there are none. */

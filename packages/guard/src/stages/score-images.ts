@@ -1,6 +1,8 @@
 import type { GuardImage } from "../data/image.ts";
 import type { GuardModel } from "../models.ts";
+import type { MahalanobisStage } from "../config/types.ts";
 import { imageStats, type StatsFeatures } from "./image-stats.ts";
+import { mahalanobisScore } from "./mahalanobis.ts";
 import { argmax, energy, l1, softmax } from "./scores.ts";
 import { squeeze, type Squeezer } from "./squeeze.ts";
 
@@ -8,6 +10,8 @@ import { squeeze, type Squeezer } from "./squeeze.ts";
 export interface ImageScores {
   readonly stats: StatsFeatures;
   readonly logits: Float32Array;
+  /** The second model's logits (absent without a second model). */
+  readonly secondLogits?: Float32Array;
   readonly label: number;
   /** Maximum softmax probability of the primary model. */
   readonly msp: number;
@@ -19,6 +23,8 @@ export interface ImageScores {
   readonly secondLabel?: number;
   /** The largest L1 distance between original and squeezed predictions (absent without squeezers). */
   readonly squeezeL1?: number;
+  /** The smallest squared Mahalanobis distance of the logits to a class mean (absent without that stage). */
+  readonly mahalanobis?: number;
 }
 
 /** What {@link scoreImages} needs. */
@@ -27,6 +33,7 @@ export interface ScoreSetup {
   readonly second?: GuardModel | undefined;
   readonly squeezers: readonly Squeezer[];
   readonly temperature: number;
+  readonly mahalanobis?: MahalanobisStage | undefined;
 }
 
 /**
@@ -55,16 +62,35 @@ export async function scoreImages(
         squeezeL1 = Math.max(squeezeL1 ?? 0, d);
       }
       const second = secondLogits?.[n];
+      const maha = setup.mahalanobis;
       out.push({
         stats: imageStats(img),
         logits,
         label: argmax(probs),
         msp: Math.max(...probs),
         energy: energy(logits, setup.temperature),
-        ...(second === undefined ? {} : { ensembleL1: l1(probs, softmax(second)), secondLabel: argmax(second) }),
+        ...(second === undefined
+          ? {}
+          : { secondLogits: second, ensembleL1: l1(probs, softmax(second)), secondLabel: argmax(second) }),
         ...(squeezeL1 === undefined ? {} : { squeezeL1 }),
+        ...(maha === undefined ? {} : { mahalanobis: mahalanobisScore(maha, logitFeatures(logits, second, maha)) }),
       });
     });
   }
+  return out;
+}
+
+/**
+ * The features the Mahalanobis stage measures: the primary's logits, followed by the second model's when the stage
+ * says so (a missing second model leaves them out, and the dimension check then refuses the guard file).
+ */
+export function logitFeatures(
+  primary: Float32Array,
+  second: Float32Array | undefined,
+  stage: Pick<MahalanobisStage, "withSecond">,
+): Float64Array {
+  const out = new Float64Array(primary.length + (stage.withSecond ? (second?.length ?? 0) : 0));
+  out.set(primary);
+  if (stage.withSecond && second !== undefined) out.set(second, primary.length);
   return out;
 }
