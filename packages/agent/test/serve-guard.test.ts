@@ -85,8 +85,10 @@ describe("image requests through the release's guard", () => {
   });
 
   it("takes JPEG and WebP bodies too", async () => {
+    // Garment 0: JPEG's ringing on some garments (3 and 5 here) crosses the dark-noise bound and is rejected, a
+    // limitation docs/guard.md states; this test is about decoding the body, not about that bound.
     for (const [type, bytes] of [
-      ["image/jpeg", await grey(reference.input[3]!).jpeg({ quality: 95 }).toBuffer()],
+      ["image/jpeg", await grey(reference.input[0]!).jpeg({ quality: 95 }).toBuffer()],
       ["image/webp", await grey(reference.input[3]!).webp({ lossless: true }).toBuffer()],
     ] as const) {
       const res = await app.inject(image(bytes, type, `other-${type}`));
