@@ -8,6 +8,7 @@ import { registerHubReleases } from "./hub-releases.ts";
 import { registerHubServe } from "./hub-serve.ts";
 import { registerHubToken } from "./hub-token.ts";
 import { registerHubTokens } from "./hub-tokens.ts";
+import { registerHubTuf } from "./hub-tuf.ts";
 
 /**
  * `edgeward hub`: the control plane (ARCHITECTURE.md, hub). `init`, `serve` and `token create` work on the hub's
@@ -24,4 +25,5 @@ export function registerHub(program: Command): void {
   registerHubReleases(hub);
   registerHubLog(hub);
   registerHubEnrolToken(hub);
+  registerHubTuf(hub);
 }
