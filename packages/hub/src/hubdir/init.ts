@@ -14,6 +14,7 @@ import { DatabaseTufStore } from "../store/tuf-files.ts";
 import { DEFAULT_TUF_POLICY, exportTufSigner, generateTufSigner, initTufRepository } from "../tuf/index.ts";
 import { existing, writeFileAtomic } from "./files.ts";
 import { hubPaths, type HubConfig } from "./layout.ts";
+import { splitPostgresPassword } from "./postgres-secret.ts";
 import { issueServerCertificate } from "./server-cert.ts";
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\n?/g;
@@ -71,6 +72,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     paths.tufSnapshot,
     paths.tufTimestamp,
     paths.tufReleases,
+    paths.postgresPassword,
   ];
   const found = existing([paths.config, ...secrets, paths.offline]);
   if (found.length > 0 && options.force !== true)
@@ -84,6 +86,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     throw new EdgewardError("EW_ERR_USAGE", {
       detail: "the root threshold must be between 1 and the number of root keys",
     });
+  const postgres = options.postgres === undefined ? undefined : splitPostgresPassword(options.postgres);
   const ekPems = (options.ekCertificates ?? []).flatMap((text) => text.match(PEM_CERT) ?? []);
   if (ekPems.length < (options.ekCertificates ?? []).length)
     throw new EdgewardError("EW_ERR_USAGE", { detail: "an EK CA file holds no PEM certificate" });
@@ -120,6 +123,8 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     await writeFileAtomic(paths.tlsCert, tls.certificatePem, 0o644);
     await writeFileAtomic(paths.logKey, logKey.skey, 0o600);
     await writeFileAtomic(paths.escrowIdentity, escrow.identityText, 0o600);
+    if (postgres?.password !== undefined) await writeFileAtomic(paths.postgresPassword, postgres.password, 0o600);
+    else await rm(paths.postgresPassword, { force: true });
     await writeFileAtomic(paths.tufSnapshot, exportTufSigner(online.snapshot), 0o600);
     await writeFileAtomic(paths.tufTimestamp, exportTufSigner(online.timestamp), 0o600);
     await writeFileAtomic(paths.tufReleases, exportTufSigner(online.releases), 0o600);
@@ -160,7 +165,8 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
   const config: HubConfig = {
     format: 1,
     origin,
-    database: options.postgres === undefined ? { kind: "sqlite" } : { kind: "postgres", url: options.postgres },
+    // The password stays out of hub.json (hubdir/postgres-secret.ts).
+    database: postgres === undefined ? { kind: "sqlite" } : { kind: "postgres", url: postgres.url },
     hubUrl,
     escrowRecipient: escrow.recipient,
     createdAt: options.now.toISOString(),
