@@ -64,6 +64,7 @@ export { initHub, type InitHubOptions, type InitHubResult } from "./hubdir/init.
 export { openHub, type OpenHubOptions, type OpenedHub } from "./hubdir/open.ts";
 export { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./hubdir/layout.ts";
 export { writeFileAtomic } from "./hubdir/files.ts";
+export { addPublisherKey, readPublisherKeys, trustPublisher, type PublisherKey } from "./hubdir/publishers.ts";
 export {
   hubTufStatus,
   resignHubTargets,

@@ -4,6 +4,7 @@ import { registerHubEnrolToken } from "./hub-enrol-token.ts";
 import { registerHubGroups } from "./hub-groups.ts";
 import { registerHubInit } from "./hub-init.ts";
 import { registerHubLog } from "./hub-log.ts";
+import { registerHubPublishers } from "./hub-publishers.ts";
 import { registerHubReleases } from "./hub-releases.ts";
 import { registerHubServe } from "./hub-serve.ts";
 import { registerHubToken } from "./hub-token.ts";
@@ -26,4 +27,5 @@ export function registerHub(program: Command): void {
   registerHubLog(hub);
   registerHubEnrolToken(hub);
   registerHubTuf(hub);
+  registerHubPublishers(hub);
 }

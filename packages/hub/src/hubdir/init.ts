@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { EdgewardError, generateIdentity, isEdgewardError } from "@edgeward/core";
+import { EdgewardError, generateIdentity, isEdgewardError, loadPublicKey } from "@edgeward/core";
 import { generateNoteKey, isValidKeyName, type LogStore } from "@edgeward/tlog";
 import { PostgresStore } from "@edgeward/tlog/postgres";
 import { SqliteStore } from "@edgeward/tlog/sqlite";
@@ -15,6 +15,7 @@ import { DEFAULT_TUF_POLICY, exportTufSigner, generateTufSigner, initTufReposito
 import { existing, writeFileAtomic } from "./files.ts";
 import { hubPaths, type HubConfig } from "./layout.ts";
 import { splitPostgresPassword } from "./postgres-secret.ts";
+import { addPublisherKey } from "./publishers.ts";
 import { issueServerCertificate } from "./server-cert.ts";
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\n?/g;
@@ -35,6 +36,8 @@ export interface InitHubOptions {
   /** TUF root keys to create (default 1) and how many must sign a new root (default 1). */
   readonly rootKeys?: number | undefined;
   readonly rootThreshold?: number | undefined;
+  /** OMS publisher public keys (SPKI PEM text) whose release signatures the hub accepts (HUB/publishers/). */
+  readonly publisherKeys?: readonly string[] | undefined;
   /** TPM manufacturer CA certificates (PEM text) to trust for EK certificate chains (HUB/ek-ca/). */
   readonly ekCertificates?: readonly string[] | undefined;
   readonly now: Date;
@@ -86,6 +89,8 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     throw new EdgewardError("EW_ERR_USAGE", {
       detail: "the root threshold must be between 1 and the number of root keys",
     });
+  // Checked before anything is written (EW_ERR_SIG_KEY_INVALID).
+  for (const pem of options.publisherKeys ?? []) loadPublicKey(pem);
   const postgres = options.postgres === undefined ? undefined : splitPostgresPassword(options.postgres);
   const ekPems = (options.ekCertificates ?? []).flatMap((text) => text.match(PEM_CERT) ?? []);
   if (ekPems.length < (options.ekCertificates ?? []).length)
@@ -131,6 +136,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     for (const [i, s] of offline.root.entries())
       await writeFileAtomic(join(paths.offline, `root-${i + 1}.pem`), exportTufSigner(s), 0o600);
     await writeFileAtomic(join(paths.offline, "targets-1.pem"), exportTufSigner(offline.targets[0]!), 0o600);
+    for (const pem of options.publisherKeys ?? []) await addPublisherKey(paths.publishers, pem);
     for (const [i, pem] of ekPems.entries())
       await writeFileAtomic(join(paths.ekCa, `ek-ca-${i + 1}.pem`), pem.endsWith("\n") ? pem : `${pem}\n`, 0o644);
 

@@ -20,6 +20,8 @@ export function hubPaths(dir: string) {
     tufReleases: join(dir, "tuf", "releases.pem"),
     /** The TUF root and top-level targets keys: to be moved off the server after init (ARCHITECTURE.md, flow 4). */
     offline: join(dir, "offline"),
+    /** The OMS publisher keys (SPKI PEM) whose release signatures the hub accepts (hubdir/publishers.ts). */
+    publishers: join(dir, "publishers"),
     /** TPM manufacturers' CA certificates (PEM) trusted for EK certificate chains. */
     ekCa: join(dir, "ek-ca"),
     sqlite: join(dir, "hub.db"),

@@ -13,6 +13,7 @@ import { openReleases, type ReleasesService } from "../releases/index.ts";
 import { DatabaseTufStore } from "../store/tuf-files.ts";
 import { openHubDatabase } from "./database.ts";
 import { readHubFile } from "./files.ts";
+import { readPublisherKeys } from "./publishers.ts";
 import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
 
 /** What `serve` may override. */
@@ -47,12 +48,21 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
   const ek = await readEkCertificates(paths.ekCa);
   const { store, audit } = await openHubDatabase(paths, config, options.postgres);
   const tuf = new DatabaseTufStore(store);
+  const publisherPems = async () => (await readPublisherKeys(paths.publishers)).map((k) => k.publicKeyPem);
   const clock = options.clock ?? systemClock;
   const blobs = new BlobStore(paths.blobs);
   let releases: ReleasesService;
   let deviceSide: Awaited<ReturnType<typeof openDeviceSide>>;
   try {
-    releases = await openReleases({ store, blobs, log: audit, clock: () => clock.now(), readFile: readHubFile, paths });
+    releases = await openReleases({
+      store,
+      blobs,
+      log: audit,
+      clock: () => clock.now(),
+      readFile: readHubFile,
+      paths,
+      publisherKeys: publisherPems,
+    });
     deviceSide = await openDeviceSide({
       db: store.db,
       caKeyPem: caKey!,
@@ -80,6 +90,7 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
       escrowRecipient: config.escrowRecipient,
       logVerifierKey: audit.verifierKey,
       tufRoot: await firstRoot(tuf),
+      publisherKeys: await publisherPems(),
     }),
     deviceAuth: deviceSide.deviceAuth,
     device: deviceSide.device,
