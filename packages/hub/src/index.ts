@@ -70,6 +70,7 @@ export {
   resignHubTargets,
   rotateHubRoot,
   type HubTufStatus,
+  type OnlineRootRole,
   type ResignHubTargetsOptions,
   type RotateHubRootOptions,
   type TufRoleStatus,

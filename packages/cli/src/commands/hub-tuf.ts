@@ -1,8 +1,15 @@
 import type { Command } from "commander";
-import { hubTufStatus, resignHubTargets, rotateHubRoot, type TufRoleStatus } from "@edgeward/hub";
+import { hubTufStatus, resignHubTargets, rotateHubRoot, type OnlineRootRole, type TufRoleStatus } from "@edgeward/hub";
 import { collect } from "../support/keys.ts";
 import { printJson, printLines } from "../support/output.ts";
 import { parseCount } from "./log-common.ts";
+
+interface RotateFlags extends DirFlags {
+  threshold?: string;
+  newKeys?: string;
+  removeKey: string[];
+  newOnlineKey: string[];
+}
 
 interface DirFlags {
   dir: string;
@@ -22,7 +29,8 @@ export function registerHubTuf(hub: Command): void {
     .option("--threshold <n>", "root keys the new root requires (default: the current threshold)")
     .option("--new-keys <n>", "create N new root keys in the offline directory and list them")
     .option("--remove-key <keyid>", "a current root key the new root no longer lists (repeatable)", collect, [])
-    .action(async (flags: DirFlags & { threshold?: string; newKeys?: string; removeKey: string[] }) => {
+    .option("--new-online-key <role>", "replace the snapshot or timestamp key in HUB/tuf/ (repeatable)", collect, [])
+    .action(async (flags: RotateFlags) => {
       const root = await rotateHubRoot({
         dir: flags.dir,
         postgres: flags.postgres,
@@ -31,9 +39,14 @@ export function registerHubTuf(hub: Command): void {
         threshold: parseCount(flags.threshold, "--threshold"),
         newKeys: parseCount(flags.newKeys, "--new-keys"),
         removeKeys: flags.removeKey,
+        newOnlineKeys: flags.newOnlineKey as OnlineRootRole[],
       });
       if (flags.json === true) return printJson(root);
-      printLines(`Root version ${root.version} written.`, ...describe("root", root));
+      printLines(
+        `Root version ${root.version} written.`,
+        ...describe("root", root),
+        ...(flags.newOnlineKey.length > 0 ? ["Restart every `hub serve` so it signs with the new online keys."] : []),
+      );
     });
   withDir(tuf.command("sign-targets"))
     .description("sign a new top-level targets version with the offline targets keys")

@@ -5,15 +5,16 @@
  * The running hub needs no restart for a new root or targets version; after a new releases key it must be
  * restarted with it (it refuses to start with the old one: EW_ERR_TUF_SIGNER_MISMATCH).
  */
-import { rename } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { MetadataKind, type Key, type Root } from "@tufjs/models";
 import { EdgewardError } from "@edgeward/core";
 import { DatabaseTufStore } from "../store/tuf-files.ts";
 import { loadLatest } from "../tuf/codec.ts";
 import { roleOf } from "../tuf/init.ts";
-import { exportTufSigner, generateTufSigner, importTufSigner } from "../tuf/keys.ts";
+import { exportTufSigner, generateTufSigner, importTufSigner, type TufSigner } from "../tuf/keys.ts";
 import { resignTopLevelTargets } from "../tuf/offline.ts";
 import { TufRepository } from "../tuf/repository.ts";
+import { requireThreshold } from "../tuf/sign.ts";
 import { rotateRoot, type RootChanges } from "../tuf/rotate.ts";
 import { openHubDatabase, type OpenedHubDatabase } from "./database.ts";
 import { readHubFile, writeFileAtomic } from "./files.ts";
@@ -38,7 +39,12 @@ export interface RotateHubRootOptions extends TufAdminOptions {
   readonly newKeys?: number | undefined;
   /** Key ids of current root keys the new root no longer lists. */
   readonly removeKeys?: readonly string[] | undefined;
+  /** Online roles whose key is replaced by a new one (HUB/tuf/ROLE.pem), e.g. after the server was compromised. */
+  readonly newOnlineKeys?: readonly OnlineRootRole[] | undefined;
 }
+
+/** The online roles root names keys for. */
+export type OnlineRootRole = "snapshot" | "timestamp";
 
 /** One role of the repository as {@link hubTufStatus} and the changes report it. */
 export interface TufRoleStatus {
@@ -51,10 +57,12 @@ export interface TufRoleStatus {
 /**
  * Writes root version N+1, signed by a threshold of root N's keys found in the offline directory and by a
  * threshold of its own (EW_ERR_TUF_THRESHOLD otherwise). New keys are written to the offline directory first.
- * EW_ERR_USAGE for a key to remove that root N does not list; EW_ERR_TUF_POLICY for a threshold above the keys.
+ * New online keys are written beside the old ones (ROLE.pem.new), take their place once root names them, and
+ * re-sign the snapshot and timestamp at once. EW_ERR_USAGE for a key to remove that root N does not list;
+ * EW_ERR_TUF_POLICY for a threshold above the keys.
  */
 export async function rotateHubRoot(options: RotateHubRootOptions): Promise<TufRoleStatus> {
-  return withHub(options, async (db, tuf) => {
+  return withHub(options, async (db, tuf, paths) => {
     const old = (await loadLatest(tuf, MetadataKind.Root, "root")).signed;
     const oldRole = roleOf(old, "root");
     const offline = await readOfflineKeys(options.offlineDir);
@@ -63,6 +71,7 @@ export async function rotateHubRoot(options: RotateHubRootOptions): Promise<TufR
       if (!oldRole.keyIDs.includes(id))
         throw new EdgewardError("EW_ERR_USAGE", { detail: `${id} is not a key of root version ${old.version}` });
     const current = signersListed(offline, oldRole.keyIDs);
+    requireThreshold(current, oldRole, "root (current)");
     const changes: RootChanges = {};
     const keysChange = removed.length > 0 || (options.newKeys ?? 0) > 0 || options.threshold !== undefined;
     let all: OfflineKey[] = offline;
@@ -78,14 +87,31 @@ export async function rotateHubRoot(options: RotateHubRootOptions): Promise<TufR
         root: { keys, signers: signersListed(all, ids), threshold: options.threshold ?? oldRole.threshold },
       });
     }
-    const version = await rotateRoot({ store: tuf, now: options.now, current, changes });
+    const online = await stageOnlineKeys(paths, options.newOnlineKeys ?? []);
+    for (const { role, signer } of online) Object.assign(changes, { [role]: signer.key });
+    let version: number;
+    try {
+      version = await rotateRoot({ store: tuf, now: options.now, current, changes });
+    } catch (err) {
+      // Nothing names the keys made for this rotation: remove them, so a refused rotation leaves no stray key.
+      const made = [...all.slice(offline.length).map((k) => k.file), ...online.map((k) => k.staged)];
+      await Promise.all(made.map((f) => rm(f, { force: true })));
+      throw err;
+    }
+    for (const { staged, file } of online) await rename(staged, file);
+    if (online.length > 0) await refreshOnline(tuf, paths, options.now);
     const status = roleStatus((await loadLatest(tuf, MetadataKind.Root, "root")).signed, "root", all);
     await db.audit.append({
       time: options.now.toISOString(),
       actor: "cli",
       kind: "tuf.root.rotate",
       subject: `root:${version}`,
-      details: { threshold: status.threshold, keys: status.keys.map((k) => k.keyId), removed: [...removed] },
+      details: {
+        threshold: status.threshold,
+        keys: status.keys.map((k) => k.keyId),
+        removed: [...removed],
+        newOnlineKeys: online.map((k) => `${k.role}:${k.signer.key.keyID}`),
+      },
     });
     return status;
   });
@@ -111,24 +137,20 @@ export async function resignHubTargets(options: ResignHubTargetsOptions): Promis
     const fresh = options.newReleasesKey === true ? generateTufSigner() : undefined;
     const staged = `${paths.tufReleases}.new`;
     if (fresh !== undefined) await writeFileAtomic(staged, exportTufSigner(fresh), 0o600);
-    const version = await resignTopLevelTargets({
-      store: tuf,
-      now: options.now,
-      signers,
-      ...(fresh === undefined ? {} : { releasesKey: fresh.key }),
-    });
+    let version: number;
+    try {
+      version = await resignTopLevelTargets({
+        store: tuf,
+        now: options.now,
+        signers,
+        ...(fresh === undefined ? {} : { releasesKey: fresh.key }),
+      });
+    } catch (err) {
+      if (fresh !== undefined) await rm(staged, { force: true });
+      throw err;
+    }
     if (fresh !== undefined) await rename(staged, paths.tufReleases);
-    const [snapshot, timestamp, releases] = await Promise.all(
-      [paths.tufSnapshot, paths.tufTimestamp, paths.tufReleases].map(async (p) =>
-        importTufSigner(await readHubFile(p)),
-      ),
-    );
-    const repository = await TufRepository.open({
-      store: tuf,
-      online: { snapshot: snapshot!, timestamp: timestamp!, releases: releases! },
-      clock: () => options.now,
-    });
-    await repository.refresh(true);
+    const releases = await refreshOnline(tuf, paths, options.now);
     const targets = await loadLatest(tuf, MetadataKind.Targets, "targets");
     const status = { ...roleStatus(root, "targets", offline), version, expires: targets.signed.expires };
     await db.audit.append({
@@ -136,7 +158,7 @@ export async function resignHubTargets(options: ResignHubTargetsOptions): Promis
       actor: "cli",
       kind: "tuf.targets.sign",
       subject: `targets:${version}`,
-      details: { releasesKey: releases!.key.keyID, newReleasesKey: fresh !== undefined },
+      details: { releasesKey: releases.key.keyID, newReleasesKey: fresh !== undefined },
     });
     return status;
   });
@@ -188,6 +210,35 @@ function roleStatus(root: Root, name: string, offline: readonly OfflineKey[]): T
       return file === undefined ? { keyId } : { keyId, file };
     }),
   };
+}
+
+/**
+ * Opens the repository with the online keys in HUB/tuf/ (as a restarted `serve` would) and re-signs every online
+ * role now, so what the offline keys just changed is served at once. Returns the releases signer.
+ */
+async function refreshOnline(tuf: DatabaseTufStore, paths: HubPaths, now: Date): Promise<TufSigner> {
+  const [snapshot, timestamp, releases] = await Promise.all(
+    [paths.tufSnapshot, paths.tufTimestamp, paths.tufReleases].map(async (p) => importTufSigner(await readHubFile(p))),
+  );
+  const online = { snapshot: snapshot!, timestamp: timestamp!, releases: releases! };
+  await (await TufRepository.open({ store: tuf, online, clock: () => now })).refresh(true);
+  return online.releases;
+}
+
+/** New keys for `roles`, each written to ROLE.pem.new (0600) before any metadata names it. */
+async function stageOnlineKeys(paths: HubPaths, roles: readonly OnlineRootRole[]) {
+  const staged = [];
+  for (const role of new Set(roles)) {
+    if (role !== "snapshot" && role !== "timestamp")
+      throw new EdgewardError("EW_ERR_USAGE", {
+        detail: `root names online keys for snapshot and timestamp, not ${String(role)}`,
+      });
+    const file = role === "snapshot" ? paths.tufSnapshot : paths.tufTimestamp;
+    const signer = generateTufSigner();
+    await writeFileAtomic(`${file}.new`, exportTufSigner(signer), 0o600);
+    staged.push({ role, signer, file, staged: `${file}.new` });
+  }
+  return staged;
 }
 
 async function withHub<T>(

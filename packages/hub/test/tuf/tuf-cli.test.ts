@@ -68,9 +68,10 @@ describe("edgeward hub tuf", () => {
       await writeFile(join(partial, "usurper.pem"), exportTufSigner(generateTufSigner()), { mode: 0o600 });
       assert.equal(printedCode(await runCli(tuf("rotate-root", "--offline", partial))), "EW_ERR_TUF_THRESHOLD");
       assert.equal(
-        printedCode(await runCli(tuf("rotate-root", "--offline", keys, "--threshold", "4"))),
+        printedCode(await runCli(tuf("rotate-root", "--offline", keys, "--new-keys", "1", "--threshold", "4"))),
         "EW_ERR_TUF_POLICY",
       );
+      assert.equal((await readdir(keys)).length, 3, "a refused rotation leaves no new key behind");
       assert.equal(
         printedCode(await runCli(tuf("rotate-root", "--offline", keys, "--remove-key", "ab".repeat(32)))),
         "EW_ERR_USAGE",
@@ -103,31 +104,44 @@ describe("edgeward hub tuf", () => {
       assert.notEqual(after["releasesKeyId"], oldReleases);
       assert.equal((after["snapshot"] as RoleStatus).version, 3, "init, the publish, then the re-sign");
 
-      // The hub restarted with its new key; a device that only ever saw root 1 follows to root 2.
+      // Root 3 replaces the online snapshot and timestamp keys (after a server compromise).
+      const onlineKey = (role: string) => ["--new-online-key", role];
+      const badRole = await runCli(tuf("rotate-root", "--offline", keys, ...onlineKey("releases")));
+      assert.equal(printedCode(badRole), "EW_ERR_USAGE");
+      const root3 = await cli(
+        tuf("rotate-root", "--offline", keys, ...onlineKey("timestamp"), ...onlineKey("snapshot")),
+      );
+      assert.equal(root3["version"], 3);
+      const rotated = await cli(tuf("status"));
+      for (const role of ["snapshot", "timestamp"])
+        assert.notDeepEqual((rotated[role] as RoleStatus).keys, (after[role] as RoleStatus).keys, role);
+      assert.deepEqual((await readdir(join(hubDir, "tuf"))).sort(), ["releases.pem", "snapshot.pem", "timestamp.pem"]);
+
+      // The hub restarted with its new keys; a device that only ever saw root 1 follows to root 3.
       await openRepository(hubDir, view);
       await publishBytes(view, "classifier/1.0.1", randomBytes(100));
       const client = await makeClient(view, join(dir.path, "device"), root1);
       await client.updater.refresh();
       const trusted = JSON.parse(await readFile(join(dir.path, "device", "metadata", "root.json"), "utf8")) as never;
-      assert.equal(Metadata.fromJSON(MetadataKind.Root, trusted).signed.version, 2);
+      assert.equal(Metadata.fromJSON(MetadataKind.Root, trusted).signed.version, 3);
       const info = await client.updater.getTargetInfo("classifier/1.0.0");
       assert.ok(info);
       assert.deepEqual(await readFile(await client.updater.downloadTarget(info, join(client.targetDir, "m"))), payload);
       assert.ok(await client.updater.getTargetInfo("classifier/1.0.1"));
 
-      // A root 3 signed by one of root 2's two keys (written around the CLI) is refused by the client.
-      const root2Json = JSON.parse(Buffer.from(await view.repo.metadata("2.root.json")).toString()) as {
+      // A root 4 signed by one of root 3's two keys (written around the CLI) is refused by the client.
+      const root3Json = JSON.parse(Buffer.from(await view.repo.metadata("3.root.json")).toString()) as {
         signed: object;
       };
       const forged = Metadata.fromJSON(MetadataKind.Root, {
-        signed: { ...root2Json.signed, version: 3 },
+        signed: { ...root3Json.signed, version: 4 },
         signatures: [],
       });
       forged.sign(importTufSigner(await readFile(join(keys, "root-3.pem"), "utf8")).sign);
       const fresh = await makeClient(view, join(dir.path, "device2"), root1);
       fresh.fetcher.override = (name) =>
-        name === "3.root.json" ? Buffer.from(JSON.stringify(forged.toJSON())) : undefined;
-      // tuf-js: "root was signed by 1/2 keys" (TUF 1.0 §5.3.4 against root 2's threshold of 2).
+        name === "4.root.json" ? Buffer.from(JSON.stringify(forged.toJSON())) : undefined;
+      // tuf-js: "root was signed by 1/2 keys" (TUF 1.0 §5.3.4 against root 3's threshold of 2).
       await assert.rejects(fresh.updater.refresh(), /signed by 1\/2/);
     } finally {
       await view.close?.();
@@ -141,8 +155,8 @@ describe("edgeward hub tuf", () => {
       const kinds = await Promise.all(
         [size - 2, size - 1].map(async (i) => Buffer.from(await reader.entry(i)).toString("utf8")),
       );
-      assert.match(kinds[0]!, /tuf\.root\.rotate/);
-      assert.match(kinds[1]!, /tuf\.targets\.sign/);
+      assert.match(kinds[0]!, /tuf\.targets\.sign/);
+      assert.match(kinds[1]!, /tuf\.root\.rotate/);
     } finally {
       await hub.deps.audit.close();
       await hub.deps.store.close();
