@@ -29,6 +29,7 @@ describe("edgeward hub publishers", () => {
       id: string;
     }[];
     assert.equal(listed.length, 1);
+    assert.deepEqual(init["publisherKeys"], [listed[0]!.id]);
     const token = String(
       (await cliJson(["hub", "token", "create", "--dir", hubDir, "--role", "publisher", "--json"]))["token"],
     );

@@ -76,5 +76,10 @@ describe("the PostgreSQL password and hub.json", () => {
     assert.equal(viaEnv.status, 0, viaEnv.stderr);
     const viaFlag = await runCli([...status, "--postgres", pg.url], { env: wrongEnv });
     assert.equal(viaFlag.status, 0, viaFlag.stderr);
+    // The offline-key commands work on PostgreSQL as on SQLite: a root rotation through the same resolution.
+    const rotate = ["hub", "tuf", "rotate-root", "--dir", hubDir, "--offline", paths.offline, "--json"];
+    const rotated = await runCli(rotate, { env: { ...process.env, PGPASSWORD: PASSWORD } });
+    assert.equal(rotated.status, 0, rotated.stderr);
+    assert.equal((JSON.parse(rotated.stdout.toString("utf8")) as { version: number }).version, 2);
   });
 });

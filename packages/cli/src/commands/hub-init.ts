@@ -67,6 +67,9 @@ export function registerHubInit(hub: Command): void {
         `Escrow recipient: ${result.escrowRecipient}`,
         `Log verifier key: ${result.logVerifierKey}`,
         `Move the TUF root and targets keys in ${result.offlineDir} off this server.`,
+        result.publisherKeys.length === 0
+          ? "No publisher key: releases are checked for form only until `edgeward hub publishers add KEY.pub`."
+          : `Trusted publisher keys: ${result.publisherKeys.join(", ")}`,
       );
     });
 }

@@ -56,6 +56,8 @@ export interface InitHubResult {
   /** The directory of the TUF root and targets keys, to move off the server. */
   readonly offlineDir: string;
   readonly database: "sqlite" | "postgres";
+  /** The OMS key hints of the trusted publisher keys; none means release bundles are checked for form only. */
+  readonly publisherKeys: readonly string[];
 }
 
 /**
@@ -116,6 +118,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
   );
   let admin;
   let logVerifierKey: string;
+  const publishers: string[] = [];
   const logStore: LogStore =
     options.postgres === undefined ? new SqliteStore(paths.logDb) : new PostgresStore(options.postgres);
   let logOwned = false;
@@ -136,7 +139,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     for (const [i, s] of offline.root.entries())
       await writeFileAtomic(join(paths.offline, `root-${i + 1}.pem`), exportTufSigner(s), 0o600);
     await writeFileAtomic(join(paths.offline, "targets-1.pem"), exportTufSigner(offline.targets[0]!), 0o600);
-    for (const pem of options.publisherKeys ?? []) await addPublisherKey(paths.publishers, pem);
+    for (const pem of options.publisherKeys ?? []) publishers.push((await addPublisherKey(paths.publishers, pem)).id);
     for (const [i, pem] of ekPems.entries())
       await writeFileAtomic(join(paths.ekCa, `ek-ca-${i + 1}.pem`), pem.endsWith("\n") ? pem : `${pem}\n`, 0o644);
 
@@ -188,6 +191,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     logVerifierKey,
     offlineDir: paths.offline,
     database: config.database.kind,
+    publisherKeys: publishers,
   };
 }
 
