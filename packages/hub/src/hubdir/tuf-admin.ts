@@ -67,6 +67,11 @@ export async function rotateHubRoot(options: RotateHubRootOptions): Promise<TufR
     const oldRole = roleOf(old, "root");
     const offline = await readOfflineKeys(options.offlineDir);
     const removed = options.removeKeys ?? [];
+    for (const role of options.newOnlineKeys ?? [])
+      if (role !== "snapshot" && role !== "timestamp")
+        throw new EdgewardError("EW_ERR_USAGE", {
+          detail: `root names online keys for snapshot and timestamp, not ${String(role)}`,
+        });
     for (const id of removed)
       if (!oldRole.keyIDs.includes(id))
         throw new EdgewardError("EW_ERR_USAGE", { detail: `${id} is not a key of root version ${old.version}` });
@@ -229,10 +234,6 @@ async function refreshOnline(tuf: DatabaseTufStore, paths: HubPaths, now: Date):
 async function stageOnlineKeys(paths: HubPaths, roles: readonly OnlineRootRole[]) {
   const staged = [];
   for (const role of new Set(roles)) {
-    if (role !== "snapshot" && role !== "timestamp")
-      throw new EdgewardError("EW_ERR_USAGE", {
-        detail: `root names online keys for snapshot and timestamp, not ${String(role)}`,
-      });
     const file = role === "snapshot" ? paths.tufSnapshot : paths.tufTimestamp;
     const signer = generateTufSigner();
     await writeFileAtomic(`${file}.new`, exportTufSigner(signer), 0o600);

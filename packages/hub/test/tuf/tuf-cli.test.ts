@@ -106,8 +106,9 @@ describe("edgeward hub tuf", () => {
 
       // Root 3 replaces the online snapshot and timestamp keys (after a server compromise).
       const onlineKey = (role: string) => ["--new-online-key", role];
-      const badRole = await runCli(tuf("rotate-root", "--offline", keys, ...onlineKey("releases")));
+      const badRole = await runCli(tuf("rotate-root", "--offline", keys, "--new-keys", "1", ...onlineKey("releases")));
       assert.equal(printedCode(badRole), "EW_ERR_USAGE");
+      assert.equal((await readdir(keys)).length, 4, "refused before any key was made");
       const root3 = await cli(
         tuf("rotate-root", "--offline", keys, ...onlineKey("timestamp"), ...onlineKey("snapshot")),
       );
