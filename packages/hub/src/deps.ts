@@ -23,6 +23,8 @@ export interface HubFacts {
   readonly logVerifierKey: string;
   /** The TUF root devices start from (1.root.json), as JSON. */
   readonly tufRoot: Record<string, unknown>;
+  /** The OMS publisher keys (SPKI PEM) whose release signatures the hub accepts, for agents to pin. */
+  readonly publisherKeys?: readonly string[];
 }
 
 /** Who a device request comes from, once the device authenticator accepted it. */

@@ -64,6 +64,17 @@ export { initHub, type InitHubOptions, type InitHubResult } from "./hubdir/init.
 export { openHub, type OpenHubOptions, type OpenedHub } from "./hubdir/open.ts";
 export { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./hubdir/layout.ts";
 export { writeFileAtomic } from "./hubdir/files.ts";
+export { addPublisherKey, readPublisherKeys, trustPublisher, type PublisherKey } from "./hubdir/publishers.ts";
+export {
+  hubTufStatus,
+  resignHubTargets,
+  rotateHubRoot,
+  type HubTufStatus,
+  type OnlineRootRole,
+  type ResignHubTargetsOptions,
+  type RotateHubRootOptions,
+  type TufRoleStatus,
+} from "./hubdir/tuf-admin.ts";
 export { issueServerCertificate } from "./hubdir/server-cert.ts";
 export { parseListen, serveHub, type ServingHub } from "./bin.ts";
 export { DatabaseTufStore } from "./store/tuf-files.ts";

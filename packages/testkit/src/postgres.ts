@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,10 @@ const run = promisify(execFile);
 
 /** A throwaway PostgreSQL server owned by one test file. */
 export interface PostgresServer {
-  /** Connection URL for the `postgres` superuser (trust authentication, 127.0.0.1 only). */
+  /**
+   * Connection URL for the `postgres` superuser, 127.0.0.1 only: trust authentication, or with `password` given,
+   * SCRAM-SHA-256 and the password in the URL's userinfo.
+   */
   readonly url: string;
   readonly port: number;
   /** Stops the server (immediate shutdown) and removes its directory. */
@@ -21,9 +24,13 @@ export interface PostgresServer {
  * Starts a fresh PostgreSQL (the newest under /usr/lib/postgresql/<version>/bin) in a temporary directory: initdb as
  * the `postgres` user (initdb refuses to run as root), then pg_ctl start on a free port listening on 127.0.0.1 and
  * a socket in that directory. Throws with a clear message when PostgreSQL is not installed or does not start, so
- * tests that need it fail instead of silently skipping. `settings` are extra `-c name=value` server options.
+ * tests that need it fail instead of silently skipping. `settings` are extra `-c name=value` server options;
+ * `password` makes every connection authenticate with it (initdb -A scram-sha-256 --pwfile).
  */
-export async function startPostgres(settings: Record<string, string> = {}): Promise<PostgresServer> {
+export async function startPostgres(
+  settings: Record<string, string> = {},
+  options: { readonly password?: string } = {},
+): Promise<PostgresServer> {
   const bin = findBinDir();
   const dir = mkdtempSync(join(tmpdir(), "edgeward-pg-"));
   const asRoot = process.getuid?.() === 0;
@@ -31,7 +38,14 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
     asRoot ? run("runuser", ["-u", "postgres", "--", join(bin, cmd), ...args]) : run(join(bin, cmd), args);
   try {
     if (asRoot) chownSync(dir, postgresUid(), postgresGid());
-    await as("initdb", ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+    const auth = ["-A", "trust"];
+    if (options.password !== undefined) {
+      const pwfile = join(dir, "pwfile");
+      writeFileSync(pwfile, `${options.password}\n`, { mode: 0o600 });
+      if (asRoot) chownSync(pwfile, postgresUid(), postgresGid());
+      auth.splice(0, 2, "-A", "scram-sha-256", `--pwfile=${pwfile}`);
+    }
+    await as("initdb", ["-D", join(dir, "data"), ...auth, "-U", "postgres", "--no-sync", "-E", "UTF8"]);
     const port = await freePort();
     const opts = [
       `-k ${dir}`,
@@ -55,7 +69,8 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
       await as("pg_ctl", ["-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     };
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop, [Symbol.asyncDispose]: stop };
+    const user = options.password === undefined ? "postgres" : `postgres:${encodeURIComponent(options.password)}`;
+    return { url: `postgres://${user}@127.0.0.1:${port}/postgres`, port, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8").slice(-2000) : "";
     rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ interface InitFlags {
   rootKeys?: string;
   rootThreshold?: string;
   ekCa: string[];
+  publisherKey: string[];
   json?: boolean;
 }
 
@@ -36,6 +37,12 @@ export function registerHubInit(hub: Command): void {
       collect,
       [],
     )
+    .option(
+      "--publisher-key <file>",
+      "an OMS publisher public key (SPKI PEM) whose release signatures the hub accepts (repeatable)",
+      collect,
+      [],
+    )
     .option("--json", 'print {"adminToken","caCertificate","hubUrl",…} as JSON')
     .action(async (flags: InitFlags) => {
       const result = await initHub({
@@ -48,6 +55,7 @@ export function registerHubInit(hub: Command): void {
         rootKeys: parseCount(flags.rootKeys, "--root-keys"),
         rootThreshold: parseCount(flags.rootThreshold, "--root-threshold"),
         ekCertificates: await Promise.all(flags.ekCa.map((f) => readText(f, "EK CA certificate"))),
+        publisherKeys: await Promise.all(flags.publisherKey.map((f) => readText(f, "publisher key"))),
         now: new Date(),
       });
       if (flags.json === true) return printJson(result);
@@ -59,6 +67,9 @@ export function registerHubInit(hub: Command): void {
         `Escrow recipient: ${result.escrowRecipient}`,
         `Log verifier key: ${result.logVerifierKey}`,
         `Move the TUF root and targets keys in ${result.offlineDir} off this server.`,
+        result.publisherKeys.length === 0
+          ? "No publisher key: releases are checked for form only until `edgeward hub publishers add KEY.pub`."
+          : `Trusted publisher keys: ${result.publisherKeys.join(", ")}`,
       );
     });
 }

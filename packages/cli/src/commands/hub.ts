@@ -4,10 +4,12 @@ import { registerHubEnrolToken } from "./hub-enrol-token.ts";
 import { registerHubGroups } from "./hub-groups.ts";
 import { registerHubInit } from "./hub-init.ts";
 import { registerHubLog } from "./hub-log.ts";
+import { registerHubPublishers } from "./hub-publishers.ts";
 import { registerHubReleases } from "./hub-releases.ts";
 import { registerHubServe } from "./hub-serve.ts";
 import { registerHubToken } from "./hub-token.ts";
 import { registerHubTokens } from "./hub-tokens.ts";
+import { registerHubTuf } from "./hub-tuf.ts";
 
 /**
  * `edgeward hub`: the control plane (ARCHITECTURE.md, hub). `init`, `serve` and `token create` work on the hub's
@@ -24,4 +26,6 @@ export function registerHub(program: Command): void {
   registerHubReleases(hub);
   registerHubLog(hub);
   registerHubEnrolToken(hub);
+  registerHubTuf(hub);
+  registerHubPublishers(hub);
 }

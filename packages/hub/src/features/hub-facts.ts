@@ -9,6 +9,11 @@ const FACTS = {
     escrowRecipient: { type: "string", description: "The age recipient release file keys are wrapped to" },
     logVerifierKey: { type: "string", description: "The hub log's verifier key (c2sp.org/signed-note)" },
     tufRoot: { type: "object", additionalProperties: true, description: "The initial TUF root (1.root.json)" },
+    publisherKeys: {
+      type: "array",
+      items: { type: "string" },
+      description: "OMS publisher keys (SPKI PEM) whose release signatures the hub accepts",
+    },
   },
   additionalProperties: false,
 } as const;

@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { EdgewardError, generateIdentity, isEdgewardError } from "@edgeward/core";
+import { EdgewardError, generateIdentity, isEdgewardError, loadPublicKey } from "@edgeward/core";
 import { generateNoteKey, isValidKeyName, type LogStore } from "@edgeward/tlog";
 import { PostgresStore } from "@edgeward/tlog/postgres";
 import { SqliteStore } from "@edgeward/tlog/sqlite";
@@ -14,6 +14,8 @@ import { DatabaseTufStore } from "../store/tuf-files.ts";
 import { DEFAULT_TUF_POLICY, exportTufSigner, generateTufSigner, initTufRepository } from "../tuf/index.ts";
 import { existing, writeFileAtomic } from "./files.ts";
 import { hubPaths, type HubConfig } from "./layout.ts";
+import { splitPostgresPassword } from "./postgres-secret.ts";
+import { addPublisherKey } from "./publishers.ts";
 import { issueServerCertificate } from "./server-cert.ts";
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\n?/g;
@@ -34,6 +36,8 @@ export interface InitHubOptions {
   /** TUF root keys to create (default 1) and how many must sign a new root (default 1). */
   readonly rootKeys?: number | undefined;
   readonly rootThreshold?: number | undefined;
+  /** OMS publisher public keys (SPKI PEM text) whose release signatures the hub accepts (HUB/publishers/). */
+  readonly publisherKeys?: readonly string[] | undefined;
   /** TPM manufacturer CA certificates (PEM text) to trust for EK certificate chains (HUB/ek-ca/). */
   readonly ekCertificates?: readonly string[] | undefined;
   readonly now: Date;
@@ -52,6 +56,8 @@ export interface InitHubResult {
   /** The directory of the TUF root and targets keys, to move off the server. */
   readonly offlineDir: string;
   readonly database: "sqlite" | "postgres";
+  /** The OMS key hints of the trusted publisher keys; none means release bundles are checked for form only. */
+  readonly publisherKeys: readonly string[];
 }
 
 /**
@@ -71,6 +77,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     paths.tufSnapshot,
     paths.tufTimestamp,
     paths.tufReleases,
+    paths.postgresPassword,
   ];
   const found = existing([paths.config, ...secrets, paths.offline]);
   if (found.length > 0 && options.force !== true)
@@ -84,6 +91,9 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     throw new EdgewardError("EW_ERR_USAGE", {
       detail: "the root threshold must be between 1 and the number of root keys",
     });
+  // Checked before anything is written (EW_ERR_SIG_KEY_INVALID).
+  for (const pem of options.publisherKeys ?? []) loadPublicKey(pem);
+  const postgres = options.postgres === undefined ? undefined : splitPostgresPassword(options.postgres);
   const ekPems = (options.ekCertificates ?? []).flatMap((text) => text.match(PEM_CERT) ?? []);
   if (ekPems.length < (options.ekCertificates ?? []).length)
     throw new EdgewardError("EW_ERR_USAGE", { detail: "an EK CA file holds no PEM certificate" });
@@ -108,6 +118,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
   );
   let admin;
   let logVerifierKey: string;
+  const publishers: string[] = [];
   const logStore: LogStore =
     options.postgres === undefined ? new SqliteStore(paths.logDb) : new PostgresStore(options.postgres);
   let logOwned = false;
@@ -120,12 +131,15 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     await writeFileAtomic(paths.tlsCert, tls.certificatePem, 0o644);
     await writeFileAtomic(paths.logKey, logKey.skey, 0o600);
     await writeFileAtomic(paths.escrowIdentity, escrow.identityText, 0o600);
+    if (postgres?.password !== undefined) await writeFileAtomic(paths.postgresPassword, postgres.password, 0o600);
+    else await rm(paths.postgresPassword, { force: true });
     await writeFileAtomic(paths.tufSnapshot, exportTufSigner(online.snapshot), 0o600);
     await writeFileAtomic(paths.tufTimestamp, exportTufSigner(online.timestamp), 0o600);
     await writeFileAtomic(paths.tufReleases, exportTufSigner(online.releases), 0o600);
     for (const [i, s] of offline.root.entries())
       await writeFileAtomic(join(paths.offline, `root-${i + 1}.pem`), exportTufSigner(s), 0o600);
     await writeFileAtomic(join(paths.offline, "targets-1.pem"), exportTufSigner(offline.targets[0]!), 0o600);
+    for (const pem of options.publisherKeys ?? []) publishers.push((await addPublisherKey(paths.publishers, pem)).id);
     for (const [i, pem] of ekPems.entries())
       await writeFileAtomic(join(paths.ekCa, `ek-ca-${i + 1}.pem`), pem.endsWith("\n") ? pem : `${pem}\n`, 0o644);
 
@@ -160,7 +174,8 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
   const config: HubConfig = {
     format: 1,
     origin,
-    database: options.postgres === undefined ? { kind: "sqlite" } : { kind: "postgres", url: options.postgres },
+    // The password stays out of hub.json (hubdir/postgres-secret.ts).
+    database: postgres === undefined ? { kind: "sqlite" } : { kind: "postgres", url: postgres.url },
     hubUrl,
     escrowRecipient: escrow.recipient,
     createdAt: options.now.toISOString(),
@@ -176,6 +191,7 @@ export async function initHub(options: InitHubOptions): Promise<InitHubResult> {
     logVerifierKey,
     offlineDir: paths.offline,
     database: config.database.kind,
+    publisherKeys: publishers,
   };
 }
 

@@ -13,11 +13,15 @@ export function hubPaths(dir: string) {
     tlsCert: join(dir, "tls", "server.pem"),
     logKey: join(dir, "log", "log.key"),
     escrowIdentity: join(dir, "escrow", "identity.txt"),
+    /** The PostgreSQL password, kept out of hub.json (hubdir/postgres-secret.ts). */
+    postgresPassword: join(dir, "secrets", "postgres-password"),
     tufSnapshot: join(dir, "tuf", "snapshot.pem"),
     tufTimestamp: join(dir, "tuf", "timestamp.pem"),
     tufReleases: join(dir, "tuf", "releases.pem"),
     /** The TUF root and top-level targets keys: to be moved off the server after init (ARCHITECTURE.md, flow 4). */
     offline: join(dir, "offline"),
+    /** The OMS publisher keys (SPKI PEM) whose release signatures the hub accepts (hubdir/publishers.ts). */
+    publishers: join(dir, "publishers"),
     /** TPM manufacturers' CA certificates (PEM) trusted for EK certificate chains. */
     ekCa: join(dir, "ek-ca"),
     sqlite: join(dir, "hub.db"),
@@ -29,12 +33,15 @@ export function hubPaths(dir: string) {
 /** The paths of a hub directory. */
 export type HubPaths = ReturnType<typeof hubPaths>;
 
-/** hub.json: what `serve` needs besides the key files. Holds no secret except a PostgreSQL URL's password. */
+/** hub.json: what `serve` needs besides the key files. Holds no secret: a PostgreSQL URL is kept without password. */
 export interface HubConfig {
   readonly format: 1;
   /** The hub log's origin (c2sp.org/tlog-checkpoint), also its key's name. */
   readonly origin: string;
-  /** Where the database is: "sqlite" (hub.db and log.db in the directory) or a PostgreSQL URL. */
+  /**
+   * Where the database is: "sqlite" (hub.db and log.db in the directory) or a PostgreSQL URL without its password
+   * (which is in HUB/secrets/postgres-password, or PGPASSWORD, or a `--postgres` URL given to serve).
+   */
   readonly database: { readonly kind: "sqlite" } | { readonly kind: "postgres"; readonly url: string };
   /** The URL clients use, e.g. https://hub.example:8443. */
   readonly hubUrl: string;

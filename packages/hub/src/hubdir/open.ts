@@ -4,20 +4,16 @@ import type { ServerOptions } from "node:https";
 import { join } from "node:path";
 import type { FastifyBaseLogger } from "fastify";
 import { EdgewardError } from "@edgeward/core";
-import { parseSignerKey, type LogStore } from "@edgeward/tlog";
-import { PostgresStore } from "@edgeward/tlog/postgres";
-import { SqliteStore } from "@edgeward/tlog/sqlite";
-import { HubAuditLog } from "../audit/hub-log.ts";
 import { BlobStore } from "../blobs/blob-store.ts";
 import { deviceTlsOptions } from "../ca/peer.ts";
 import { systemClock, type Clock, type HubDeps } from "../deps.ts";
 import { openDeviceSide } from "../device/open.ts";
 import { createHubLogger } from "../logger.ts";
-import { HubStore } from "../store/hub-store.ts";
 import { openReleases, type ReleasesService } from "../releases/index.ts";
 import { DatabaseTufStore } from "../store/tuf-files.ts";
-import { LOCK_KEYS, writerLock } from "../store/writer-lock.ts";
+import { openHubDatabase } from "./database.ts";
 import { readHubFile } from "./files.ts";
+import { readPublisherKeys } from "./publishers.ts";
 import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
 
 /** What `serve` may override. */
@@ -46,28 +42,27 @@ export interface OpenedHub {
 export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
   const paths = hubPaths(options.dir);
   const config = await readHubConfig(paths);
-  const url = options.postgres ?? (config.database.kind === "postgres" ? config.database.url : undefined);
-  const [caPem, caKey, tlsKey, tlsCert, logKey] = await Promise.all(
-    [paths.caCert, paths.caKey, paths.tlsKey, paths.tlsCert, paths.logKey].map(readHubFile),
+  const [caPem, caKey, tlsKey, tlsCert] = await Promise.all(
+    [paths.caCert, paths.caKey, paths.tlsKey, paths.tlsCert].map(readHubFile),
   );
   const ek = await readEkCertificates(paths.ekCa);
-  const store = await HubStore.open(url === undefined ? { sqlite: paths.sqlite } : { postgres: url });
-  let audit: HubAuditLog;
-  try {
-    const logStore: LogStore =
-      url === undefined ? new SqliteStore(paths.logDb, { mustExist: true }) : new PostgresStore(url);
-    audit = await HubAuditLog.open(logStore, parseSignerKey(logKey!), writerLock(store, LOCK_KEYS.auditLog));
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  const { store, audit } = await openHubDatabase(paths, config, options.postgres);
   const tuf = new DatabaseTufStore(store);
+  const publisherPems = async () => (await readPublisherKeys(paths.publishers)).map((k) => k.publicKeyPem);
   const clock = options.clock ?? systemClock;
   const blobs = new BlobStore(paths.blobs);
   let releases: ReleasesService;
   let deviceSide: Awaited<ReturnType<typeof openDeviceSide>>;
   try {
-    releases = await openReleases({ store, blobs, log: audit, clock: () => clock.now(), readFile: readHubFile, paths });
+    releases = await openReleases({
+      store,
+      blobs,
+      log: audit,
+      clock: () => clock.now(),
+      readFile: readHubFile,
+      paths,
+      publisherKeys: publisherPems,
+    });
     deviceSide = await openDeviceSide({
       db: store.db,
       caKeyPem: caKey!,
@@ -95,6 +90,7 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
       escrowRecipient: config.escrowRecipient,
       logVerifierKey: audit.verifierKey,
       tufRoot: await firstRoot(tuf),
+      publisherKeys: await publisherPems(),
     }),
     deviceAuth: deviceSide.deviceAuth,
     device: deviceSide.device,

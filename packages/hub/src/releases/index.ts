@@ -29,4 +29,5 @@ export {
 } from "./service.ts";
 export { resolveRange, type ByteRange } from "./range.ts";
 export { openReleases, type OpenReleasesOptions } from "./open.ts";
+export { checkReleaseBundle, type BundleVerdict, type SignedRelease } from "./oms-check.ts";
 export { publishRelease, type PublishOptions } from "./publisher.ts";

@@ -8,6 +8,7 @@ import type { HubStore } from "../store/hub-store.ts";
 import { DatabaseTufStore } from "../store/tuf-files.ts";
 import { importTufSigner, TufRepository, type TufPolicy } from "../tuf/index.ts";
 import { DatabaseReleaseStore } from "./database-store.ts";
+import { checkReleaseBundle } from "./oms-check.ts";
 import { ReleasesService, type ReleaseBlobs, type ReleaseLog } from "./service.ts";
 
 /** What {@link openReleases} needs. */
@@ -26,6 +27,8 @@ export interface OpenReleasesOptions {
     readonly escrowIdentity: string;
   };
   readonly policy?: TufPolicy;
+  /** The publisher keys (SPKI PEM) the hub trusts, read for each new release (oms-check.ts). */
+  readonly publisherKeys: () => Promise<readonly string[]>;
 }
 
 /**
@@ -54,5 +57,6 @@ export async function openReleases(options: OpenReleasesOptions): Promise<Releas
     log: options.log,
     escrow: parseIdentities(escrowText ?? ""),
     clock: options.clock,
+    checkBundle: async (release) => checkReleaseBundle(release, await options.publisherKeys()),
   });
 }

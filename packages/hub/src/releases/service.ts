@@ -10,6 +10,7 @@ import { EdgewardError, type AgeIdentity, type wire } from "@edgeward/core";
 import { auditEvent, type AuditEvent, type LogReader, type Receipt } from "@edgeward/tlog";
 import type { TufRepository } from "../tuf/index.ts";
 import { GUARD_TARGET_SUFFIX, parseGroups, parseManifest } from "./manifest.ts";
+import type { SignedRelease } from "./oms-check.ts";
 import type { ByteRange } from "./range.ts";
 import { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
 import type { ReleaseRecord, ReleaseStore } from "./store.ts";
@@ -47,6 +48,8 @@ export interface ReleasesDeps {
   /** The hub's escrow identity (age), held in memory. */
   readonly escrow: readonly AgeIdentity[];
   readonly clock: () => Date;
+  /** Checks a release's OMS bundle before it is recorded (oms-check.ts); none in tests that build the service. */
+  readonly checkBundle?: (release: SignedRelease) => Promise<unknown>;
 }
 
 /** The releases service; see the module comment. */
@@ -64,6 +67,7 @@ export class ReleasesService {
    */
   async create(manifestInput: unknown, createdBy: string | null): Promise<ReleaseRecord> {
     const manifest = parseManifest(manifestInput);
+    await this.#deps.checkBundle?.(manifest);
     if (manifest.header !== undefined) await checkEscrowHeader(manifest.header, this.#deps.escrow);
     await this.#deps.blobs.put([manifest.bundle], manifest.bundleSha256);
     const record: ReleaseRecord = {

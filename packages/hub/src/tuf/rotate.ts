@@ -16,7 +16,15 @@ import type { TufMetadataStore } from "./store.ts";
 
 /** What changes in the new root; anything left out keeps the current root's keys and thresholds. */
 export interface RootChanges {
-  readonly root?: { readonly signers: readonly TufSigner[]; readonly threshold: number };
+  /**
+   * The new root keys: `keys` lists them (default: the signers' keys) and those of `signers` it lists sign the new
+   * root, so keys whose holders are elsewhere can stay listed as long as the signers present reach `threshold`.
+   */
+  readonly root?: {
+    readonly signers: readonly TufSigner[];
+    readonly threshold: number;
+    readonly keys?: readonly Key[];
+  };
   readonly targets?: { readonly keys: readonly Key[]; readonly threshold: number };
   readonly snapshot?: Key;
   readonly timestamp?: Key;
@@ -36,6 +44,14 @@ export interface RotateRootOptions {
 export async function rotateRoot(options: RotateRootOptions): Promise<number> {
   const { store, now, current, changes } = options;
   const policy = options.policy ?? DEFAULT_TUF_POLICY;
+  const newRoot = changes.root;
+  if (newRoot !== undefined) {
+    const count = new Set((newRoot.keys ?? newRoot.signers.map((s) => s.key)).map((k) => k.keyID)).size;
+    if (!Number.isInteger(newRoot.threshold) || newRoot.threshold < 1 || newRoot.threshold > count)
+      throw new EdgewardError("EW_ERR_TUF_POLICY", {
+        detail: `a root threshold of ${newRoot.threshold} with ${count} root keys`,
+      });
+  }
   return store.exclusive(async () => {
     const old = (await loadLatest(store, MetadataKind.Root, "root")).signed;
     const oldRoot = roleOf(old, "root");
@@ -53,7 +69,7 @@ export async function rotateRoot(options: RotateRootOptions): Promise<number> {
         version: old.version + 1,
         expires: expiresAt(now, policy.expiry.root),
         root: {
-          keys: changes.root ? rootSigners.map((s) => s.key) : keysOf("root"),
+          keys: changes.root ? (changes.root.keys ?? rootSigners.map((s) => s.key)) : keysOf("root"),
           threshold: changes.root?.threshold ?? oldRoot.threshold,
         },
         targets: changes.targets ?? { keys: keysOf("targets"), threshold: targetsRole.threshold },

@@ -75,7 +75,7 @@ export async function switchOnlineKeys(t: TestRepository, online: OnlineSigners)
 
 /** Publishes `bytes` at `path` with `custom`, keeping the bytes for downloads. */
 export async function publishBytes(
-  t: TestRepository,
+  t: RepositoryView,
   path: string,
   bytes: Uint8Array,
   custom: Record<string, unknown> = {},
@@ -86,6 +86,9 @@ export async function publishBytes(
   return sha256;
 }
 
+/** What a client reaches: the repository's metadata and the target bytes (a TestRepository, or a hub's own). */
+export type RepositoryView = Pick<TestRepository, "repo" | "blobs">;
+
 /**
  * A tuf-js fetcher over the repository object. `override` lets a test play a malicious mirror: it sees each
  * metadata name and may return other bytes. `fetched` counts the bytes handed to the client.
@@ -94,9 +97,9 @@ export class RepositoryFetcher extends BaseFetcher {
   fetched = 0;
   override?: (name: string) => Uint8Array | undefined;
 
-  readonly #t: TestRepository;
+  readonly #t: RepositoryView;
 
-  constructor(t: TestRepository) {
+  constructor(t: RepositoryView) {
     super();
     this.#t = t;
   }
@@ -134,7 +137,7 @@ export class RepositoryFetcher extends BaseFetcher {
 
 /** A tuf-js Updater whose metadata directory holds only `root` (the initial root, "1.root.json"). */
 export async function makeClient(
-  t: TestRepository,
+  t: RepositoryView,
   dir: string,
   root?: Uint8Array,
 ): Promise<{ updater: Updater; fetcher: RepositoryFetcher; targetDir: string }> {

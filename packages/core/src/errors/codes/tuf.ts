@@ -103,6 +103,18 @@ export const TUF_ERRORS = {
     exit: EXIT.usage,
     http: 416,
   },
+  EW_ERR_RELEASE_BUNDLE_INVALID: {
+    message:
+      "The release's signature is not an OMS v1.0 bundle for this release's name; sign it with `model publish --sign`",
+    exit: EXIT.format,
+    http: 400,
+  },
+  EW_ERR_RELEASE_PUBLISHER_UNTRUSTED: {
+    message:
+      "No publisher key the hub trusts verifies the release's OMS signature; sign with a trusted key, or add yours",
+    exit: EXIT.signature,
+    http: 403,
+  },
   EW_ERR_RELEASE_RECIPIENT: {
     message: "The device recipient is not a valid age1tag1 (P-256 tag) recipient",
     exit: EXIT.format,
