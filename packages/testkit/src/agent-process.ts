@@ -87,32 +87,27 @@ export async function servingRelease(agent: AgentProcess): Promise<string | unde
 }
 
 function callSocket(sock: string, path: string, body?: string | Uint8Array, type?: string): Promise<AgentAnswer> {
+  const headers = body === undefined ? {} : { "content-type": type ?? "application/json" };
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: sock,
-        path,
-        method: body === undefined ? "GET" : "POST",
-        headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on("data", (c: Buffer) => parts.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(parts).toString("utf8");
-          let json: Record<string, unknown> = {};
-          try {
-            json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-          } catch {
-            json = { text };
-          }
-          resolve({ status: res.statusCode ?? 0, json });
-        });
-        res.on("error", reject);
-      },
-    );
+    const req = request({ socketPath: sock, path, method: body === undefined ? "GET" : "POST", headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (c: Buffer) => parts.push(c));
+      res.on("error", reject);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: jsonObject(Buffer.concat(parts)) }));
+    });
     req.on("error", reject);
     req.setTimeout(30_000, () => req.destroy(new Error(`${path} took over 30 s`)));
     req.end(body);
   });
+}
+
+/** The answer's JSON object; a body that is not JSON comes back as `{text}`. */
+function jsonObject(bytes: Buffer): Record<string, unknown> {
+  const text = bytes.toString("utf8");
+  if (text === "") return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { text };
+  }
 }

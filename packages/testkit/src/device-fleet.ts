@@ -45,19 +45,22 @@ export function adminArgs(hub: FleetHub, url: string): string[] {
   return ["--hub", url, "--ca", hub.caCertificate, "--token", hub.adminToken];
 }
 
-/** Creates the hub's group with an auto-approving, learning policy over the agent's PCRs (7 and 14). */
+/**
+ * The group policy of a fleet: devices approved on their first passing attestation, the unwrap-key policy learnt
+ * from the first device, and the PCRs the agent binds its keys to (docs/hub.md "Groups and policy").
+ */
+export const FLEET_POLICY = {
+  unwrapPolicy: { pcrs: "sha256:7,14", digests: [] },
+  attestPcrs: "sha256:0,7,14",
+  autoApprove: true,
+  learn: true,
+} as const;
+
+/** Creates the hub's group with {@link FLEET_POLICY}. */
 export async function createFleetGroup(hub: FleetHub, url: string): Promise<void> {
-  const policy = join(hub.dir, "..", `${hub.group}-policy.json`);
-  writeFileSync(
-    policy,
-    JSON.stringify({
-      autoApprove: true,
-      learn: true,
-      attestPcrs: "sha256:0,7,14",
-      unwrapPolicy: { pcrs: "sha256:7,14", digests: [] },
-    }),
-  );
-  await edgewardJson(["hub", "groups", "create", hub.group, "--policy", policy, ...adminArgs(hub, url)]);
+  const file = join(hub.dir, "..", `${hub.group}-policy.json`);
+  writeFileSync(file, JSON.stringify(FLEET_POLICY));
+  await edgewardJson(["hub", "groups", "create", hub.group, "--policy", file, ...adminArgs(hub, url)]);
 }
 
 /** How a device enrols: a one-time token the operator makes, or its EK certificate (`--ek-cert`). */

@@ -46,6 +46,7 @@ export {
   createFleetGroup,
   edgewardJson,
   enrolDevice,
+  FLEET_POLICY,
   initFleetHub,
   publisherKeys,
   publishModel,
