@@ -56,11 +56,15 @@ export const FLEET_POLICY = {
   learn: true,
 } as const;
 
-/** Creates the hub's group with {@link FLEET_POLICY}. */
+/** Creates the hub's group with {@link FLEET_POLICY}, or sets that policy on a group `init` made (`default`). */
 export async function createFleetGroup(hub: FleetHub, url: string): Promise<void> {
   const file = join(hub.dir, "..", `${hub.group}-policy.json`);
   writeFileSync(file, JSON.stringify(FLEET_POLICY));
-  await edgewardJson(["hub", "groups", "create", hub.group, "--policy", file, ...adminArgs(hub, url)]);
+  const args = [hub.group, "--policy", file, ...adminArgs(hub, url), "--json"];
+  const made = await runCli(["hub", "groups", "create", ...args]);
+  if (made.status === 0) return;
+  if (printedCode(made) !== "EW_ERR_HUB_GROUP_EXISTS") throw new Error(`hub groups create: ${made.stderr}`);
+  await edgewardJson(["hub", "groups", "set-policy", ...args.slice(0, -1)]);
 }
 
 /** How a device enrols: a one-time token the operator makes, or its EK certificate (`--ek-cert`). */
