@@ -45,7 +45,7 @@ try {
     writeFileSync(path, model);
     // Each size starts from an agent that serves nothing, so its idle peak is the daemon's own.
     rmSync(join(fleet.state, "current.json"), { force: true });
-    const agent = await fleet.agent([`m${mib}/1`]);
+    const agent = await fleet.agent([`m${mib}/1`], 200);
     try {
       const idlePeak = residentOf(agent.pid).peak;
       await fleet.publish(path, `m${mib}`, "1");

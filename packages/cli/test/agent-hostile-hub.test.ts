@@ -1,29 +1,10 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
-import type { FastifyInstance } from "fastify";
 import { generateIdentity, type ErrorCode } from "@edgeward/core";
-import { buildApp, createHubLogger, openHub, type OpenedHub } from "@edgeward/hub";
-import { decodeAuditEvent } from "@edgeward/tlog";
-import {
-  createFleetGroup,
-  enrolDevice,
-  filesHoldingFragments,
-  initFleetHub,
-  publisherKeys,
-  publishModel,
-  servingRelease,
-  startAgentProcess,
-  startSwtpm,
-  syntheticMatMulModel,
-  tempDir,
-  type AgentProcess,
-  type FleetHub,
-  type Swtpm,
-} from "@edgeward/testkit";
+import { filesHoldingFragments, servingRelease, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
+import type { AgentProcess } from "@edgeward/testkit";
+import { hubAndDevice, type HubAndDevice } from "./helpers/hub-in-process.ts";
 
 // A real `edgeward agent run` process on a swtpm device against a hub whose answers the test tampers with on the way
 // out (a Fastify onSend hook on the real hub app, listening over HTTPS as `hub serve` does): ARCHITECTURE.md
@@ -40,42 +21,21 @@ const input = JSON.stringify({
 
 describe("edgeward agent run against a hub whose answers are tampered with (swtpm)", { timeout: 300_000 }, () => {
   const dir = tempDir("edgeward-hostile-hub-");
-  const state = join(dir.path, "state");
   let spoil: Spoil | undefined;
-  let hub: FleetHub;
-  let opened: OpenedHub;
-  let app: FastifyInstance;
-  let url: string;
-  let tpm: Swtpm;
+  let fleet: HubAndDevice;
   let agent: AgentProcess;
-  let signKey: string;
   const stranger = generateIdentity("p256");
 
   before(async () => {
-    hub = await initFleetHub(join(dir.path, "hub"), "line-h");
-    opened = await openHub({ dir: hub.dir, logger: createHubLogger({ level: "warn" }) });
-    app = await buildApp(opened.deps, { https: opened.tls });
-    app.addHook("onSend", async (request, reply, payload) => spoiled(request.url, reply, payload));
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    url = `https://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
-    await createFleetGroup(hub, url);
-    tpm = await startSwtpm();
-    const enrolled = await enrolDevice(hub, url, tpm.tcti, state);
-    assert.equal(enrolled.status, 0, enrolled.stderr);
-    const keys = await publisherKeys(join(dir.path, "publisher"));
-    signKey = keys.key;
-    for (const [i, m] of models.entries()) writeFileSync(join(dir.path, `m${i + 1}.onnx`), m);
-    await publishModel(hub, url, join(dir.path, "m1.onnx"), "matmul", "1", signKey);
-    const config = join(dir.path, "agent.yaml");
-    writeFileSync(config, "track: [matmul/1, matmul/2]\nhubIntervalMs: 200\n");
-    agent = await startAgentProcess({ tcti: tpm.tcti, state, sock: join(dir.path, "agent.sock"), config });
+    fleet = await hubAndDevice(dir.path, "line-h", {
+      onSend: async (request, reply, payload) => spoiled(request.url, reply, payload),
+    });
+    await fleet.publish(models[0]!, "matmul", "1");
+    agent = await fleet.agent(["matmul/1", "matmul/2"], 200);
     await agent.until("matmul/1 to serve", async () => (await servingRelease(agent)) === "matmul/1", 120_000);
   });
   after(async () => {
-    await agent?.stop();
-    await app?.close();
-    await tpm?.stop();
+    await fleet?.close();
     dir[Symbol.dispose]();
   });
 
@@ -94,7 +54,10 @@ describe("edgeward agent run against a hub whose answers are tampered with (swtp
     const answer = JSON.parse(payload) as { header: string; inclusionProof: { hashes: string[] } };
     // A proof whose path leads to another root, or the same release's header re-wrapped for another device.
     if (spoil === "proof") answer.inclusionProof.hashes = ["00".repeat(32), ...answer.inclusionProof.hashes];
-    else answer.header = (await opened.deps.releases!.rewrap(decodeURIComponent(release), stranger.recipient)).header;
+    else
+      answer.header = (
+        await fleet.served.opened.deps.releases!.rewrap(decodeURIComponent(release), stranger.recipient)
+      ).header;
     return JSON.stringify(answer);
   }
 
@@ -110,7 +73,7 @@ describe("edgeward agent run against a hub whose answers are tampered with (swtp
       const logged = refusals().length;
       spoil = how;
       // Version 2 is published while the hub is already hostile, so the agent never saw an honest answer for it.
-      if (i === 0) await publishModel(hub, url, join(dir.path, "m2.onnx"), "matmul", "2", signKey);
+      if (i === 0) await fleet.publish(models[1]!, "matmul", "2");
       await agent.until(`${code} from the agent`, () => agent.stderr().slice(seen).includes(`hub cycle: ${code}`));
       const answer = await agent.call("/v1/infer", input);
       assert.equal(answer.status, 200);
@@ -126,21 +89,15 @@ describe("edgeward agent run against a hub whose answers are tampered with (swtp
     assert.deepEqual((await agent.call("/v1/infer", input)).json["model"], { name: "matmul", version: "2" });
     await agent.stop();
     for (const secret of [...models, Buffer.from(input)])
-      assert.deepEqual(filesHoldingFragments([state, hub.dir], secret), []);
+      assert.deepEqual(filesHoldingFragments([fleet.state, fleet.hub.dir], secret), []);
   });
 
   /** The codes of every update.refuse entry for matmul@2 in the device's own log, in order. */
   function refusals(): string[] {
-    const db = new DatabaseSync(join(state, "log", "device-log.db"), { readOnly: true });
-    try {
-      const rows = db.prepare("SELECT data FROM tlog_entries ORDER BY idx").all() as { data: Uint8Array }[];
-      return rows
-        .map((r) => decodeAuditEvent(r.data))
-        .filter((e) => e.kind === "update.refuse" && e.subject === "model:matmul@2")
-        .map((e) => (typeof e.details["code"] === "string" ? e.details["code"] : ""));
-    } finally {
-      db.close();
-    }
+    return fleet
+      .deviceLog()
+      .filter((e) => e.kind === "update.refuse" && e.subject === "model:matmul@2")
+      .map((e) => (typeof e.details["code"] === "string" ? e.details["code"] : ""));
   }
 });
 

@@ -53,3 +53,4 @@ export {
   type EnrolBy,
   type FleetHub,
 } from "./device-fleet.ts";
+export { startFleetDevice, type FleetDevice } from "./fleet-device.ts";
