@@ -50,6 +50,10 @@ interface Row {
   readonly agentCpuS: number;
   readonly anchorCpuS: number;
   readonly agentPeakRss: number;
+  /** From publish returning to the device log's key.release entry (cycle wait, attest, TUF, download, attest, key). */
+  readonly toKeyMs: number[];
+  /** From key.release to update.install (TPM unwrap, streaming decryption, signature, ONNX Runtime load, floor). */
+  readonly toInstallMs: number[];
 }
 const rows: Row[] = [];
 try {
@@ -70,13 +74,19 @@ console.log(
   "| model | size | publish → serving (median) | anchor: HTTPS + load (median) | ratio | agent CPU s | anchor CPU s | agent peak RSS |",
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+const stages: string[] = [];
 for (const r of rows) {
+  stages.push(`| ${r.model} | ${f(median(r.toKeyMs))} | ${f(median(r.toInstallMs))} |`);
   const ratio = median(r.agentMs) / median(r.anchorMs);
   console.log(
     `| ${r.model} | ${(r.bytes / 2 ** 20).toFixed(1)} MiB | ${f(median(r.agentMs))} | ${f(median(r.anchorMs))} | ` +
       `${ratio.toFixed(2)}x | ${r.agentCpuS.toFixed(2)} | ${r.anchorCpuS.toFixed(2)} | ${(r.agentPeakRss / 2 ** 20).toFixed(0)} MiB |`,
   );
 }
+console.log("\nWhere the agent's time went (device log entry times, 1 ms resolution; medians):");
+console.log("| model | publish → key released | key released → installed |");
+console.log("| --- | --- | --- |");
+for (const line of stages) console.log(line);
 mkdirSync(join(import.meta.dirname, "out"), { recursive: true });
 writeFileSync(
   join(import.meta.dirname, "out", "agent-publish.json"),
@@ -92,6 +102,8 @@ async function measure(label: string, name: string, path: string, runs: number):
   );
   const agentMs: number[] = [];
   const anchorMs: number[] = [];
+  const toKeyMs: number[] = [];
+  const toInstallMs: number[] = [];
   let agentCpu = 0;
   let anchorCpu = 0;
   try {
@@ -103,6 +115,7 @@ async function measure(label: string, name: string, path: string, runs: number):
       const before = cpuSecondsOf(agent.pid);
       await fleet.publish(path, name, String(i));
       const t0 = performance.now();
+      const published = Date.now();
       await agent.until(
         `${name}/${i} to serve`,
         async () => (await servingRelease(agent)) === `${name}/${i}`,
@@ -111,6 +124,14 @@ async function measure(label: string, name: string, path: string, runs: number):
       );
       agentMs.push(performance.now() - t0);
       agentCpu += cpuSecondsOf(agent.pid) - before;
+      // The install entry follows the switch (after the floor is raised), so it may land just after serving began.
+      const at = (kind: string) =>
+        Date.parse(
+          fleet.deviceLog().findLast((e) => e.kind === kind && e.subject === `model:${name}@${i}`)?.time ?? "",
+        );
+      await agent.until("the install entry", () => !Number.isNaN(at("update.install")), 60_000, 10);
+      toKeyMs.push(at("key.release") - published);
+      toInstallMs.push(at("update.install") - at("key.release"));
     }
     return {
       model: label,
@@ -120,6 +141,8 @@ async function measure(label: string, name: string, path: string, runs: number):
       agentCpuS: agentCpu,
       anchorCpuS: anchorCpu,
       agentPeakRss: residentOf(agent.pid).peak,
+      toKeyMs,
+      toInstallMs,
     };
   } finally {
     await agent.stop();
