@@ -3,7 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { servingRelease, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
+import { filesHoldingFragments, servingRelease, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
 import { hubAndDevice, type HubAndDevice } from "./helpers/hub-in-process.ts";
 
 // A device certificate that really expires (ARCHITECTURE.md "The flows" 3: a pass renews the certificate, also after
@@ -50,7 +50,10 @@ describe("an agent whose device certificate expired renews it by attestation (sw
     assert.doesNotMatch(agent.stderr(), /hub cycle: EW_ERR_/, "no cycle failed on the expired certificate");
     // From here certificates last a day again; the renewed identity takes a release over mTLS and serves it.
     behindMs = 0;
-    await fleet.publish(syntheticMatMulModel(16, 3), "matmul", "1");
+    const model = syntheticMatMulModel(16, 3);
+    await fleet.publish(model, "matmul", "1");
     await agent.until("matmul/1 to serve", async () => (await servingRelease(agent)) === "matmul/1", 120_000);
+    await agent.stop();
+    assert.deepEqual(filesHoldingFragments([fleet.state, fleet.hub.dir], model), []);
   });
 });

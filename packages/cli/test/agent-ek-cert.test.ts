@@ -7,6 +7,7 @@ import {
   createFleetGroup,
   edgewardJson,
   enrolDevice,
+  filesHoldingFragments,
   initFleetHub,
   printedCode,
   publisherKeys,
@@ -65,7 +66,8 @@ describe("edgeward agent enrol --ek-cert against a hub trusting swtpm_localca (s
     assert.equal(enrolled.state, "trusted");
     assert.equal(enrolled.attestation.result, "pass");
     const keys = await publisherKeys(join(dir.path, "publisher"));
-    writeFileSync(join(dir.path, "model.onnx"), syntheticMatMulModel(16, 2));
+    const model = syntheticMatMulModel(16, 2);
+    writeFileSync(join(dir.path, "model.onnx"), model);
     await publishModel(hub, serve.url, join(dir.path, "model.onnx"), "matmul", "1", keys.key);
     const config = join(dir.path, "agent.yaml");
     writeFileSync(config, "track: [matmul/1]\nhubIntervalMs: 200\n");
@@ -75,6 +77,7 @@ describe("edgeward agent enrol --ek-cert against a hub trusting swtpm_localca (s
     } finally {
       await agent.stop();
     }
+    assert.deepEqual(filesHoldingFragments([state, hub.dir], model), []);
     // No token was made: the device joined the group EK-certified devices join, and the hub trusts it.
     const device = await edgewardJson(["hub", "devices", "show", enrolled.deviceId, ...adminArgs(hub, serve.url)]);
     assert.equal(device["group"], "default");
