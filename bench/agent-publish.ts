@@ -68,7 +68,7 @@ try {
 }
 const load1 = loadavg();
 
-const f = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const f = (ms: number) => (ms >= 999.5 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 console.log(`load average ${load0.map((l) => l.toFixed(2)).join(" / ")} at start, ${load1[0]?.toFixed(2)} at end`);
 // The agent's time is split at the key release by its own device-log entry times (1 ms resolution).
 console.log(
