@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { appendFile, open, truncate } from "node:fs/promises";
 import { before, describe, it } from "node:test";
-import { generateSigningKey, parseRecipient, sealStream, signModel } from "@edgeward/core";
-import { filesHoldingFragments, rejectsWithCode, syntheticMatMulModel } from "@edgeward/testkit";
+import { generateSigningKey, isEdgewardError, parseRecipient, sealStream, signModel } from "@edgeward/core";
+import { filesHoldingFragments, rejectsWithCode, seededRandom, syntheticMatMulModel } from "@edgeward/testkit";
 import { loadModel } from "@edgeward/runtime";
 import {
   activateRelease,
@@ -130,6 +131,29 @@ describe("opening a stored release streams from its ciphertext file (swtpm, ONNX
       assert.equal(event.details?.code, code);
     });
   }
+
+  it("refuses every one of 16 seeded random cuts and bit flips of the stored payload with an age payload code", async () => {
+    const random = seededRandom(20261130);
+    const path = await store("fuzz", "30");
+    const whole = readFileSync(path);
+    const codes = new Set<string>();
+    for (let i = 0; i < 16; i++) {
+      const at = Math.floor(random() * whole.length);
+      const damaged = Buffer.from(i % 2 === 0 ? whole.subarray(0, at) : whole);
+      if (i % 2 === 1) damaged[at] = (damaged[at] ?? 0) ^ (1 << Math.floor(random() * 8));
+      writeFileSync(path, damaged);
+      const err = await openStoredRelease(deps.tpm, record, deps.layout, deps.releases, "fuzz").then(
+        () => assert.fail(`seed 20261130 case ${i} (at ${at}) opened`),
+        (e: unknown) => e,
+      );
+      assert.ok(isEdgewardError(err), `case ${i}: ${String(err)}`);
+      assert.match(err.code, /^EW_ERR_AGE_PAYLOAD_(AUTH|TRUNCATED|NONCE)$/, `case ${i} at ${at}`);
+      codes.add(err.code);
+    }
+    assert.ok(codes.has("EW_ERR_AGE_PAYLOAD_AUTH"));
+    assert.equal(loads, 1);
+    assert.equal(deps.slot.current().version, "1");
+  });
 
   it("leaves no 64-byte fragment of the plaintext model in the state directory", async () => {
     assert.deepEqual(filesHoldingFragments([deps.layout.root], model), []);
