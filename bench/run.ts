@@ -24,6 +24,8 @@ const ALL = [
   "agent-serve",
   "agent-serve-guard",
   "agent-tamper",
+  "agent-publish",
+  "agent-rss",
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((n) => !ALL.includes(n));

@@ -32,4 +32,25 @@ export {
 } from "./fake-device.ts";
 export { sealedRelease, type SealedRelease } from "./release.ts";
 export { filesHolding, filesUnder } from "./disk-scan.ts";
+export { filesHoldingFragments } from "./fragment-scan.ts";
 export { closedPort, errorChainText } from "./refused-port.ts";
+export {
+  servingRelease,
+  startAgentProcess,
+  type AgentAnswer,
+  type AgentProcess,
+  type StartAgentOptions,
+} from "./agent-process.ts";
+export {
+  adminArgs,
+  createFleetGroup,
+  edgewardJson,
+  enrolDevice,
+  FLEET_POLICY,
+  initFleetHub,
+  publisherKeys,
+  publishModel,
+  type EnrolBy,
+  type FleetHub,
+} from "./device-fleet.ts";
+export { startFleetDevice, type FleetDevice } from "./fleet-device.ts";

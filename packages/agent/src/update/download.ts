@@ -4,7 +4,7 @@
  * once its length and SHA-256 equal what the signed TUF target says (TUF 1.0 §5.7.3). Bytes past the declared
  * length are never written.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, rename, rm, stat } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
@@ -28,6 +28,7 @@ export async function downloadTarget(
     await rm(part, { force: true });
     offset = 0;
   }
+  let hash: Hash | undefined;
   if (offset < expected.length) {
     const res = await fetchFrom(offset);
     // 206 continues the partial file; 200 means the server sent it whole, so start again.
@@ -37,12 +38,15 @@ export async function downloadTarget(
       res.resume();
       throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", { detail: `download answered ${res.statusCode}` });
     }
-    await appendBody(res, part, offset, expected.length);
+    // The SHA-256 is taken as the bytes are written (after the part already on disk, when resuming), so a model
+    // of hundreds of MiB is not read back a second time; a failed write leaves the hash short, which fails closed.
+    hash = offset === 0 ? createHash("sha256") : await hashFile(part);
+    await appendBody(res, part, offset, expected.length, hash);
   }
   const got = await sizeOf(part);
   if (got < expected.length)
     throw new EdgewardError("EW_ERR_AGENT_DOWNLOAD_INCOMPLETE", { detail: `${got} of ${expected.length} bytes` });
-  const digest = await sha256File(part);
+  const digest = (hash ?? (await hashFile(part))).digest("hex");
   if (digest !== expected.sha256) {
     await rm(part, { force: true });
     throw new EdgewardError("EW_ERR_AGENT_TARGET_MISMATCH", { detail: `sha256 ${digest}` });
@@ -50,7 +54,13 @@ export async function downloadTarget(
   await rename(part, dest);
 }
 
-async function appendBody(res: IncomingMessage, part: string, offset: number, length: number): Promise<void> {
+async function appendBody(
+  res: IncomingMessage,
+  part: string,
+  offset: number,
+  length: number,
+  hash: Hash,
+): Promise<void> {
   const fh = await open(part, offset === 0 ? "w" : "a", 0o600);
   let written = offset;
   try {
@@ -63,6 +73,7 @@ async function appendBody(res: IncomingMessage, part: string, offset: number, le
         throw new EdgewardError("EW_ERR_AGENT_TARGET_MISMATCH", { detail: `more than ${length} bytes` });
       }
       await fh.write(c);
+      hash.update(c);
       written += c.length;
     }
   } catch (err) {
@@ -81,8 +92,8 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
-async function sha256File(path: string): Promise<string> {
+async function hashFile(path: string): Promise<Hash> {
   const h = createHash("sha256");
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
+  return h;
 }
