@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { appendFile, open, truncate } from "node:fs/promises";
 import { before, describe, it } from "node:test";
 import { generateSigningKey, isEdgewardError, parseRecipient, sealStream, signModel } from "@edgeward/core";
-import { filesHoldingFragments, rejectsWithCode, seededRandom, syntheticMatMulModel } from "@edgeward/testkit";
+import { filesHolding, rejectsWithCode, seededRandom, syntheticMatMulModel } from "@edgeward/testkit";
 import { loadModel } from "@edgeward/runtime";
 import {
   activateRelease,
@@ -156,7 +156,7 @@ describe("opening a stored release streams from its ciphertext file (swtpm, ONNX
   });
 
   it("leaves no 64-byte fragment of the plaintext model in the state directory", async () => {
-    assert.deepEqual(filesHoldingFragments([deps.layout.root], model), []);
+    assert.deepEqual(filesHolding([deps.layout.root], model), []);
     await deps.slot.close();
     await log.close();
   });

@@ -3,7 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { filesHoldingFragments, servingRelease, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
+import { filesHolding, servingRelease, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
 import { hubAndDevice, type HubAndDevice } from "./helpers/hub-in-process.ts";
 
 // A device certificate that really expires (ARCHITECTURE.md "The flows" 3: a pass renews the certificate, also after
@@ -54,6 +54,6 @@ describe("an agent whose device certificate expired renews it by attestation (sw
     await fleet.publish(model, "matmul", "1");
     await agent.until("matmul/1 to serve", async () => (await servingRelease(agent)) === "matmul/1", 120_000);
     await agent.stop();
-    assert.deepEqual(filesHoldingFragments([fleet.state, fleet.hub.dir], model), []);
+    assert.deepEqual(filesHolding([fleet.state, fleet.hub.dir], model), []);
   });
 });

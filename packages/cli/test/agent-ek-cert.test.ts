@@ -7,7 +7,7 @@ import {
   createFleetGroup,
   edgewardJson,
   enrolDevice,
-  filesHoldingFragments,
+  filesHolding,
   initFleetHub,
   printedCode,
   publisherKeys,
@@ -77,7 +77,7 @@ describe("edgeward agent enrol --ek-cert against a hub trusting swtpm_localca (s
     } finally {
       await agent.stop();
     }
-    assert.deepEqual(filesHoldingFragments([state, hub.dir], model), []);
+    assert.deepEqual(filesHolding([state, hub.dir], model), []);
     // No token was made: the device joined the group EK-certified devices join, and the hub trusts it.
     const device = await edgewardJson(["hub", "devices", "show", enrolled.deviceId, ...adminArgs(hub, serve.url)]);
     assert.equal(device["group"], "default");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { generateIdentity, type ErrorCode } from "@edgeward/core";
-import { filesHoldingFragments, servingRelease, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
+import { filesHolding, servingRelease, syntheticMatMulModel, tempDir } from "@edgeward/testkit";
 import type { AgentProcess } from "@edgeward/testkit";
 import { hubAndDevice, type HubAndDevice } from "./helpers/hub-in-process.ts";
 
@@ -89,7 +89,7 @@ describe("edgeward agent run against a hub whose answers are tampered with (swtp
     assert.deepEqual((await agent.call("/v1/infer", input)).json["model"], { name: "matmul", version: "2" });
     await agent.stop();
     for (const secret of [...models, Buffer.from(input)])
-      assert.deepEqual(filesHoldingFragments([fleet.state, fleet.hub.dir], secret), []);
+      assert.deepEqual(filesHolding([fleet.state, fleet.hub.dir], secret), []);
   });
 
   /** The codes of every update.refuse entry for matmul@2 in the device's own log, in order. */

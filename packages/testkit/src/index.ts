@@ -32,7 +32,6 @@ export {
 } from "./fake-device.ts";
 export { sealedRelease, type SealedRelease } from "./release.ts";
 export { filesHolding, filesUnder } from "./disk-scan.ts";
-export { filesHoldingFragments } from "./fragment-scan.ts";
 export { closedPort, errorChainText } from "./refused-port.ts";
 export {
   servingRelease,
