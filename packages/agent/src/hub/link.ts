@@ -13,6 +13,7 @@ import { attestOnce, pinnedHub, storedHubClient } from "./session.ts";
 import type { HubClient } from "./hub-client.ts";
 import { EdgewardError } from "@edgeward/core";
 import { AuditSchedule, type AuditTimer } from "../audit/audit-schedule.ts";
+import { shipReviewEntries } from "../review/ship-review.ts";
 
 /** Options for {@link hubLink}. */
 export interface HubLinkOptions {
@@ -90,6 +91,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     // A group that requires a fresh attestation before a stored release opens gets it now.
     await agent.resume(true);
     await shipLog(agent, await client(agent));
+    await shipReview(agent, await client(agent), options.say);
     const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
     // Each target on its own: a refused one (a rollback, a bad proof) does not keep the others from installing.
     let firstError: Error | undefined;
@@ -182,4 +184,24 @@ async function shipLog(agent: Agent, client: HubClient): Promise<void> {
   const answer = await client.shipLog(shipment);
   const size = from + shipment.entries.length;
   await agent.updateStatus({ logShipped: answer.treeSize ?? size });
+}
+
+/**
+ * Ships the sealed review entries with the log (docs/guard.md "Review queue"): each is deleted only once the hub
+ * acknowledged it, and the round is recorded in the device log. A failure is reported and retried next cycle; it
+ * never stops the cycle (the updates still run).
+ */
+async function shipReview(agent: Agent, client: HubClient, say?: (line: string) => void): Promise<void> {
+  const queue = agent.guards.reviewQueue();
+  if (queue === undefined) return;
+  const round = await shipReviewEntries(queue, client);
+  const code =
+    round.error === undefined ? undefined : isEdgewardError(round.error) ? round.error.code : "EW_ERR_INTERNAL";
+  if (round.shipped.length > 0 || code !== undefined)
+    await agent.log.record({
+      kind: code === undefined ? "review.ship" : "review.ship-fail",
+      subject: agent.record.deviceId ?? "",
+      details: { entries: round.shipped.length, ids: [...round.shipped], ...(code === undefined ? {} : { code }) },
+    });
+  if (code !== undefined) say?.(`review shipping: ${code}; the entry stays queued`);
 }
