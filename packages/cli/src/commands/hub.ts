@@ -5,6 +5,7 @@ import { registerHubGroups } from "./hub-groups.ts";
 import { registerHubInit } from "./hub-init.ts";
 import { registerHubLog } from "./hub-log.ts";
 import { registerHubReleases } from "./hub-releases.ts";
+import { registerHubReview } from "./hub-review.ts";
 import { registerHubServe } from "./hub-serve.ts";
 import { registerHubToken } from "./hub-token.ts";
 import { registerHubTokens } from "./hub-tokens.ts";
@@ -23,5 +24,6 @@ export function registerHub(program: Command): void {
   registerHubGroups(hub);
   registerHubReleases(hub);
   registerHubLog(hub);
+  registerHubReview(hub);
   registerHubEnrolToken(hub);
 }
