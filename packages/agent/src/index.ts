@@ -86,9 +86,11 @@ export {
   REVIEW_DEFAULTS,
   REVIEW_DIR,
   REVIEW_ENTRIES_PER_ROUND,
+  ReviewShipping,
   shipReviewEntries,
   type ReviewConfig,
   type ReviewRound,
+  type ReviewShippingLog,
   type ReviewSink,
 } from "./review/index.ts";
 export { DEFAULT_EVENT_LOG_PATH, readEventLog } from "./identity/event-log.ts";

@@ -24,6 +24,7 @@ import {
   ModelSlot,
   openReviewQueue,
   parseConfig,
+  ReviewShipping,
   shipReviewEntries,
   stateLayout,
   type GuardedAnswer,
@@ -148,6 +149,27 @@ describe("the agent's review queue, from its configuration to shipping", () => {
     assert.deepEqual(
       hub.received.map((b) => b.id),
       ids,
+    );
+  });
+
+  it("records a shipped round as review.ship with its ids, and a failing round once per new code", async () => {
+    await post(await blankPng());
+    const ids = await queue.ids();
+    const shipping = new ReviewShipping(queue, log, "dev-r");
+    const refusing: ReviewSink = {
+      shipReview: () => Promise.reject(new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", { detail: "HTTP 404" })),
+    };
+    const before = log.size;
+    for (let i = 0; i < 3; i++) assert.equal((await shipping.round(refusing)).code, "EW_ERR_AGENT_HUB_REFUSED");
+    const shipped = await shipping.round(ackingHubMock().sink);
+    assert.deepEqual([shipped.shipped, shipped.code], [ids, undefined]);
+    const events = (await log.shipment(before)).entries.map((e) => decodeAuditEvent(Buffer.from(e.data, "base64")));
+    assert.deepEqual(
+      events.filter((e) => e.kind.startsWith("review.")).map((e) => [e.kind, e.details]),
+      [
+        ["review.ship-fail", { code: "EW_ERR_AGENT_HUB_REFUSED" }],
+        ["review.ship", { entries: ids.length, ids }],
+      ],
     );
   });
 });
