@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { EdgewardError } from "@edgeward/core";
 import { DEFAULT_EVENT_LOG_PATH } from "./identity/event-log.ts";
+import { parseReviewConfig, type ReviewConfig } from "./review/review-config.ts";
 import { accelerometerSource, commandSource, valueFileSource, type TamperSource } from "./tamper/sources.ts";
 
 /** The checked configuration. */
@@ -32,6 +33,8 @@ export interface AgentConfig {
   readonly auditIntervalMs: number;
   /** The TCG binary event log sent with each quote when it exists (default the kernel's securityfs file). */
   readonly eventLogPath: string;
+  /** Where flagged inputs are sealed to and how much the device keeps (docs/guard.md "Review queue"); none: not kept. */
+  readonly review?: ReviewConfig;
 }
 
 /** The defaults: no tamper source but the manual trigger. */
@@ -81,18 +84,21 @@ export function parseConfig(doc: unknown): AgentConfig {
       "installCommand",
       "auditIntervalMs",
       "eventLogPath",
+      "review",
     ],
     "",
   );
   const tamper = list(c["tamper"], "tamper").map((s, i) => tamperSource(s, `tamper[${i}]`));
   const publisherKey = c["publisherKey"] === undefined ? undefined : str(c["publisherKey"], "publisherKey");
+  const bodyLimit = int(c["bodyLimit"], "bodyLimit", DEFAULT_CONFIG.bodyLimit, 1024, 1 << 30);
+  const review = c["review"] === undefined ? undefined : parseReviewConfig(c["review"], bodyLimit);
   return {
     tamper,
     tamperIntervalMs: int(c["tamperIntervalMs"], "tamperIntervalMs", DEFAULT_CONFIG.tamperIntervalMs, 5, 60_000),
     ...(publisherKey === undefined ? {} : { publisherKey }),
     allow: list(c["allow"], "allow").map((a, i) => str(a, `allow[${i}]`)),
     requireFreshAttestation: c["requireFreshAttestation"] === true,
-    bodyLimit: int(c["bodyLimit"], "bodyLimit", DEFAULT_CONFIG.bodyLimit, 1024, 1 << 30),
+    bodyLimit,
     track: list(c["track"], "track").map((t, i) => str(t, `track[${i}]`)),
     ...(c["installCommand"] === undefined
       ? {}
@@ -106,6 +112,7 @@ export function parseConfig(doc: unknown): AgentConfig {
       7 * 86_400_000,
     ),
     eventLogPath: c["eventLogPath"] === undefined ? DEFAULT_EVENT_LOG_PATH : str(c["eventLogPath"], "eventLogPath"),
+    ...(review === undefined ? {} : { review }),
   };
 }
 

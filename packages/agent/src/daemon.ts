@@ -25,6 +25,7 @@ import { activateRelease, type ActivateDeps } from "./update/activate.ts";
 import { ReleaseStore } from "./update/release-store.ts";
 import { openSealedNoteKey } from "./identity/sealed-keys.ts";
 import { lookupAddresses, writeAuditState } from "./state/audit-state.ts";
+import { openReviewQueue } from "./review/review-queue.ts";
 
 /** The hub side of a running agent. */
 export interface HubLink {
@@ -70,7 +71,9 @@ export class Agent {
     this.log = log;
     this.keys = keys;
     this.slot = new ModelSlot(opts.loadSession ?? loadModel);
-    this.guards = new GuardSlot();
+    // Flagged inputs are sealed to the configured review recipient before anything is written (docs/guard.md).
+    const reviewQueue = openReviewQueue(this.config.review, opts.layout);
+    this.guards = new GuardSlot(reviewQueue === undefined ? {} : { reviewQueue });
     this.releases = new ReleaseStore(opts.layout);
     this.app = buildApp({
       slot: this.slot,

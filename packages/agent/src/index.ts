@@ -80,6 +80,19 @@ export { activateRelease, versionSequence, type ActivateDeps } from "./update/ac
 // The running agent and its configuration.
 export { Agent, keysUnavailable, type AgentOptions, type HubLink } from "./daemon.ts";
 export { DEFAULT_CONFIG, loadConfig, parseConfig, type AgentConfig } from "./config.ts";
+export {
+  openReviewQueue,
+  parseReviewConfig,
+  REVIEW_DEFAULTS,
+  REVIEW_DIR,
+  REVIEW_ENTRIES_PER_ROUND,
+  ReviewShipping,
+  shipReviewEntries,
+  type ReviewConfig,
+  type ReviewRound,
+  type ReviewShippingLog,
+  type ReviewSink,
+} from "./review/index.ts";
 export { DEFAULT_EVENT_LOG_PATH, readEventLog } from "./identity/event-log.ts";
 
 // The hub: client, enrolment, attestation.

@@ -107,3 +107,4 @@ export {
   type ReleaseRecord,
   type ReleaseStore,
 } from "./releases/index.ts";
+export { ReviewStore, isAgeFile, listReviewEntries, reviewEntry, reviewPlugin } from "./review/index.ts";

@@ -8,6 +8,7 @@ import { healthPlugin } from "./features/health.ts";
 import { hubFactsPlugin } from "./features/hub-facts.ts";
 import { tokensPlugin } from "./features/tokens.ts";
 import { releasesPlugin } from "./releases/plugin.ts";
+import { reviewPlugin } from "./review/plugin.ts";
 
 /** One feature of the hub: an encapsulated Fastify plugin, mounted under `prefix`. */
 export interface Feature {
@@ -30,4 +31,5 @@ export const FEATURES: readonly Feature[] = [
   { name: "device", plugin: devicePlugin, prefix: "/v1" },
   { name: "audit-log", plugin: auditLogPlugin, prefix: "/v1" },
   { name: "releases", plugin: releasesPlugin, prefix: "/v1" },
+  { name: "review", plugin: reviewPlugin, prefix: "/v1" },
 ];

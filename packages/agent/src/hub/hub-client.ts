@@ -68,6 +68,11 @@ export class HubClient {
     return this.#call("POST", wire.DEVICE_ROUTES.audit.path, body, wire.auditReportResponseSchema);
   }
 
+  /** POST /v1/device/review: one sealed review entry; the answer acknowledges its id and SHA-256. */
+  shipReview(body: wire.ReviewShipRequest): Promise<wire.ReviewShipResponse> {
+    return this.#call("POST", wire.REVIEW_ROUTES.ship.path, body, wire.reviewShipResponseSchema);
+  }
+
   /** The URL of a TUF metadata file or target (tuf-js and the downloader fetch them). */
   url(kind: "tuf" | "targets", name: string): string {
     return `${this.base}/v1/device/${kind}/${name.split("/").map(encodeURIComponent).join("/")}`;

@@ -13,6 +13,7 @@ import { attestOnce, pinnedHub, storedHubClient } from "./session.ts";
 import type { HubClient } from "./hub-client.ts";
 import { EdgewardError } from "@edgeward/core";
 import { AuditSchedule, type AuditTimer } from "../audit/audit-schedule.ts";
+import { ReviewShipping } from "../review/review-shipping.ts";
 
 /** Options for {@link hubLink}. */
 export interface HubLinkOptions {
@@ -42,6 +43,16 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
   // tells the hub, so the report goes out on the connection identity the agent already had.
   let lastClient: HubClient | undefined;
   let audits: AuditSchedule | undefined;
+  let reviews: ReviewShipping | undefined;
+
+  // Sealed review entries leave with the log (docs/agent.md "Review entries"); a failure never stops the cycle.
+  const shipReview = async (agent: Agent, hub: HubClient): Promise<void> => {
+    const queue = agent.guards.reviewQueue();
+    if (queue === undefined) return;
+    reviews ??= new ReviewShipping(queue, agent.log, agent.record.deviceId ?? "");
+    const round = await reviews.round(hub);
+    if (round.code !== undefined) options.say?.(`review shipping: ${round.code}; the entry stays queued`);
+  };
 
   const client = async (agent: Agent): Promise<HubClient> => {
     if (agent.keys === undefined && lastClient !== undefined) return lastClient;
@@ -90,6 +101,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     // A group that requires a fresh attestation before a stored release opens gets it now.
     await agent.resume(true);
     await shipLog(agent, await client(agent));
+    await shipReview(agent, await client(agent));
     const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
     // Each target on its own: a refused one (a rollback, a bad proof) does not keep the others from installing.
     let firstError: Error | undefined;

@@ -6,6 +6,7 @@ import { registerHubInit } from "./hub-init.ts";
 import { registerHubLog } from "./hub-log.ts";
 import { registerHubPublishers } from "./hub-publishers.ts";
 import { registerHubReleases } from "./hub-releases.ts";
+import { registerHubReview } from "./hub-review.ts";
 import { registerHubServe } from "./hub-serve.ts";
 import { registerHubToken } from "./hub-token.ts";
 import { registerHubTokens } from "./hub-tokens.ts";
@@ -25,6 +26,7 @@ export function registerHub(program: Command): void {
   registerHubGroups(hub);
   registerHubReleases(hub);
   registerHubLog(hub);
+  registerHubReview(hub);
   registerHubEnrolToken(hub);
   registerHubTuf(hub);
   registerHubPublishers(hub);

@@ -8,6 +8,7 @@ import { DEMO_ERRORS } from "./codes/demo.ts";
 import { GENERAL_ERRORS } from "./codes/general.ts";
 import { HUB_ERRORS } from "./codes/hub.ts";
 import { GUARD_ERRORS } from "./codes/guard.ts";
+import { REVIEW_ERRORS } from "./codes/review.ts";
 import { INFERENCE_ERRORS } from "./codes/inference.ts";
 import { OMS_ERRORS } from "./codes/oms.ts";
 import { TLOG_ERRORS } from "./codes/tlog.ts";
@@ -34,6 +35,7 @@ export const ERRORS = {
   ...HUB_ERRORS,
   ...TUF_ERRORS,
   ...GUARD_ERRORS,
+  ...REVIEW_ERRORS,
   ...DEMO_ERRORS,
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -56,6 +58,7 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Hub", codes: HUB_ERRORS },
   { title: "Releases and TUF", codes: TUF_ERRORS },
   { title: "Inference guard", codes: GUARD_ERRORS },
+  { title: "Review shipping", codes: REVIEW_ERRORS },
   { title: "Demo", codes: DEMO_ERRORS },
 ];
 

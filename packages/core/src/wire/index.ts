@@ -75,3 +75,22 @@ export {
   type TamperResponse,
 } from "./device-log.ts";
 export { DEVICE_ROUTES, HUB_INFO_PATH, RETRY_AFTER_HEADER } from "./routes.ts";
+export {
+  AGE_FILE_MAGIC,
+  MAX_REVIEW_BODY_BYTES,
+  MAX_REVIEW_ENTRY_BYTES,
+  REVIEW_ROUTES,
+  reviewEntryIdSchema,
+  reviewEntryInfoSchema,
+  reviewGetParamsSchema,
+  reviewGetResponseSchema,
+  reviewListQuerySchema,
+  reviewListResponseSchema,
+  reviewShipRequestSchema,
+  reviewShipResponseSchema,
+  type ReviewEntryInfo,
+  type ReviewGetResponse,
+  type ReviewListResponse,
+  type ReviewShipRequest,
+  type ReviewShipResponse,
+} from "./review.ts";

@@ -1,0 +1,30 @@
+import { EXIT, type ErrorSpec } from "../spec.ts";
+
+/**
+ * Error codes of review shipping (docs/guard.md "Review queue"): sealed review entries a device sends to the hub
+ * with its audit shipping, and operators download.
+ */
+export const REVIEW_ERRORS = {
+  EW_ERR_REVIEW_ENTRY_INVALID: {
+    message:
+      "The review entry is not an age file (it must be ciphertext sealed to the review recipient), or its SHA-256 differs from the one sent",
+    exit: EXIT.format,
+    http: 422,
+  },
+  EW_ERR_REVIEW_ENTRY_CONFLICT: {
+    message: "The device already sent a different review entry under this id; entries are immutable",
+    exit: EXIT.policy,
+    http: 409,
+  },
+  EW_ERR_REVIEW_ENTRY_NOT_FOUND: {
+    message: "No review entry with this device and id; list them with `edgeward hub review list`",
+    exit: EXIT.usage,
+    http: 404,
+  },
+  EW_ERR_REVIEW_ACK_MISMATCH: {
+    message:
+      "The hub acknowledged a review entry with another id or SHA-256 than the one sent; the entry stays on the device",
+    exit: EXIT.signature,
+    http: 502,
+  },
+} as const satisfies Record<string, ErrorSpec>;
