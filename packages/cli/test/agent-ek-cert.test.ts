@@ -65,7 +65,7 @@ describe("edgeward agent enrol --ek-cert against a hub trusting swtpm_localca (s
     };
     assert.equal(enrolled.state, "trusted");
     assert.equal(enrolled.attestation.result, "pass");
-    const keys = await publisherKeys(join(dir.path, "publisher"));
+    const keys = await publisherKeys(join(dir.path, "publisher"), hub);
     const model = syntheticMatMulModel(16, 2);
     writeFileSync(join(dir.path, "model.onnx"), model);
     await publishModel(hub, serve.url, join(dir.path, "model.onnx"), "matmul", "1", keys.key);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
+import { parse } from "yaml";
 import { startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
 import { readRuntimeStatus, stateLayout } from "@edgeward/agent";
 import { startDaemon, waitFor, type Daemon } from "../src/fleet/procs.ts";
@@ -20,6 +21,8 @@ import { cliJson, startCliHub, type CliHub } from "./helpers/cli-hub.ts";
 const MODELS = fileURLToPath(new URL("../../guard/models/", import.meta.url));
 const shipped = (name: string) => readFileSync(join(MODELS, name));
 const yamlDigest = createHash("sha256").update(shipped("guard.yaml")).digest("hex");
+// The stages the shipped guard file configures, read from the YAML itself rather than through the guard package.
+const yamlStages = Object.keys((parse(shipped("guard.yaml").toString("utf8")) as { stages: object }).stages);
 const garment = (JSON.parse(shipped("cnn.reference.json").toString("utf8")) as { input: number[][] }).input[3]!.map(
   (v) => Math.round(v * 255),
 );
@@ -86,6 +89,7 @@ describe(
       ]);
       const key = join(dir.path, "publisher");
       await cliJson(["sign-keygen", "-o", key, "--json"]);
+      await cliJson(["hub", "publishers", "add", `${key}.pub`, "--dir", hubDir, "--json"]);
       const { token } = (await cliJson([
         "hub",
         "token",
@@ -131,7 +135,7 @@ describe(
         source: "release",
         digest: yamlDigest,
         releaseDigest: yamlDigest,
-        stages: ["stats", "confidence", "ensemble", "squeeze", "query"],
+        stages: yamlStages,
       });
 
       // Restart without the hub: model and guard open again from the stored ciphertext and header.

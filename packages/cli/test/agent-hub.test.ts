@@ -132,6 +132,7 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
     try {
       writeFileSync(join(outside.path, "model.onnx"), model);
       await json(["sign-keygen", "-o", join(outside.path, "publisher"), "--json"]);
+      await json(["hub", "publishers", "add", join(outside.path, "publisher.pub"), "--dir", hubDir, "--json"]);
       const publisher = (await json(["hub", "token", "create", "--dir", hubDir, "--role", "publisher", "--json"])) as {
         token: string;
       };

@@ -53,6 +53,7 @@ describe("review entries from the guard to the operator (hub process, swtpm, age
         .token;
     const key = join(dir.path, "publisher");
     await cliJson(["sign-keygen", "-o", key, "--json"]);
+    await cliJson(["hub", "publishers", "add", `${key}.pub`, "--dir", hubDir, "--json"]);
     await cliJson([
       ...["model", "publish", join(MODELS, "cnn.onnx"), "--hub", hub.serve.url, "--ca", hub.init.caCertificate],
       ...["--token", await token("publisher"), "--name", "fashion", "--version", "1", "--group", "line-r"],

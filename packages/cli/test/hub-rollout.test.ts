@@ -17,6 +17,7 @@ describe("edgeward hub releases rollout", () => {
       String((await cliJson(["hub", "token", "create", "--dir", hubDir, "--role", role, "--json"]))["token"]);
     const [publisher, viewer, operator] = [await token("publisher"), await token("viewer"), await token("operator")];
     await cliJson(["sign-keygen", "-o", join(dir.path, "publisher"), "--json"]);
+    await cliJson(["hub", "publishers", "add", join(dir.path, "publisher.pub"), "--dir", hubDir, "--json"]);
     const file = join(dir.path, "agent-update.bin");
     await writeFile(file, randomBytes(3000));
     const serve = await startServe(["--dir", hubDir, "--listen", "127.0.0.1:0"]);

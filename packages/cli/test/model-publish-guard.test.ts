@@ -25,6 +25,7 @@ describe("edgeward model publish --guard", () => {
     const init = await cliJson(["hub", "init", "--dir", hubDir, "--json"]);
     const publisher = await cliJson(["hub", "token", "create", "--dir", hubDir, "--role", "publisher", "--json"]);
     await cliJson(["sign-keygen", "-o", join(dir.path, "publisher"), "--json"]);
+    await cliJson(["hub", "publishers", "add", join(dir.path, "publisher.pub"), "--dir", hubDir, "--json"]);
     // A copy of the guard whose MLP is changed by one byte: refused before anything is sent.
     const bad = join(dir.path, "bad");
     await mkdir(bad);

@@ -35,6 +35,7 @@ describe("edgeward model publish", () => {
     const publisher = await ok(["hub", "token", "create", "--dir", hubDir, "--role", "publisher", "--json"]);
     const viewer = await ok(["hub", "token", "create", "--dir", hubDir, "--role", "viewer", "--json"]);
     await ok(["sign-keygen", "-o", join(dir.path, "publisher"), "--json"]);
+    await ok(["hub", "publishers", "add", join(dir.path, "publisher.pub"), "--dir", hubDir, "--json"]);
     const serve = await startServe(["--dir", hubDir, "--listen", "127.0.0.1:0"]);
     let release: Record<string, unknown>;
     const model = await readFile(MODEL);

@@ -40,6 +40,7 @@ test("hub init, serve, model publish, and two swtpm devices over mTLS: the Must-
   const init = await cli(["hub", "init", "--dir", hubDir, "--ek-ca", ekCa, "--json"]);
   const caPath = String(init["caCertificate"]);
   await cli(["sign-keygen", "-o", join(dir.path, "publisher"), "--json"]);
+  await cli(["hub", "publishers", "add", join(dir.path, "publisher.pub"), "--dir", hubDir, "--json"]);
   const serve = await startServe(["--dir", hubDir, "--listen", "127.0.0.1:0"]);
   const hub = { url: serve.url, caPath };
   const admin = ["-H", `authorization: Bearer ${String(init["adminToken"])}`];

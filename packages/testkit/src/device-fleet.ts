@@ -96,10 +96,14 @@ export async function enrolDevice(
   );
 }
 
-/** A publisher's signing key pair made with `sign-keygen` under `dir` (`publisher.key`, `publisher.pub`). */
-export async function publisherKeys(dir: string): Promise<{ key: string; pub: string }> {
+/**
+ * A publisher's signing key pair made with `sign-keygen` under `dir` (`publisher.key`, `publisher.pub`), its public
+ * key trusted by `hub` (`hub publishers add`: a hub refuses releases no trusted publisher signed).
+ */
+export async function publisherKeys(dir: string, hub: FleetHub): Promise<{ key: string; pub: string }> {
   mkdirSync(dir, { recursive: true });
   await edgewardJson(["sign-keygen", "-o", join(dir, "publisher")]);
+  await edgewardJson(["hub", "publishers", "add", join(dir, "publisher.pub"), "--dir", hub.dir, "--json"]);
   return { key: join(dir, "publisher.key"), pub: join(dir, "publisher.pub") };
 }
 

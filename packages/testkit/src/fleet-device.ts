@@ -50,7 +50,7 @@ export async function startFleetDevice(
     const state = join(dir, "state");
     const enrolled = await enrolDevice(hub, url, tcti, state);
     if (enrolled.status !== 0) throw new Error(`enrolment failed: ${enrolled.stderr}`);
-    const keys = await publisherKeys(join(dir, "publisher"));
+    const keys = await publisherKeys(join(dir, "publisher"), hub);
     const publisherKey = readFileSync(keys.pub, "utf8").trim().split("\n");
     return {
       tpm,

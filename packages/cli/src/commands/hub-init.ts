@@ -68,7 +68,7 @@ export function registerHubInit(hub: Command): void {
         `Log verifier key: ${result.logVerifierKey}`,
         `Move the TUF root and targets keys in ${result.offlineDir} off this server.`,
         result.publisherKeys.length === 0
-          ? "No publisher key: releases are checked for form only until `edgeward hub publishers add KEY.pub`."
+          ? "No publisher key: the hub refuses every release until `edgeward hub publishers add KEY.pub --dir HUB`."
           : `Trusted publisher keys: ${result.publisherKeys.join(", ")}`,
       );
     });

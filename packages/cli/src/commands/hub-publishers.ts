@@ -31,7 +31,7 @@ export function registerHubPublishers(hub: Command): void {
       if (flags.json === true) return printJson(keys.map(({ id, file }) => ({ id, file })));
       printLines(
         ...(keys.length === 0
-          ? ["(none: the hub checks release bundles' form only)"]
+          ? ["(none: the hub refuses every release until one is added)"]
           : keys.map((k) => `${k.id}  ${k.file}`)),
       );
     });

@@ -102,6 +102,7 @@ export async function startFleet(dir: string, step: Step, modelBytes: Buffer): P
       // The publisher's workstation: the only place the plaintext model lives (not scanned).
       const pub = join(dir, "publisher");
       await edgewardJson(["sign-keygen", "-o", pub, "--json"]);
+      await edgewardJson(["hub", "publishers", "add", `${pub}.pub`, "--dir", hubDir, "--json"]);
       const model = join(dir, "publisher-cls.onnx");
       await writeFile(model, modelBytes);
       const { token } = await edgewardJson<{ token: string }>([

@@ -56,7 +56,7 @@ export interface InitHubResult {
   /** The directory of the TUF root and targets keys, to move off the server. */
   readonly offlineDir: string;
   readonly database: "sqlite" | "postgres";
-  /** The OMS key hints of the trusted publisher keys; none means release bundles are checked for form only. */
+  /** The OMS key hints of the trusted publisher keys; with none, every release is refused until one is added. */
   readonly publisherKeys: readonly string[];
 }
 

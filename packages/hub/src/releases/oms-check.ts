@@ -16,11 +16,8 @@ import {
 
 /** What a bundle check reports for an accepted release. */
 export interface BundleVerdict {
-  /**
-   * The OMS key hint (lowercase hex SHA-256 of the SPKI PEM) of the publisher key that verified it; null when the
-   * hub trusts no publisher key yet and checked the bundle's form only.
-   */
-  readonly publisher: string | null;
+  /** The OMS key hint (lowercase hex SHA-256 of the SPKI PEM) of the publisher key that verified it. */
+  readonly publisher: string;
 }
 
 /** The part of a release manifest the check reads. */
@@ -33,8 +30,8 @@ export interface SignedRelease {
 /**
  * Checks `release`'s OMS bundle against the trusted publisher keys (SPKI PEM). EW_ERR_RELEASE_BUNDLE_INVALID when
  * it is not JSON, not an OMS v1.0 bundle, or signed for another name; EW_ERR_RELEASE_PUBLISHER_UNTRUSTED when no
- * trusted key verifies its signature. A hub that trusts no key yet checks the bundle's form only (docs/releases.md,
- * "Publisher keys"): its first key turns the signature check on.
+ * trusted key verifies its signature, and also when the hub trusts no publisher key at all: it fails closed
+ * (docs/releases.md, "Publisher keys").
  */
 export function checkReleaseBundle(release: SignedRelease, publisherKeys: readonly string[]): BundleVerdict {
   let bundle: unknown;
@@ -46,10 +43,12 @@ export function checkReleaseBundle(release: SignedRelease, publisherKeys: readon
   if (publisherKeys.length === 0) {
     try {
       bundleShardSize(bundle);
-      return { publisher: null };
     } catch (err) {
       throw new EdgewardError("EW_ERR_RELEASE_BUNDLE_INVALID", { detail: codeOf(err), cause: err });
     }
+    throw new EdgewardError("EW_ERR_RELEASE_PUBLISHER_UNTRUSTED", {
+      detail: "the hub trusts no publisher key yet: edgeward hub publishers add KEY.pub --dir HUB",
+    });
   }
   let last: unknown;
   for (const publicKey of publisherKeys) {

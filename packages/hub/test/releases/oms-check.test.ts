@@ -57,10 +57,9 @@ describe("checkReleaseBundle", () => {
     invalid(await bundleBy(alice, "detector"));
   });
 
-  it("a hub that trusts no key yet checks the form only", async () => {
-    assert.deepEqual(checkReleaseBundle({ name: "classifier", bundle: await bundleBy(mallory) }, []), {
-      publisher: null,
-    });
+  it("a hub that trusts no key yet refuses every release (fails closed), a malformed bundle still as invalid", async () => {
+    const bundle = await bundleBy(alice);
+    throwsWithCode(() => checkReleaseBundle({ name: "classifier", bundle }, []), "EW_ERR_RELEASE_PUBLISHER_UNTRUSTED");
     throwsWithCode(
       () => checkReleaseBundle({ name: "x", bundle: Buffer.from(JSON.stringify({ mediaType: "x" })) }, []),
       "EW_ERR_RELEASE_BUNDLE_INVALID",
