@@ -1,14 +1,19 @@
-import { DatabaseSync } from "node:sqlite";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
+import { Kysely, PostgresDialect, sql, type Dialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { EdgewardError, redactSecrets } from "@edgeward/core";
 import { MIGRATIONS } from "./migrations/index.ts";
 import type { HubDatabase } from "./schema.ts";
-import { adaptDatabaseSync } from "./sqlite-adapter.ts";
+import { GroupCommitSqliteDialect } from "./group-commit-dialect.ts";
+import type { GroupCommitOptions } from "./group-commit.ts";
 
-/** Where the hub's database is: a SQLite file (the embedded default) or a PostgreSQL URL (exactly one). */
-export type HubStoreLocation = { readonly sqlite: string } | { readonly postgres: string };
+/**
+ * Where the hub's database is: a SQLite file (the embedded default) or a PostgreSQL URL (exactly one). On SQLite,
+ * `groupCommit` tunes how writes share a COMMIT (store/group-commit.ts).
+ */
+export type HubStoreLocation =
+  | { readonly sqlite: string; readonly groupCommit?: GroupCommitOptions }
+  | { readonly postgres: string };
 
 /**
  * The hub's database behind one interface: a Kysely instance over `node:sqlite` or PostgreSQL (`pg`), migrated to
@@ -32,7 +37,7 @@ export class HubStore {
     const [dialect, kind, location] =
       "postgres" in where
         ? ([postgresDialect(where.postgres), "postgres", redactSecrets(where.postgres)] as const)
-        : ([sqliteDialect(where.sqlite), "sqlite", where.sqlite] as const);
+        : ([new GroupCommitSqliteDialect(where.sqlite, where.groupCommit), "sqlite", where.sqlite] as const);
     const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location);
     try {
       await store.migrate();
@@ -75,22 +80,6 @@ export class HubStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
-}
-
-function sqliteDialect(path: string): Dialect {
-  return new SqliteDialect({
-    database: () => {
-      try {
-        const db = new DatabaseSync(path);
-        db.exec("PRAGMA journal_mode = WAL");
-        db.exec("PRAGMA synchronous = FULL");
-        db.exec("PRAGMA busy_timeout = 5000");
-        return Promise.resolve(adaptDatabaseSync(db));
-      } catch (err) {
-        return Promise.reject(new EdgewardError("EW_ERR_HUB_STORAGE", { detail: path, cause: err }));
-      }
-    },
-  });
 }
 
 function postgresDialect(url: string): Dialect {
