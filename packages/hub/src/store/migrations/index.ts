@@ -1,5 +1,6 @@
 import type { Migration } from "kysely/migration";
 import * as initial from "./0001-initial.ts";
+import * as nonceDeviceIndex from "./0003-nonce-device-index.ts";
 
 /**
  * Every migration of the hub's database, in order. Names sort in the order they run; add a new file
@@ -7,4 +8,5 @@ import * as initial from "./0001-initial.ts";
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
+  "0003-nonce-device-index": nonceDeviceIndex,
 };
