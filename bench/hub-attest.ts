@@ -36,7 +36,7 @@ const databases = values.postgres ? ["postgres"] : values.db === "both" ? ["sqli
 
 const anchorMsPerVerify = bareVerifyMsCpu(2);
 
-const rows: Array<{ database: string } & FleetResult> = [];
+const rows: Array<{ database: string; commits: number | undefined } & FleetResult> = [];
 for (const database of databases) {
   const hub = await startBenchHub({
     postgres: database === "postgres",
@@ -44,7 +44,9 @@ for (const database of databases) {
   });
   try {
     const specs = await hub.addDevices(DEVICES, "dev-bench");
-    rows.push({ database, ...(await runFleet(hub, specs, { clients: CLIENTS, mode: "loop", seconds: SECONDS })) });
+    const c0 = hub.dbCommits();
+    const run = await runFleet(hub, specs, { clients: CLIENTS, mode: "loop", seconds: SECONDS });
+    rows.push({ database, commits: c0 === undefined ? undefined : hub.dbCommits()! - c0, ...run });
   } finally {
     await hub.close();
   }
@@ -65,6 +67,7 @@ console.table(
     "p99 ms": r.p99Ms.toFixed(1),
     "hub CPU s": r.hubCpuSeconds.toFixed(2),
     "hub ms CPU/cycle": r.hubCpuMsPerCycle.toFixed(2),
+    "db COMMITs/cycle": r.commits === undefined ? "n/a" : (r.commits / r.cycles).toFixed(2),
     "clients CPU s": r.clientCpuSeconds.toFixed(2),
     "hub peak RSS MiB": Math.round(r.hubPeakRssMiB),
     "anchor: bare verify ms CPU": anchorMsPerVerify.toFixed(3),

@@ -37,6 +37,7 @@ const anchorMsPerVerify = bareVerifyMsCpu(2);
 interface Row extends FleetResult {
   database: string;
   setupSeconds: number;
+  commits: number | undefined;
   status: Record<string, number>;
 }
 const rows: Row[] = [];
@@ -46,13 +47,15 @@ for (const database of databases) {
     const t0 = performance.now();
     const specs = await hub.addDevices(DEVICES, "dev-soak", INTERVAL_MS);
     const setupSeconds = (performance.now() - t0) / 1000;
+    const c0 = hub.dbCommits();
     const run = await runFleet(hub, specs, {
       clients: CLIENTS,
       mode: "schedule",
       seconds: MINUTES * 60,
       intervalMs: INTERVAL_MS,
     });
-    rows.push({ database, setupSeconds, status: await hub.statusCounts(), ...run });
+    const commits = c0 === undefined ? undefined : hub.dbCommits()! - c0;
+    rows.push({ database, setupSeconds, commits, status: await hub.statusCounts(), ...run });
   } finally {
     await hub.close();
   }
@@ -75,6 +78,7 @@ console.table(
     "max ms": r.maxMs.toFixed(0),
     "hub CPU s": r.hubCpuSeconds.toFixed(2),
     "hub ms CPU/cycle": r.hubCpuMsPerCycle.toFixed(2),
+    "db COMMITs/cycle": r.commits === undefined ? "n/a" : (r.commits / r.cycles).toFixed(2),
     "clients CPU s": r.clientCpuSeconds.toFixed(2),
     "hub peak RSS MiB": Math.round(r.hubPeakRssMiB),
     "clients peak RSS MiB": Math.round(r.clientPeakRssMiB),

@@ -41,6 +41,8 @@ export interface BenchHub {
   /** The one TLS key every simulated device's certificate is issued for (PEM). */
   readonly clientKeyPem: string;
   readonly database: "sqlite" | "postgres";
+  /** COMMITs of the hub's SQLite database so far (undefined on PostgreSQL). */
+  dbCommits(): number | undefined;
   /** Devices by attestation status now (pass, fail, timeout, never), as operators see them. */
   statusCounts(): Promise<Record<string, number>>;
   /** Inserts `count` trusted devices (ids `${prefix}${i}`) and returns what clients need to drive them. */
@@ -152,6 +154,7 @@ export async function startBenchHub(options: { postgres: boolean; sync?: "full" 
       }
       return specs;
     },
+    dbCommits: () => store.commits,
     async statusCounts() {
       const counts: Record<string, number> = {};
       const now = new Date();

@@ -112,6 +112,19 @@ describe("the hub store's group commit (Kysely dialect)", () => {
     }
   });
 
+  it("the writes of one event-loop turn share one COMMIT", async () => {
+    const store = await HubStore.open({ sqlite: join(dir.path, "hub-d.db") });
+    try {
+      const before = store.commits!;
+      await Promise.all(Array.from({ length: 10 }, (_, i) => issueNonce(store.db, nonce(`n${i}`))));
+      assert.equal(store.commits! - before, 1);
+      await issueNonce(store.db, nonce("next"));
+      assert.equal(store.commits! - before, 2, "a write after the COMMIT opens the next transaction");
+    } finally {
+      await store.close();
+    }
+  });
+
   it("a transaction that throws rolls back alone; writes beside it commit", async () => {
     const store = await HubStore.open({ sqlite: join(dir.path, "hub-b.db") });
     try {

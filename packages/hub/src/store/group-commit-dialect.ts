@@ -34,14 +34,22 @@ const TX = "ew_tx";
 export class GroupCommitSqliteDialect implements Dialect {
   readonly #path: string;
   readonly #options: GroupCommitOptions;
+  readonly #drivers: GroupCommitDriver[] = [];
 
   constructor(path: string, options: GroupCommitOptions = {}) {
     this.#path = path;
     this.#options = options;
   }
 
+  /** COMMITs so far on this dialect's database (each one fsync under synchronous=FULL). */
+  get commits(): number {
+    return this.#drivers.reduce((n, d) => n + d.commits, 0);
+  }
+
   createDriver(): Driver {
-    return new GroupCommitDriver(this.#path, this.#options);
+    const driver = new GroupCommitDriver(this.#path, this.#options);
+    this.#drivers.push(driver);
+    return driver;
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -77,6 +85,10 @@ class GroupCommitDriver implements Driver {
   constructor(path: string, options: GroupCommitOptions) {
     this.#path = path;
     this.#options = options;
+  }
+
+  get commits(): number {
+    return this.#group?.commits ?? 0;
   }
 
   init(): Promise<void> {

@@ -26,10 +26,18 @@ export class HubStore {
   /** The location, without any password, for messages. */
   readonly location: string;
 
-  private constructor(db: Kysely<HubDatabase>, kind: "sqlite" | "postgres", location: string) {
+  readonly #dialect: Dialect;
+
+  private constructor(db: Kysely<HubDatabase>, kind: "sqlite" | "postgres", location: string, dialect: Dialect) {
     this.db = db;
     this.kind = kind;
     this.location = location;
+    this.#dialect = dialect;
+  }
+
+  /** COMMITs of the SQLite database's group commit so far (undefined on PostgreSQL), for metrics and benchmarks. */
+  get commits(): number | undefined {
+    return this.#dialect instanceof GroupCommitSqliteDialect ? this.#dialect.commits : undefined;
   }
 
   /** Opens the database and runs every pending migration (safe when several replicas start at once). */
@@ -38,7 +46,7 @@ export class HubStore {
       "postgres" in where
         ? ([postgresDialect(where.postgres), "postgres", redactSecrets(where.postgres)] as const)
         : ([new GroupCommitSqliteDialect(where.sqlite, where.groupCommit), "sqlite", where.sqlite] as const);
-    const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location);
+    const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location, dialect);
     try {
       await store.migrate();
     } catch (err) {
