@@ -6,7 +6,7 @@
 // hub's CPU per cycle is its own; the clients' is printed beside it. The anchor, in the same run: in-process
 // verifyQuote alone on the same kind of quote, per CPU-second of the hub process.
 //
-//   node bench/hub-attest.ts [--devices 64] [--seconds 10] [--clients 1] [--db sqlite|postgres|both] [--sync normal]
+//   node bench/hub-attest.ts [--devices 64] [--seconds 10] [--clients 1] [--db sqlite|postgres|both] [--sync normal] [--commit-delay MS]
 //
 // Writes bench/out/hub-attest.json.
 import "reflect-metadata";
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     // "normal": the hub database's SQLite synchronous=NORMAL (WAL: durable across a process crash, not a power cut),
     // to show how much of a cycle is the fsync of synchronous=FULL, the hub's default.
     sync: { type: "string", default: "full" },
+    // SQLite group commit: ms a transaction waits for more writes before COMMIT (0: the end of the event-loop turn).
+    "commit-delay": { type: "string", default: "0" },
   },
 });
 const DEVICES = Number(values.devices);
@@ -41,6 +43,7 @@ for (const database of databases) {
   const hub = await startBenchHub({
     postgres: database === "postgres",
     sync: values.sync === "normal" ? "normal" : "full",
+    commitDelayMs: Number(values["commit-delay"]),
   });
   try {
     const specs = await hub.addDevices(DEVICES, "dev-bench");
@@ -54,7 +57,7 @@ for (const database of databases) {
 
 const load = loadavg().map((l) => l.toFixed(2));
 console.log(
-  `\nhub attestation cycles: ${DEVICES} devices in ${CLIENTS} client process(es), ${SECONDS} s, sync=${values.sync}; ` +
+  `\nhub attestation cycles: ${DEVICES} devices in ${CLIENTS} client process(es), ${SECONDS} s, sync=${values.sync}, commit delay ${values["commit-delay"]} ms; ` +
     `load average ${load.join(" / ")}`,
 );
 console.table(

@@ -51,14 +51,23 @@ export interface BenchHub {
 }
 
 /** Starts a hub; `sync: "normal"` sets the SQLite hub database to synchronous=NORMAL (default FULL). */
-export async function startBenchHub(options: { postgres: boolean; sync?: "full" | "normal" }): Promise<BenchHub> {
+export async function startBenchHub(options: {
+  postgres: boolean;
+  sync?: "full" | "normal";
+  /** SQLite group commit: how long a transaction waits for company (store/group-commit.ts; default 0, one turn). */
+  commitDelayMs?: number;
+}): Promise<BenchHub> {
   const dir = mkdtempSync(join(tmpdir(), "edgeward-bench-hub-"));
   const now = new Date();
   const caFiles = await createDeviceCa(now);
   const ca = await DeviceCa.load(caFiles);
   const server = await issueServerCertificate(caFiles, ["127.0.0.1"], now);
   const pg: PostgresServer | undefined = options.postgres ? await startPostgres() : undefined;
-  const store = await HubStore.open(pg === undefined ? { sqlite: join(dir, "hub.db") } : { postgres: pg.url });
+  const store = await HubStore.open(
+    pg === undefined
+      ? { sqlite: join(dir, "hub.db"), groupCommit: { commitDelayMs: options.commitDelayMs ?? 0 } }
+      : { postgres: pg.url },
+  );
   if (options.sync === "normal" && pg === undefined) await sql`PRAGMA synchronous = NORMAL`.execute(store.db);
   // On PostgreSQL the audit log shares the database and takes turns with other replicas (as `hub serve` does).
   const signer = generateNoteKey("bench/hub").signer;
