@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import { setImmediate as turn } from "node:timers/promises";
+import { sql } from "kysely";
 import { rejectsWithCode, tempDir } from "@edgeward/testkit";
 import { GroupCommit, relaxedDurability } from "../src/store/group-commit.ts";
 import { HubStore } from "../src/store/hub-store.ts";
@@ -58,6 +59,27 @@ describe("group commit on SQLite", () => {
       await insert("after")
     ).durable;
     assert.deepEqual(seen(), ["after"]);
+    db.close();
+    other.close();
+  });
+
+  it("a statement that ends the whole transaction fails the writes it carried at once, not at COMMIT", async () => {
+    const { group, insert, seen, db, other } = fresh(dir.path, "abort.db");
+    await (
+      await insert("committed")
+    ).durable;
+    const lost = await insert("lost");
+    // OR ROLLBACK: a conflict rolls back the whole transaction (SQLite "ON CONFLICT clause").
+    await assert.rejects(
+      group.write(group, () => db.prepare("INSERT OR ROLLBACK INTO t (v) VALUES ('committed')").run()),
+      /UNIQUE/,
+    );
+    // In the same event-loop turn: the next write must not run outside a transaction, nor share the lost one.
+    const after = await insert("after");
+    assert.ok(db.isTransaction, "the next write opened a new transaction");
+    await rejectsWithCode(lost.durable, "EW_ERR_HUB_STORAGE");
+    await after.durable;
+    assert.deepEqual(seen(), ["after", "committed"]);
     db.close();
     other.close();
   });
@@ -140,6 +162,29 @@ describe("the hub store's group commit (Kysely dialect)", () => {
       assert.deepEqual(
         rows.map((r) => r.nonce),
         ["beside"],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a transaction whose statement rolls back the whole group reports that statement's error, and the store goes on", async () => {
+    const store = await HubStore.open({ sqlite: join(dir.path, "hub-e.db") });
+    try {
+      await issueNonce(store.db, nonce("dup"));
+      // Written (not yet committed) before the transaction starts: it rides in the group transaction that is lost.
+      await issueNonce(store.db, nonce("beside"), { durable: false });
+      const failing = store.db.transaction().execute(async (trx) => {
+        // OR ROLLBACK: the conflict ends the group's transaction, savepoint and all.
+        await sql`INSERT OR ROLLBACK INTO nonces (nonce, device_id, purpose, data, created_at, expires_at)
+          VALUES ('dup', 'd', 'attest', '{}', 'x', 'y')`.execute(trx);
+      });
+      await assert.rejects(failing, /UNIQUE/, "the statement's own error, not the lost savepoint's");
+      await issueNonce(store.db, nonce("next"));
+      const rows = await store.db.selectFrom("nonces").select("nonce").orderBy("nonce").execute();
+      assert.deepEqual(
+        rows.map((r) => r.nonce),
+        ["dup", "next"],
       );
     } finally {
       await store.close();

@@ -214,6 +214,10 @@ class GroupCommitConnection implements DatabaseConnection {
     try {
       this.#writer.prepare(`ROLLBACK TO ${TX}`).run([]);
       this.#writer.prepare(`RELEASE ${TX}`).run([]);
+    } catch (err) {
+      // No savepoint left: a statement in it ended the whole group transaction (group-commit.ts). Nothing is left
+      // to roll back, and the statement's own error is the one the caller hears.
+      if (!this.#group.checkRolledBack(err)) throw err;
     } finally {
       this.#held = undefined;
       this.#group.release(this);

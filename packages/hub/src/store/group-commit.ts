@@ -94,10 +94,30 @@ export class GroupCommit {
       this.#writes++;
       try {
         return { result: run(), durable: durable.promise };
+      } catch (err) {
+        // Some failures (disk full, I/O, a conflict clause of ROLLBACK) end the whole transaction: the writes it
+        // carried are gone, so their callers must hear it now, and the next write opens a new transaction.
+        this.checkRolledBack(err);
+        throw err;
       } finally {
         this.#schedule();
       }
     }
+  }
+
+  /**
+   * After a failed statement: when SQLite rolled the whole transaction back, fails the writes it carried now (their
+   * promises reject with EW_ERR_HUB_STORAGE) so the next write opens a new transaction. True when it was.
+   */
+  checkRolledBack(cause: unknown): boolean {
+    if (this.#db.isTransaction) return false;
+    const durable = this.#durable;
+    this.#cancelTimer();
+    this.#durable = undefined;
+    durable?.reject(
+      new EdgewardError("EW_ERR_HUB_STORAGE", { detail: "the group transaction was rolled back", cause }),
+    );
+    return true;
   }
 
   /** Waits until no caller's transaction holds the connection, or `owner` holds it. */
