@@ -1,7 +1,7 @@
 // Simulated TPM devices for the hub attestation benchmark, so the hub, not swtpm, is measured: each has a P-256
 // AK whose TPM2B_PUBLIC, quotes (TPMS_ATTEST, TPM 2.0 Part 2 §10.12.12) and signatures (TPMT_SIGNATURE, §11.3.4)
 // are marshalled exactly as a TPM would, signed by node:crypto. Not a TPM: keys are ordinary process memory.
-import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import {
   objectName,
   parsePcrSelectionText,
@@ -12,6 +12,14 @@ import {
   writePcrSelection,
   type PcrValues,
 } from "@edgeward/core";
+
+/** The PCR selection every benchmark device is asked to quote. */
+export const BENCH_PCRS = "sha256:0,1,2,3,4,5,6,7";
+
+/** All-zero PCR values for {@link BENCH_PCRS}, what every simulated device holds and the group expects. */
+export const BENCH_PCR_VALUES: PcrValues = {
+  sha256: Object.fromEntries(parsePcrSelectionText(BENCH_PCRS)[0]!.pcrs.map((i) => [i, new Uint8Array(32)])),
+};
 
 const TPM_ALG_ECC = 0x0023;
 const TPM_ALG_SHA256 = 0x000b;
@@ -32,8 +40,10 @@ export class SimulatedTpm {
   readonly pcrs: PcrValues;
   #clock = 1000n;
 
-  constructor(pcrs: PcrValues) {
-    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  /** `key`: the AK's P-256 private key (a new one when absent), so a fleet made in one process can run in another. */
+  constructor(pcrs: PcrValues, key?: KeyObject) {
+    const privateKey = key ?? generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+    const publicKey = createPublicKey(privateKey);
     const jwk = publicKey.export({ format: "jwk" });
     const x = Buffer.from(jwk.x ?? "", "base64url");
     const y = Buffer.from(jwk.y ?? "", "base64url");

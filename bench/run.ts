@@ -18,6 +18,7 @@ const ALL = [
   "audit",
   "audit-eventlog",
   "hub-attest",
+  "hub-soak",
   "hub-release",
   "hub-audit-replicas",
   "guard",

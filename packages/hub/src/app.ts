@@ -44,7 +44,10 @@ export async function buildApp(deps: HubDeps, options: BuildOptions = {}): Promi
   installErrorHandler(app);
   installAuthHook(app);
   installAuditHook(app);
-  app.decorate("metrics", installMetrics(app));
+  app.decorate(
+    "metrics",
+    installMetrics(app, () => deps.store.commits),
+  );
   await app.register(swagger, {
     openapi: {
       info: {

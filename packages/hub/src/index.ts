@@ -20,6 +20,7 @@ export { REDACTED_FIELDS, createHubLogger } from "./logger.ts";
 
 // Storage.
 export { HubStore, type HubStoreLocation } from "./store/hub-store.ts";
+export { relaxedDurability, type GroupCommitOptions } from "./store/group-commit.ts";
 export type { HubDatabase } from "./store/schema.ts";
 export {
   ROLES,

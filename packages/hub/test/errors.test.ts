@@ -80,6 +80,9 @@ describe("hub error answers", () => {
     await hub.app.inject({ method: "GET", url: "/v1/devices", headers: hub.auth("viewer") });
     const metrics = (await hub.app.inject({ method: "GET", url: "/metrics" })).body;
     assert.match(metrics, /edgeward_hub_http_requests_total\{method="GET",route="\/v1\/devices",status="200"\} 1/);
+    // SQLite's group commit counts its COMMITs; hub start-up (migrations, the first admin token) wrote already.
+    const commits = Number(/^edgeward_hub_db_commits_total (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(commits > 0 && commits === hub.deps.store.commits, `${commits} COMMITs`);
     await hub.close();
   });
 });

@@ -140,6 +140,23 @@ export function hubStoreSuite(backend: StoreBackend): void {
     });
   });
 
+  it("a nonce stored without waiting for durability is still spent exactly once, from either connection", async () => {
+    await withStore(async (store, where) => {
+      const other = await HubStore.open(where);
+      try {
+        const init = { deviceId: "d", purpose: "attest", data: "{}", now: T0, expiresAt: at(60_000) };
+        await issueNonce(store.db, { ...init, nonce: "relaxed" }, { durable: false });
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => spendNonce((i % 2 === 0 ? other : store).db, "relaxed", at(1))),
+        );
+        assert.equal(results.filter((r) => r.status === "ok").length, 1);
+        assert.equal(results.filter((r) => r.status !== "ok").length, 7);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
   it("an enrolment token is spent once and keeps its group", async () => {
     await withStore(async (store) => {
       await insertEnrolToken(store.db, {

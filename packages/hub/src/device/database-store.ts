@@ -237,14 +237,16 @@ export class DatabaseDeviceStore implements DeviceStore {
   }
 
   async putNonce(n: NonceRecord): Promise<void> {
-    await issueNonce(this.#db, {
+    // Not waited for on disk: a nonce lost in a crash only makes the device ask again (store/single-use.ts).
+    const init = {
       nonce: n.nonce,
       deviceId: n.deviceId,
       purpose: "attest",
       data: JSON.stringify({ pcrs: n.pcrs }),
       now: new Date(),
       expiresAt: new Date(n.expiresAt),
-    });
+    };
+    await issueNonce(this.#db, init, { durable: false });
   }
 
   async takeNonce(nonce: string, now: string): Promise<NonceRecord | undefined> {

@@ -3,11 +3,23 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client
 
 /**
  * Prometheus metrics for one app (its own registry, so two apps in one process never share counters): process
- * metrics, and per route request counts and durations. Served at GET /metrics in the text exposition format.
+ * metrics, per route request counts and durations, and with `dbCommits` the database's COMMITs (SQLite's group
+ * commit: requests per COMMIT is what keeps fsyncs off the critical path). Served at GET /metrics in the text
+ * exposition format.
  */
-export function installMetrics(app: FastifyInstance): Registry {
+export function installMetrics(app: FastifyInstance, dbCommits?: () => number | undefined): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "edgeward_hub_" });
+  if (dbCommits?.() !== undefined)
+    new Counter({
+      name: "edgeward_hub_db_commits_total",
+      help: "COMMITs of the hub's SQLite database (each one fsync; many requests share one)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(dbCommits() ?? 0);
+      },
+    });
   const requests = new Counter({
     name: "edgeward_hub_http_requests_total",
     help: "HTTP requests answered, by method, route and status",

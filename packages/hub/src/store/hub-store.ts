@@ -1,14 +1,19 @@
-import { DatabaseSync } from "node:sqlite";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
+import { Kysely, PostgresDialect, sql, type Dialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { EdgewardError, redactSecrets } from "@edgeward/core";
 import { MIGRATIONS } from "./migrations/index.ts";
 import type { HubDatabase } from "./schema.ts";
-import { adaptDatabaseSync } from "./sqlite-adapter.ts";
+import { GroupCommitSqliteDialect } from "./group-commit-dialect.ts";
+import type { GroupCommitOptions } from "./group-commit.ts";
 
-/** Where the hub's database is: a SQLite file (the embedded default) or a PostgreSQL URL (exactly one). */
-export type HubStoreLocation = { readonly sqlite: string } | { readonly postgres: string };
+/**
+ * Where the hub's database is: a SQLite file (the embedded default) or a PostgreSQL URL (exactly one). On SQLite,
+ * `groupCommit` tunes how writes share a COMMIT (store/group-commit.ts).
+ */
+export type HubStoreLocation =
+  | { readonly sqlite: string; readonly groupCommit?: GroupCommitOptions }
+  | { readonly postgres: string };
 
 /**
  * The hub's database behind one interface: a Kysely instance over `node:sqlite` or PostgreSQL (`pg`), migrated to
@@ -21,10 +26,18 @@ export class HubStore {
   /** The location, without any password, for messages. */
   readonly location: string;
 
-  private constructor(db: Kysely<HubDatabase>, kind: "sqlite" | "postgres", location: string) {
+  readonly #dialect: Dialect;
+
+  private constructor(db: Kysely<HubDatabase>, kind: "sqlite" | "postgres", location: string, dialect: Dialect) {
     this.db = db;
     this.kind = kind;
     this.location = location;
+    this.#dialect = dialect;
+  }
+
+  /** COMMITs of the SQLite database's group commit so far (undefined on PostgreSQL), for metrics and benchmarks. */
+  get commits(): number | undefined {
+    return this.#dialect instanceof GroupCommitSqliteDialect ? this.#dialect.commits : undefined;
   }
 
   /** Opens the database and runs every pending migration (safe when several replicas start at once). */
@@ -32,8 +45,8 @@ export class HubStore {
     const [dialect, kind, location] =
       "postgres" in where
         ? ([postgresDialect(where.postgres), "postgres", redactSecrets(where.postgres)] as const)
-        : ([sqliteDialect(where.sqlite), "sqlite", where.sqlite] as const);
-    const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location);
+        : ([new GroupCommitSqliteDialect(where.sqlite, where.groupCommit), "sqlite", where.sqlite] as const);
+    const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location, dialect);
     try {
       await store.migrate();
     } catch (err) {
@@ -75,22 +88,6 @@ export class HubStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
-}
-
-function sqliteDialect(path: string): Dialect {
-  return new SqliteDialect({
-    database: () => {
-      try {
-        const db = new DatabaseSync(path);
-        db.exec("PRAGMA journal_mode = WAL");
-        db.exec("PRAGMA synchronous = FULL");
-        db.exec("PRAGMA busy_timeout = 5000");
-        return Promise.resolve(adaptDatabaseSync(db));
-      } catch (err) {
-        return Promise.reject(new EdgewardError("EW_ERR_HUB_STORAGE", { detail: path, cause: err }));
-      }
-    },
-  });
 }
 
 function postgresDialect(url: string): Dialect {

@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Selectable } from "kysely";
+import { relaxedDurability } from "./group-commit.ts";
 import type { EnrolTokensTable, HubDatabase, NoncesTable } from "./schema.ts";
 
 /**
@@ -18,11 +19,41 @@ export type NonceRow = Selectable<NoncesTable>;
 /** A stored enrolment token. */
 export type EnrolTokenRow = Selectable<EnrolTokensTable>;
 
-/** Stores a nonce for `device_id`, valid until `expires_at`. */
+/** What {@link issueNonce} stores. */
+export interface NonceInit {
+  nonce: string;
+  deviceId: string;
+  purpose: string;
+  data: string;
+  now: Date;
+  expiresAt: Date;
+}
+
+/**
+ * Stores a nonce for `device_id`, valid until `expires_at`. With `durable: false` the insert is not waited for on
+ * disk (SQLite: it returns before the group commit, store/group-commit.ts; PostgreSQL: `synchronous_commit` off for
+ * its transaction). Only for attestation nonces: one lost in a crash only makes the device ask for another, and
+ * single use still holds, because spending is a durable UPDATE that any replica sees (an asynchronous commit is
+ * visible at once; only its WAL flush is deferred, and the spend's flush carries it).
+ */
 export async function issueNonce(
   db: Kysely<HubDatabase>,
-  init: { nonce: string; deviceId: string; purpose: string; data: string; now: Date; expiresAt: Date },
+  init: NonceInit,
+  options: { durable?: boolean } = {},
 ): Promise<void> {
+  if (options.durable !== false) return insertNonce(db, init);
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    // set_config(…, true) lasts for this statement's implicit transaction, and its COMMIT reads the setting.
+    await sql`INSERT INTO nonces (nonce, device_id, purpose, data, created_at, expires_at, used_at)
+      SELECT ${init.nonce}, ${init.deviceId}, ${init.purpose}, ${init.data}, ${init.now.toISOString()},
+        ${init.expiresAt.toISOString()}, NULL
+      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed`.execute(db);
+    return;
+  }
+  await relaxedDurability(() => insertNonce(db, init));
+}
+
+async function insertNonce(db: Kysely<HubDatabase>, init: NonceInit): Promise<void> {
   await db
     .insertInto("nonces")
     .values({

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely/migration";
 import * as initial from "./0001-initial.ts";
 import * as releaseGuard from "./0002-release-guard.ts";
+import * as nonceDeviceIndex from "./0003-nonce-device-index.ts";
 import * as reviewEntries from "./0004-review-entries.ts";
 
 /**
@@ -10,5 +11,6 @@ import * as reviewEntries from "./0004-review-entries.ts";
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
   "0002-release-guard": releaseGuard,
+  "0003-nonce-device-index": nonceDeviceIndex,
   "0004-review-entries": reviewEntries,
 };
