@@ -16,6 +16,7 @@ import { startSwtpm, tempDir, type Swtpm } from "@edgeward/testkit";
 import { readRuntimeStatus, stateLayout } from "@edgeward/agent";
 import { startDaemon, waitFor, type Daemon } from "../src/fleet/procs.ts";
 import { scanForFragments } from "../src/fleet/scan.ts";
+import { runCli } from "./helpers/cli.ts";
 import { cliJson, startCliHub, type CliHub } from "./helpers/cli-hub.ts";
 
 const MODELS = fileURLToPath(new URL("../../guard/models/", import.meta.url));
@@ -137,6 +138,18 @@ describe(
         releaseDigest: yamlDigest,
         stages: yamlStages,
       });
+      // `edgeward audit` on this real agent's state directory: promise 8 passes, its evidence cross-checked against
+      // the TUF metadata the agent cached (the running target's custom.guard.configSha256).
+      const run = await runCli(["audit", "--state", state, "--format", "json"]);
+      const report = JSON.parse(run.stdout.toString("utf8")) as {
+        checks: { id: string; status: string; evidence: string[] }[];
+      };
+      const promise8 = report.checks.find((c) => c.id === "promise-8-guard");
+      assert.equal(promise8?.status, "pass", JSON.stringify(promise8));
+      assert.ok(
+        promise8.evidence.some((e) => e.includes(yamlDigest.slice(0, 12)) || e.includes("configSha256")),
+        promise8.evidence.join("\n"),
+      );
 
       // Restart without the hub: model and guard open again from the stored ciphertext and header.
       await agent?.stop();
