@@ -2,6 +2,7 @@ import type { Migration } from "kysely/migration";
 import * as initial from "./0001-initial.ts";
 import * as releaseGuard from "./0002-release-guard.ts";
 import * as reviewEntries from "./0004-review-entries.ts";
+import * as reviewBlobIndex from "./0006-review-blob-index.ts";
 
 /**
  * Every migration of the hub's database, in order. Names sort in the order they run; add a new file
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
   "0002-release-guard": releaseGuard,
   "0004-review-entries": reviewEntries,
+  "0006-review-blob-index": reviewBlobIndex,
 };
