@@ -2,11 +2,12 @@
 // when no row names it, checked before and after it is renamed aside; a row that appears in between gets it back.
 // Real files in a temporary directory; `referenced` is the caller's row lookup, scripted here.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { rejectsWithCode, tempDir, throwsWithCode } from "@edgeward/testkit";
-import { BlobStore } from "@edgeward/hub";
-import { DEFAULT_REVIEW_LIMITS, parseReviewLimits } from "../../src/review/index.ts";
+import { BlobStore, HubStore } from "@edgeward/hub";
+import { DEFAULT_REVIEW_LIMITS, ReviewStore, parseReviewLimits } from "../../src/review/index.ts";
 
 const answers = (...seq: boolean[]) => {
   let i = 0;
@@ -51,6 +52,40 @@ describe("BlobStore.delete", () => {
     await assert.rejects(blobs.delete(sha256, failing), /database gone/);
     assert.ok((await blobs.stat(sha256)) !== undefined);
     await rejectsWithCode(blobs.delete("../../etc/passwd", answers(false)), "EW_ERR_HUB_BLOB_NOT_FOUND");
+  });
+});
+
+/**
+ * A blob store whose every first put of a digest loses the file right after (what a concurrent BlobStore.delete of
+ * another row's blob does when it looked before our row was inserted): a stand-in for that race.
+ */
+class RacingBlobStore extends BlobStore {
+  readonly #lost = new Set<string>();
+  override async put(chunks: Iterable<Uint8Array>, expected?: string) {
+    const info = await super.put(chunks, expected);
+    if (!this.#lost.has(info.sha256)) {
+      this.#lost.add(info.sha256);
+      rmSync(join(this.dir, info.sha256.slice(0, 2), info.sha256));
+    }
+    return info;
+  }
+}
+
+describe("ReviewStore.put against a concurrent delete", () => {
+  it("stores the blob again when it went between the blob's write and the row's insert", async () => {
+    using dir = tempDir("edgeward-blobrace-");
+    const store = await HubStore.open({ sqlite: join(dir.path, "hub.db") });
+    try {
+      const blobs = new RacingBlobStore(join(dir.path, "blobs"));
+      const reviews = new ReviewStore(store.db as never, blobs);
+      const ciphertext = Buffer.from("age-encryption.org/v1\nraced");
+      const { sha256 } = await new BlobStore(join(dir.path, "probe")).put([ciphertext]);
+      await reviews.put("cam-1", "001777636800000-a1b2c3d4e5f6", sha256, ciphertext, new Date());
+      const got = await reviews.get("cam-1", "001777636800000-a1b2c3d4e5f6");
+      assert.deepEqual(got.ciphertext, ciphertext);
+    } finally {
+      await store.close();
+    }
   });
 });
 
