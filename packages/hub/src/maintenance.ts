@@ -1,5 +1,5 @@
 import type { HubDeps } from "./deps.ts";
-import { ReviewStore } from "./review/review-store.ts";
+import { expireReviewEntries } from "./review/retention.ts";
 import { purgeNonces } from "./store/single-use.ts";
 
 /** How long spent or expired nonces are kept (so a replay is still told `used`, not `unknown`) before purging. */
@@ -11,14 +11,11 @@ export const NONCE_RETENTION_MS = 10 * 60_000;
  * Returns what it removed (`reviewEntries` only with a retention).
  */
 export async function runMaintenance(
-  deps: Pick<HubDeps, "store" | "clock"> & Partial<Pick<HubDeps, "blobs" | "review">>,
+  deps: Pick<HubDeps, "store" | "clock"> & Partial<Pick<HubDeps, "blobs" | "review" | "audit">>,
 ): Promise<{ nonces: number; reviewEntries?: number }> {
-  const now = deps.clock.now().getTime();
-  const nonces = await purgeNonces(deps.store.db, new Date(now - NONCE_RETENTION_MS));
-  const days = deps.review?.retentionDays ?? 0;
-  if (days === 0 || deps.blobs === undefined) return { nonces };
-  const reviews = new ReviewStore(deps.store.db as never, deps.blobs, deps.review);
-  return { nonces, reviewEntries: await reviews.purgeBefore(new Date(now - days * 86_400_000)) };
+  const nonces = await purgeNonces(deps.store.db, new Date(deps.clock.now().getTime() - NONCE_RETENTION_MS));
+  const reviewEntries = await expireReviewEntries(deps);
+  return reviewEntries === undefined ? { nonces } : { nonces, reviewEntries };
 }
 
 /**

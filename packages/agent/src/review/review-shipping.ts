@@ -25,7 +25,11 @@ export const REVIEW_RETRY_LATER_MS = 15 * 60_000;
 const RETRY_LATER = new Set(["EW_ERR_REVIEW_QUOTA_EXCEEDED", "EW_ERR_REVIEW_STORAGE_FULL"]);
 
 /** What a round did; `deferredUntil` when it sent nothing because the hub asked to wait. */
-export type ShippingRound = ReviewRound & { readonly code?: string; readonly hubCode?: string; deferredUntil?: Date };
+export type ShippingRound = ReviewRound & {
+  readonly code?: string;
+  readonly hubCode?: string;
+  readonly deferredUntil?: Date;
+};
 
 /** Ships a queue's entries round after round, remembering the last failure's code. */
 export class ReviewShipping {

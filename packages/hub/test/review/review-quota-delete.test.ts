@@ -2,7 +2,7 @@
 // SQLite and PostgreSQL: a device past its quota of entries or bytes, or a fleet past its cap, is refused with a
 // code and Retry-After (the device keeps the entry); operators and admins delete entries (viewers and publishers
 // are refused), each deletion is a `review.delete` audit entry, a deleted entry is not found, a blob two entries
-// share survives the first deletion, and retention removes old entries in the maintenance round.
+// share survives the first deletion, and retention removes old entries in the maintenance round (`review.expire`).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { generateIdentity, type wire } from "@edgeward/core";
@@ -158,8 +158,14 @@ for (const [backend, open] of BACKENDS) {
       assert.ok(old.length > 0);
       hub.clock.advance(2 * 86_400_000);
       await ok("cam-4", entryId(9), small[3]!.subarray(0)); // shares cam-2's first blob: that one must stay
+      const size0 = (await hub.deps.audit.reader.checkpoint()).size;
       const round = await runMaintenance(hub.deps);
       assert.equal(round.reviewEntries, old.length);
+      const event = decodeAuditEvent(await hub.deps.audit.reader.entry(size0));
+      assert.deepEqual(
+        [event.kind, event.actor, event.details["entries"]],
+        ["review.expire", "hub:maintenance", old.length],
+      );
       const now = await hub.app.inject({ method: "GET", url: "/v1/review", headers: hub.auth("admin") });
       assert.deepEqual(
         now.json<wire.ReviewListResponse>().entries.map((e) => `${e.deviceId}/${e.id}`),
