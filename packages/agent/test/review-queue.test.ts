@@ -30,6 +30,7 @@ import {
   type GuardedAnswer,
   type ReviewSink,
 } from "@edgeward/agent";
+import { REVIEW_RETRY_LATER_MS } from "../src/review/index.ts";
 
 const MODELS = fileURLToPath(new URL("../../guard/models/", import.meta.url));
 const guardPath = join(MODELS, "guard.yaml");
@@ -168,6 +169,49 @@ describe("the agent's review queue, from its configuration to shipping", () => {
       events.filter((e) => e.kind.startsWith("review.")).map((e) => [e.kind, e.details]),
       [
         ["review.ship-fail", { code: "EW_ERR_AGENT_HUB_REFUSED" }],
+        ["review.ship", { entries: ids.length, ids }],
+      ],
+    );
+  });
+
+  it("keeps an entry the hub refuses for its quota, logs the refusal once, and pauses shipping until later", async () => {
+    await post(await blankPng());
+    const ids = await queue.ids();
+    assert.ok(ids.length > 0);
+    let clock = Date.parse("2026-05-01T12:00:00.000Z");
+    const shipping = new ReviewShipping(queue, log, "dev-r", () => new Date(clock));
+    let calls = 0;
+    // quotaHubMock: the hub's 429 as the agent's HubClient turns it into an error (the hub's code leads the detail).
+    const quotaHubMock: ReviewSink = {
+      shipReview: () => {
+        calls++;
+        return Promise.reject(
+          new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", {
+            detail: "EW_ERR_REVIEW_QUOTA_EXCEEDED (POST /v1/device/review)",
+          }),
+        );
+      },
+    };
+    const before = log.size;
+    const first = await shipping.round(quotaHubMock);
+    assert.deepEqual(
+      [first.shipped, first.code, first.hubCode],
+      [[], "EW_ERR_AGENT_HUB_REFUSED", "EW_ERR_REVIEW_QUOTA_EXCEEDED"],
+    );
+    const paused = await shipping.round(quotaHubMock);
+    assert.deepEqual(paused.deferredUntil, new Date(clock + REVIEW_RETRY_LATER_MS));
+    assert.equal(calls, 1, "nothing is sent while paused");
+    clock += REVIEW_RETRY_LATER_MS;
+    await shipping.round(quotaHubMock);
+    assert.equal(calls, 2, "it tries again once the pause is over");
+    assert.deepEqual(await queue.ids(), ids, "the refused entries stay queued");
+    clock += REVIEW_RETRY_LATER_MS;
+    assert.deepEqual((await shipping.round(ackingHubMock().sink)).shipped, ids);
+    const events = (await log.shipment(before)).entries.map((e) => decodeAuditEvent(Buffer.from(e.data, "base64")));
+    assert.deepEqual(
+      events.filter((e) => e.kind.startsWith("review.")).map((e) => [e.kind, e.details]),
+      [
+        ["review.ship-fail", { code: "EW_ERR_AGENT_HUB_REFUSED", hubCode: "EW_ERR_REVIEW_QUOTA_EXCEEDED" }],
         ["review.ship", { entries: ids.length, ids }],
       ],
     );

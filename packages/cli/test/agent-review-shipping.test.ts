@@ -4,6 +4,7 @@
 // names; the hub cycle ships it over mTLS and the agent deletes it once acknowledged; an operator downloads it with
 // `edgeward hub review get` and `age -d -i` with the review identity recovers exactly the PNG. Neither the agent's
 // nor the hub's files hold the PNG in the clear; a viewer is refused, and so is a caller without a device certificate.
+// Then the operator deletes it with `edgeward hub review delete`, and it can no longer be listed or downloaded.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -117,9 +118,11 @@ describe("review entries from the guard to the operator (hub process, swtpm, age
 
     // Failure paths on the real servers: a viewer's token, and a device call without a device certificate.
     const viewer = ["--hub", hub.serve.url, "--token", await token("viewer"), "--ca", hub.init.caCertificate];
-    const refused = await runCli(["hub", "review", "list", ...viewer]);
-    assert.notEqual(refused.status, 0);
-    assert.match(refused.stderr, /EW_ERR_HUB_FORBIDDEN/);
+    for (const args of [["list"], ["delete", enrolled.deviceId, id]]) {
+      const refused = await runCli(["hub", "review", ...args, ...viewer]);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /EW_ERR_HUB_FORBIDDEN/);
+    }
     const noCert = execFileSync(
       "curl",
       [
@@ -129,6 +132,22 @@ describe("review entries from the guard to the operator (hub process, swtpm, age
       { encoding: "utf8" },
     );
     assert.equal((JSON.parse(noCert) as { code: string }).code, "EW_ERR_HUB_DEVICE_CERT_REQUIRED");
+
+    // The operator deletes the entry (docs/hub.md "Review entries"): then it is neither listed nor downloadable.
+    const deleted = await cliJson(["hub", "review", "delete", enrolled.deviceId, id, ...operator, "--json"]);
+    assert.deepEqual([deleted["deleted"], deleted["deviceId"], deleted["id"]], [true, enrolled.deviceId, id]);
+    for (const args of [
+      ["get", enrolled.deviceId, id, "-o", join(dir.path, "again.age")],
+      ["delete", enrolled.deviceId, id],
+    ]) {
+      const gone = await runCli(["hub", "review", ...args, ...operator]);
+      assert.notEqual(gone.status, 0);
+      assert.match(gone.stderr, /EW_ERR_REVIEW_ENTRY_NOT_FOUND/);
+    }
+    assert.deepEqual(
+      await cliJson(["hub", "review", "list", "--device", enrolled.deviceId, ...operator, "--json"]),
+      [],
+    );
 
     await agent.stop();
     agent = undefined;

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyRequest } from "fastify";
 import type { HubAuditLog } from "./audit/hub-log.ts";
 import type { BlobStore } from "./blobs/blob-store.ts";
 import type { ReleasesService } from "./releases/service.ts";
+import type { ReviewLimits } from "./review/review-limits.ts";
 import type { DeviceRecord } from "./device/types.ts";
 import type { HubStore } from "./store/hub-store.ts";
 
@@ -69,4 +70,6 @@ export interface HubDeps {
   readonly limits?: Partial<HubLimits>;
   /** Releases: the TUF repository, the release store and the escrow identity; release routes answer 503 without. */
   readonly releases?: ReleasesService;
+  /** Review entries' quota, fleet cap and retention (hub.json `review`); the defaults without. */
+  readonly review?: ReviewLimits;
 }

@@ -108,4 +108,15 @@ export {
   type ReleaseRecord,
   type ReleaseStore,
 } from "./releases/index.ts";
-export { ReviewStore, isAgeFile, listReviewEntries, reviewEntry, reviewPlugin } from "./review/index.ts";
+export {
+  DEFAULT_REVIEW_LIMITS,
+  ReviewStore,
+  deleteReviewEntry,
+  isAgeFile,
+  listReviewEntries,
+  parseReviewLimits,
+  reviewEntry,
+  reviewPlugin,
+  reviewUsage,
+  type ReviewLimits,
+} from "./review/index.ts";

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerHubReviewDelete } from "./hub-review-delete.ts";
 import { registerHubReviewGet } from "./hub-review-get.ts";
 import { registerHubReviewList } from "./hub-review-list.ts";
 
@@ -10,4 +11,5 @@ export function registerHubReview(hub: Command): void {
   const review = hub.command("review").description("flagged inputs devices shipped, sealed to the review recipient");
   registerHubReviewList(review);
   registerHubReviewGet(review);
+  registerHubReviewDelete(review);
 }

@@ -23,6 +23,7 @@ export const REVIEW_ROUTES = {
   ship: { method: "POST", path: "/v1/device/review" },
   list: { method: "GET", path: "/v1/review" },
   get: { method: "GET", path: "/v1/review/:deviceId/:id" },
+  delete: { method: "DELETE", path: "/v1/review/:deviceId/:id" },
 } as const;
 
 /** Body of `POST /v1/device/review`: one sealed entry. */
@@ -120,4 +121,25 @@ export const reviewGetResponseSchema = {
 /** {@link reviewGetResponseSchema} as a type. */
 export interface ReviewGetResponse extends ReviewEntryInfo {
   ciphertext: string;
+}
+
+/** Response of `DELETE /v1/review/:deviceId/:id`: the entry removed (its params are {@link reviewGetParamsSchema}). */
+export const reviewDeleteResponseSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["deleted", "deviceId", "id", "sha256"],
+  properties: {
+    deleted: { type: "boolean", const: true },
+    deviceId: deviceIdSchema,
+    id: reviewEntryIdSchema,
+    sha256: sha256Schema,
+  },
+} as const;
+
+/** {@link reviewDeleteResponseSchema} as a type. */
+export interface ReviewDeleteResponse {
+  deleted: true;
+  deviceId: string;
+  id: string;
+  sha256: string;
 }

@@ -87,6 +87,37 @@ export class BlobStore {
     return { sha256, length };
   }
 
+  /**
+   * Removes the blob unless `referenced()` says a row still names it; true when this call removed it. Content
+   * addressing lets several rows share one blob, so the caller deletes its own row first and `referenced` looks for
+   * any other. The blob is first renamed aside (atomic: a reader sees the whole blob or none), then `referenced` is
+   * asked again: a row that named it meanwhile gets it renamed back; otherwise the renamed file is unlinked. A writer
+   * that stores the same content while this runs must check with {@link stat} after inserting its row and put it
+   * again when it is gone (review-store.ts does).
+   */
+  async delete(sha256: string, referenced: () => Promise<boolean>): Promise<boolean> {
+    const path = this.#path(sha256);
+    if (await referenced()) return false;
+    const aside = join(this.dir, `.del-${randomBytes(8).toString("hex")}`);
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw new EdgewardError("EW_ERR_IO", { detail: `blob ${sha256}`, cause: err });
+    }
+    try {
+      if (await referenced()) {
+        await rename(aside, path);
+        return false;
+      }
+    } catch (err) {
+      await rename(aside, path).catch(() => undefined);
+      throw err;
+    }
+    await rm(aside, { force: true });
+    return true;
+  }
+
   /** Nothing to release; present so the app can close every dependency alike. */
   close(): Promise<void> {
     return Promise.resolve();

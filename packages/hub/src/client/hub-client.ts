@@ -50,6 +50,10 @@ export class HubClient {
     return this.#send<T>("PUT", new URL(path, this.#base), body);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.#send<T>("DELETE", new URL(path, this.#base), undefined);
+  }
+
   #send<T>(method: string, url: URL, body: unknown): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { accept: "application/json" };

@@ -47,6 +47,8 @@ export interface HubConfig {
   readonly hubUrl: string;
   readonly escrowRecipient: string;
   readonly createdAt: string;
+  /** Review entries' bounds and retention (docs/hub.md "Review entries"); checked by parseReviewLimits. */
+  readonly review?: unknown;
 }
 
 /** Reads and checks hub.json (EW_ERR_HUB_DIR_INVALID when missing or malformed). */

@@ -14,6 +14,7 @@ import { DatabaseTufStore } from "../store/tuf-files.ts";
 import { openHubDatabase } from "./database.ts";
 import { readHubFile } from "./files.ts";
 import { readPublisherKeys } from "./publishers.ts";
+import { parseReviewLimits } from "../review/review-limits.ts";
 import { hubPaths, readHubConfig, type HubConfig, type HubPaths } from "./layout.ts";
 
 /** What `serve` may override. */
@@ -42,6 +43,7 @@ export interface OpenedHub {
 export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
   const paths = hubPaths(options.dir);
   const config = await readHubConfig(paths);
+  const review = parseReviewLimits(config.review, `${paths.config} review`);
   const [caPem, caKey, tlsKey, tlsCert] = await Promise.all(
     [paths.caCert, paths.caKey, paths.tlsKey, paths.tlsCert].map(readHubFile),
   );
@@ -85,6 +87,7 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
     blobs,
     audit,
     releases,
+    review,
     facts: async () => ({
       caCertificate: caPem!,
       escrowRecipient: config.escrowRecipient,

@@ -1,4 +1,4 @@
-// The operator side of review shipping (docs/guard.md "Review queue"), for `edgeward hub review list|get`: the
+// The operator side of review shipping (docs/guard.md "Review queue"), for `edgeward hub review list|get|delete`: the
 // entries' facts, and one entry's age ciphertext checked against the SHA-256 the hub stored it under.
 import { createHash } from "node:crypto";
 import { EdgewardError, wire } from "@edgeward/core";
@@ -17,6 +17,20 @@ export async function listReviewEntries(
   return answer.entries;
 }
 
+/** Deletes one entry on the hub (its blob too, unless another entry shares it); the hub's answer. */
+export async function deleteReviewEntry(
+  client: HubClient,
+  deviceId: string,
+  id: string,
+): Promise<wire.ReviewDeleteResponse> {
+  const answer = await client.delete<wire.ReviewDeleteResponse>(
+    entryPath(wire.REVIEW_ROUTES.delete.path, deviceId, id),
+  );
+  if (answer?.deleted !== true || answer.deviceId !== deviceId || answer.id !== id)
+    throw new EdgewardError("EW_ERR_HUB_RESPONSE_INVALID", { detail: `no deletion of ${deviceId}/${id}` });
+  return answer;
+}
+
 /**
  * One entry: its facts and its ciphertext (an age file only the review identity opens). A ciphertext that does
  * not hash to the entry's SHA-256 is EW_ERR_HUB_RESPONSE_INVALID.
@@ -26,13 +40,15 @@ export async function reviewEntry(
   deviceId: string,
   id: string,
 ): Promise<{ info: wire.ReviewEntryInfo; ciphertext: Buffer }> {
-  const path = wire.REVIEW_ROUTES.get.path
-    .replace(":deviceId", encodeURIComponent(deviceId))
-    .replace(":id", encodeURIComponent(id));
+  const path = entryPath(wire.REVIEW_ROUTES.get.path, deviceId, id);
   const { ciphertext: b64, ...info } = await client.get<wire.ReviewGetResponse>(path);
   if (typeof b64 !== "string") throw new EdgewardError("EW_ERR_HUB_RESPONSE_INVALID", { detail: "no ciphertext" });
   const ciphertext = Buffer.from(b64, "base64");
   if (createHash("sha256").update(ciphertext).digest("hex") !== info.sha256)
     throw new EdgewardError("EW_ERR_HUB_RESPONSE_INVALID", { detail: `entry ${id} does not match its SHA-256` });
   return { info, ciphertext };
+}
+
+function entryPath(pattern: string, deviceId: string, id: string): string {
+  return pattern.replace(":deviceId", encodeURIComponent(deviceId)).replace(":id", encodeURIComponent(id));
 }

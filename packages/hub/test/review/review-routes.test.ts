@@ -4,61 +4,16 @@
 // for the mTLS peer check) followed by the hub's real deny list over the real device table; the real mTLS path runs
 // in packages/cli/test/agent-review-shipping.test.ts.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FastifyRequest } from "fastify";
-import { generateIdentity, parseRecipient, sealStream, wire } from "@edgeward/core";
-import { filesHolding, injectFailsWith, startPostgres, tempDir, type PostgresServer } from "@edgeward/testkit";
-import { insertDevice, type DeviceAuthenticator } from "@edgeward/hub";
-import { DenyList } from "../../src/ca/index.ts";
-import { DatabaseDeviceStore } from "../../src/device/index.ts";
-import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { freshSchema } from "../helpers/postgres.ts";
+import { generateIdentity, wire } from "@edgeward/core";
+import { filesHolding, injectFailsWith, tempDir } from "@edgeward/testkit";
+import type { TestHub } from "../helpers/hub.ts";
+import { BACKENDS, addDevice, seal, shipBody, shipRequest, startReviewHub } from "./helpers.ts";
 
 const PLAINTEXT = Buffer.from("a flagged input that must never be stored in the clear: 7f3a9c");
-
-async function seal(plaintext: Uint8Array, recipient: string): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of sealStream([plaintext], [parseRecipient(recipient)])) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
-function shipBody(id: string, ciphertext: Buffer, sha256 = createHash("sha256").update(ciphertext).digest("hex")) {
-  return { id, sha256, ciphertext: ciphertext.toString("base64") };
-}
-
-/** A stand-in for the mTLS peer check (inject() has no socket): the device id from a header, then the deny list. */
-function headerDeviceAuthMock(deny: () => DenyList): DeviceAuthenticator {
-  return async (request: FastifyRequest) => {
-    const id = request.headers["x-test-device"];
-    if (typeof id !== "string") throw new Error("no x-test-device header");
-    await deny().admit(id);
-    return { deviceId: id };
-  };
-}
-
-async function addDevice(hub: TestHub, id: string, state = "trusted"): Promise<void> {
-  const now = hub.clock.now().toISOString();
-  await insertDevice(hub.deps.store.db, {
-    ...{ id, group_name: "default", state, ek_sha256: null, ak_name: null, ak_public: null },
-    ...{ unwrap_public: null, recipient: null, facts: "{}", created_at: now, updated_at: now, last_seen_at: null },
-    ...{ last_attest_at: null, last_result: null, last_pass_at: null, next_attest_at: null },
-  });
-}
-
-const BACKENDS: Array<[string, () => Promise<{ postgres?: string; close: () => Promise<void> }>]> = [
-  ["SQLite", () => Promise.resolve({ close: () => Promise.resolve() })],
-  [
-    "PostgreSQL",
-    async () => {
-      const pg: PostgresServer = await startPostgres();
-      return { postgres: await freshSchema(pg.url, "review"), close: () => pg[Symbol.asyncDispose]() };
-    },
-  ],
-];
 
 for (const [backend, open] of BACKENDS) {
   describe(`review shipping on ${backend}`, () => {
@@ -68,23 +23,12 @@ for (const [backend, open] of BACKENDS) {
     const dir = tempDir("edgeward-review-");
     let ciphertext: Buffer;
     const id = "001777636800000-a1b2c3d4e5f6";
-    const ship = (device: string, payload: unknown) => ({
-      method: "POST" as const,
-      url: wire.REVIEW_ROUTES.ship.path,
-      headers: { "x-test-device": device, "content-type": "application/json" },
-      payload: payload as Record<string, unknown>,
-    });
+    const ship = shipRequest;
 
     before(async () => {
-      const b = await open();
+      const b = await open("review");
       closeBackend = b.close;
-      const holder: { deny?: DenyList } = {};
-      hub = await startTestHub({
-        ...(b.postgres === undefined ? {} : { postgres: b.postgres }),
-        deps: { deviceAuth: headerDeviceAuthMock(() => holder.deny!) },
-      });
-      const devices = new DatabaseDeviceStore(hub.deps.store.db);
-      holder.deny = new DenyList((deviceId) => devices.getDevice(deviceId));
+      hub = await startReviewHub(b.postgres === undefined ? {} : { postgres: b.postgres });
       await addDevice(hub, "cam-1");
       await addDevice(hub, "cam-2");
       await addDevice(hub, "cam-gone", "revoked");

@@ -21,6 +21,18 @@ export const REVIEW_ERRORS = {
     exit: EXIT.usage,
     http: 404,
   },
+  EW_ERR_REVIEW_QUOTA_EXCEEDED: {
+    message:
+      "The device holds as many review entries or bytes on the hub as its quota allows; it keeps the entry and retries after Retry-After, once an operator deleted entries or retention removed them",
+    exit: EXIT.policy,
+    http: 429,
+  },
+  EW_ERR_REVIEW_STORAGE_FULL: {
+    message:
+      "The hub's review storage for the whole fleet is full; the device keeps the entry and retries after Retry-After, once operators deleted entries",
+    exit: EXIT.policy,
+    http: 507,
+  },
   EW_ERR_REVIEW_ACK_MISMATCH: {
     message:
       "The hub acknowledged a review entry with another id or SHA-256 than the one sent; the entry stays on the device",
