@@ -3,7 +3,7 @@ import * as initial from "./0001-initial.ts";
 import * as releaseGuard from "./0002-release-guard.ts";
 import * as nonceDeviceIndex from "./0003-nonce-device-index.ts";
 import * as reviewEntries from "./0004-review-entries.ts";
-import * as reviewBlobIndex from "./0006-review-blob-index.ts";
+import * as reviewBlobIndex from "./0005-review-blob-index.ts";
 
 /**
  * Every migration of the hub's database, in order. Names sort in the order they run; add a new file
@@ -14,5 +14,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0002-release-guard": releaseGuard,
   "0003-nonce-device-index": nonceDeviceIndex,
   "0004-review-entries": reviewEntries,
-  "0006-review-blob-index": reviewBlobIndex,
+  "0005-review-blob-index": reviewBlobIndex,
 };
