@@ -56,6 +56,18 @@ export {
   type ReleaseKeyResponse,
 } from "./release.ts";
 export {
+  DEVICE_RELEASES_PATH,
+  deviceReleaseSchema,
+  deviceReleasesQuerySchema,
+  deviceReleasesResponseSchema,
+  MAX_DEVICE_RELEASES,
+  RELEASE_NAME_PATTERN,
+  RELEASE_VERSION_PATTERN,
+  type DeviceRelease,
+  type DeviceReleasesQuery,
+  type DeviceReleasesResponse,
+} from "./release-list.ts";
+export {
   auditReportRequestSchema,
   auditReportResponseSchema,
   deviceLogRequestSchema,

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { EdgewardError } from "@edgeward/core";
 import { AUTH } from "../http/route-auth.ts";
+import { registerDeviceReleases } from "./device-releases.ts";
 import { GUARD_TARGET_SUFFIX, MANIFEST_SCHEMA } from "./manifest.ts";
 import { resolveRange } from "./range.ts";
 import type { ReleasesService } from "./service.ts";
@@ -177,6 +178,7 @@ export const releasesPlugin: FastifyPluginAsync = (app) => {
   app.get<{ Params: { "*": string } }>("/device/targets/*", { config: { auth: AUTH.device } }, async (request, reply) =>
     sendTarget(reply, service(), request.params["*"], request.headers.range),
   );
+  registerDeviceReleases(app, service);
   return Promise.resolve();
 };
 

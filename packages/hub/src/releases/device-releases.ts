@@ -1,0 +1,62 @@
+/**
+ * `GET /v1/device/releases[?name=NAME]` (docs/releases.md "Following releases"): the published releases rolled out
+ * to the calling device's group, newest version first, so an agent that follows a name finds new versions without
+ * a configuration change. A hint only: the device still installs through TUF and key release, which decide.
+ * The device is the mTLS identity the device authenticator admitted (quarantined and revoked devices are refused
+ * there, on every device route).
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { EdgewardError, wire } from "@edgeward/core";
+import { compareVersions, DatabaseDeviceStore } from "../device/index.ts";
+import "../http/fastify-types.ts";
+import { AUTH } from "../http/route-auth.ts";
+import type { ReleasesService } from "./service.ts";
+import type { ReleaseRecord } from "./store.ts";
+
+/** Releases read per page while the listing scans the release store. */
+const PAGE = 500;
+
+/** Registers the route on the releases plugin's instance (paths under its `/v1` prefix). */
+export function registerDeviceReleases(app: FastifyInstance, service: () => ReleasesService): void {
+  const devices = new DatabaseDeviceStore(app.hub.store.db);
+  const groupOf = async (request: FastifyRequest): Promise<string> => {
+    if (request.device === null) throw new EdgewardError("EW_ERR_HUB_DEVICE_CERT_REQUIRED");
+    const record = request.device.record ?? (await devices.getDevice(request.device.deviceId));
+    if (record === undefined) throw new EdgewardError("EW_ERR_DEVICE_UNKNOWN", { detail: request.device.deviceId });
+    return record.group;
+  };
+
+  app.get<{ Querystring: wire.DeviceReleasesQuery }>(
+    "/device/releases",
+    {
+      config: { auth: AUTH.device },
+      schema: { querystring: wire.deviceReleasesQuerySchema, response: { 200: wire.deviceReleasesResponseSchema } },
+    },
+    async (request): Promise<wire.DeviceReleasesResponse> => {
+      const group = await groupOf(request);
+      const { name, limit } = request.query;
+      const found = await rolledOut(service(), group, name);
+      found.sort((a, b) => compareVersions(b.version, a.version) || a.name.localeCompare(b.name));
+      return { releases: found.slice(0, limit).map(view) };
+    },
+  );
+}
+
+/** Every published release rolled out to `group` (and named `name`, when given), read page by page. */
+async function rolledOut(service: ReleasesService, group: string, name: string | undefined): Promise<ReleaseRecord[]> {
+  const out: ReleaseRecord[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await service.list({ limit: PAGE, ...(after === undefined ? {} : { after }) });
+    for (const r of page) {
+      // Published means its target is in TUF (the log entry is written with it); unpublished ones have no target.
+      if (r.logIndex !== null && r.groups.includes(group) && (name === undefined || r.name === name)) out.push(r);
+    }
+    if (page.length < PAGE) return out;
+    after = page[page.length - 1]?.id;
+  }
+}
+
+function view(r: ReleaseRecord): wire.DeviceRelease {
+  return { name: r.name, version: r.version, kind: r.kind, target: r.targetName, floor: r.floor };
+}
