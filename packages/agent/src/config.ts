@@ -5,10 +5,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError, wire } from "@edgeward/core";
 import { DEFAULT_EVENT_LOG_PATH } from "./identity/event-log.ts";
 import { parseReviewConfig, type ReviewConfig } from "./review/review-config.ts";
 import { accelerometerSource, commandSource, valueFileSource, type TamperSource } from "./tamper/sources.ts";
+
+/** A release name (the hub's manifest rule). */
+const FOLLOW_NAME = new RegExp(wire.RELEASE_NAME_PATTERN);
 
 /** The checked configuration. */
 export interface AgentConfig {
@@ -25,6 +28,8 @@ export interface AgentConfig {
   readonly bodyLimit: number;
   /** TUF target paths (`NAME/VERSION`) to install from the hub, in order. */
   readonly track: readonly string[];
+  /** Release names whose newest version rolled out to this device's group is installed (docs/agent.md). */
+  readonly follow: readonly string[];
   /** The command a verified `package` release is handed to, on its standard input (never a file). */
   readonly installCommand?: readonly string[];
   /** How often the agent attests, ships its log and looks for its targets when the hub names no time (ms). */
@@ -45,6 +50,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
   requireFreshAttestation: false,
   bodyLimit: 16 * 1024 * 1024,
   track: [],
+  follow: [],
   hubIntervalMs: 60_000,
   auditIntervalMs: 86_400_000,
   eventLogPath: DEFAULT_EVENT_LOG_PATH,
@@ -80,6 +86,7 @@ export function parseConfig(doc: unknown): AgentConfig {
       "requireFreshAttestation",
       "bodyLimit",
       "track",
+      "follow",
       "hubIntervalMs",
       "installCommand",
       "auditIntervalMs",
@@ -92,6 +99,8 @@ export function parseConfig(doc: unknown): AgentConfig {
   const publisherKey = c["publisherKey"] === undefined ? undefined : str(c["publisherKey"], "publisherKey");
   const bodyLimit = int(c["bodyLimit"], "bodyLimit", DEFAULT_CONFIG.bodyLimit, 1024, 1 << 30);
   const review = c["review"] === undefined ? undefined : parseReviewConfig(c["review"], bodyLimit);
+  const track = list(c["track"], "track").map((t, i) => str(t, `track[${i}]`));
+  const follow = parseFollow(c["follow"], track);
   return {
     tamper,
     tamperIntervalMs: int(c["tamperIntervalMs"], "tamperIntervalMs", DEFAULT_CONFIG.tamperIntervalMs, 5, 60_000),
@@ -99,7 +108,8 @@ export function parseConfig(doc: unknown): AgentConfig {
     allow: list(c["allow"], "allow").map((a, i) => str(a, `allow[${i}]`)),
     requireFreshAttestation: c["requireFreshAttestation"] === true,
     bodyLimit,
-    track: list(c["track"], "track").map((t, i) => str(t, `track[${i}]`)),
+    track,
+    follow,
     ...(c["installCommand"] === undefined
       ? {}
       : { installCommand: list(c["installCommand"], "installCommand").map((a, i) => str(a, `installCommand[${i}]`)) }),
@@ -114,6 +124,20 @@ export function parseConfig(doc: unknown): AgentConfig {
     eventLogPath: c["eventLogPath"] === undefined ? DEFAULT_EVENT_LOG_PATH : str(c["eventLogPath"], "eventLogPath"),
     ...(review === undefined ? {} : { review }),
   };
+}
+
+// A followed name is a release name as the hub's manifest allows it; one also pinned in `track` would be installed
+// twice over, so it is refused (docs/agent.md "Following releases").
+function parseFollow(value: unknown, track: readonly string[]): string[] {
+  const names = list(value, "follow").map((n, i) => str(n, `follow[${i}]`));
+  const seen = new Set<string>();
+  for (const [i, name] of names.entries()) {
+    if (!FOLLOW_NAME.test(name)) throw bad(`follow[${i}] must be a release name`);
+    if (seen.has(name)) throw bad(`follow[${i}] repeats ${name}`);
+    if (track.some((t) => t.split("/")[0] === name)) throw bad(`${name} is both in track and in follow`);
+    seen.add(name);
+  }
+  return names;
 }
 
 function tamperSource(value: unknown, where: string): TamperSource {

@@ -111,5 +111,6 @@ export {
 export { enrolDevice, type EnrolOptions, type Enrolment } from "./hub/enrol.ts";
 export { HubFetcher, refreshTarget } from "./update/tuf.ts";
 export { installTarget, type InstallDeps } from "./update/install.ts";
+export { discoverTargets, discoveryDeps, type DiscoverDeps, type Discovery } from "./update/discover.ts";
 export { hubLink, type HubLinkOptions } from "./hub/link.ts";
 export { runInstaller } from "./update/package.ts";

@@ -73,6 +73,15 @@ export class HubClient {
     return this.#call("POST", wire.REVIEW_ROUTES.ship.path, body, wire.reviewShipResponseSchema);
   }
 
+  /** GET /v1/device/releases: what is rolled out to this device's group, newest first (a hint; TUF decides). */
+  deviceReleases(query: { name?: string; limit?: number } = {}): Promise<wire.DeviceReleasesResponse> {
+    const q = new URLSearchParams();
+    if (query.name !== undefined) q.set("name", query.name);
+    if (query.limit !== undefined) q.set("limit", String(query.limit));
+    const path = `${wire.DEVICE_RELEASES_PATH}${q.size === 0 ? "" : `?${q.toString()}`}`;
+    return this.#call("GET", path, undefined, wire.deviceReleasesResponseSchema);
+  }
+
   /** The URL of a TUF metadata file or target (tuf-js and the downloader fetch them). */
   url(kind: "tuf" | "targets", name: string): string {
     return `${this.base}/v1/device/${kind}/${name.split("/").map(encodeURIComponent).join("/")}`;

@@ -9,6 +9,7 @@ import type { Agent, HubLink } from "../daemon.ts";
 import { readRuntimeStatus } from "../status.ts";
 import type { TamperRecord } from "../tamper/respond.ts";
 import { installTarget } from "../update/install.ts";
+import { discoverTargets, discoveryDeps } from "../update/discover.ts";
 import { attestOnce, pinnedHub, storedHubClient } from "./session.ts";
 import type { HubClient } from "./hub-client.ts";
 import { EdgewardError } from "@edgeward/core";
@@ -104,8 +105,13 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     await shipReview(agent, await client(agent));
     const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
     // Each target on its own: a refused one (a rollback, a bad proof) does not keep the others from installing.
-    let firstError: Error | undefined;
-    for (const target of agent.config.track) {
+    // Followed names add the newest version rolled out to this device (docs/agent.md "Following releases").
+    const found = await discoverTargets(
+      discoveryDeps(await client(agent), agent.layout.tuf, agent.activation()),
+      agent.config.follow,
+    );
+    let firstError: Error | undefined = found.refusals[0];
+    for (const target of [...agent.config.track, ...found.targets]) {
       try {
         const meta = await installTarget(
           {
