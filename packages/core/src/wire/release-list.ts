@@ -16,6 +16,11 @@ export const deviceReleasesQuerySchema = {
   properties: {
     name: { type: "string", pattern: RELEASE_NAME_PATTERN },
     limit: { type: "integer", minimum: 1, maximum: MAX_DEVICE_RELEASES, default: 20 },
+    below: {
+      type: "string",
+      pattern: RELEASE_VERSION_PATTERN,
+      description: "The next page: only versions below this one (the last version of the previous page)",
+    },
   },
 } as const;
 
@@ -23,6 +28,7 @@ export const deviceReleasesQuerySchema = {
 export interface DeviceReleasesQuery {
   name?: string;
   limit: number;
+  below?: string;
 }
 
 /** One release the device's group may install. */

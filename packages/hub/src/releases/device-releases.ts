@@ -34,8 +34,10 @@ export function registerDeviceReleases(app: FastifyInstance, service: () => Rele
     },
     async (request): Promise<wire.DeviceReleasesResponse> => {
       const group = await groupOf(request);
-      const { name, limit } = request.query;
-      const found = await rolledOut(service(), group, name);
+      const { name, limit, below } = request.query;
+      let found = await rolledOut(service(), group, name);
+      // Pages run newest first: the next page is what sorts below the last version already seen.
+      if (below !== undefined) found = found.filter((r) => compareVersions(r.version, below) < 0);
       found.sort((a, b) => compareVersions(b.version, a.version) || a.name.localeCompare(b.name));
       return { releases: found.slice(0, limit).map(view) };
     },

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { generateIdentity, parseIdentities, wire } from "@edgeward/core";
 import { generateNoteKey } from "@edgeward/tlog";
 import { SqliteStore } from "@edgeward/tlog/sqlite";
-import { injectFailsWith, tempDir } from "@edgeward/testkit";
+import { injectFailsWith, seededRandom, tempDir } from "@edgeward/testkit";
 import { createGroup, insertDevice } from "@edgeward/hub";
 import { HubAuditLog } from "../../src/audit/hub-log.ts";
 import { DenyList } from "../../src/ca/index.ts";
@@ -130,7 +130,15 @@ for (const [backend, open] of BACKENDS) {
           ["fashion/10", "other/5", "fashion/2", "fashion/1"],
         );
         const two = (await list(h.hub, "dev-shop", "?limit=2")).json<wire.DeviceReleasesResponse>();
-        assert.equal(two.releases.length, 2);
+        assert.deepEqual(
+          two.releases.map((r) => r.target),
+          ["fashion/10", "other/5"],
+        );
+        const next = (await list(h.hub, "dev-shop", "?limit=2&below=5")).json<wire.DeviceReleasesResponse>();
+        assert.deepEqual(
+          next.releases.map((r) => r.target),
+          ["fashion/2", "fashion/1"],
+        );
         const labs = (await list(h.hub, "dev-lab", "?name=fashion")).json<wire.DeviceReleasesResponse>();
         assert.deepEqual(
           labs.releases.map((r) => r.version),
@@ -143,7 +151,7 @@ for (const [backend, open] of BACKENDS) {
       }
     });
 
-    it("refuses quarantined, revoked and unknown devices, and bad queries with their codes", async () => {
+    it("refuses quarantined, revoked and unknown devices, and bad or random queries with their codes", async () => {
       using dir = tempDir();
       const h = await startHub(dir.path, db.postgres);
       try {
@@ -162,6 +170,18 @@ for (const [backend, open] of BACKENDS) {
         await injectFailsWith(h.hub.app, request("dev-ok", "?name=../x"), "EW_ERR_HUB_REQUEST_INVALID");
         await injectFailsWith(h.hub.app, request("dev-ok", "?other=1"), "EW_ERR_HUB_REQUEST_INVALID");
         assert.deepEqual((await list(h.hub, "dev-ok")).json(), { releases: [] });
+        // Random query strings (seeded): each answer is a listing or a coded 400, never a 500.
+        const random = seededRandom(8);
+        const alphabet = "abz09._-/%&=?#\u00e9 ";
+        for (let i = 0; i < 200; i++) {
+          const text = (n: number) =>
+            Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
+          const key = ["name", "limit", "below", text(3)][Math.floor(random() * 4)]!;
+          const value = random() < 0.2 ? String(Math.floor(random() * 300) - 50) : text(Math.floor(random() * 80));
+          const res = await list(h.hub, "dev-ok", `?${key}=${encodeURIComponent(value)}`);
+          assert.ok(res.statusCode === 200 || res.statusCode === 400, `${key}=${value}: ${res.statusCode} ${res.body}`);
+          if (res.statusCode === 400) assert.match(res.json<{ code: string }>().code, /^EW_ERR_/);
+        }
       } finally {
         await h.close();
       }
