@@ -31,6 +31,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     "big-mib": { type: "string", default: "256" },
     "big-runs": { type: "string", default: "2" },
+    phases: { type: "boolean", default: false },
   },
 });
 const detPath = join(
@@ -127,6 +128,7 @@ async function measure(label: string, name: string, path: string, runs: number):
         );
       await agent.until("the install entry", () => !Number.isNaN(at("update.install")), 60_000, 10);
       toKeyMs.push(at("key.release") - published);
+      if (values.phases === true) printPhases(`${name}/${i}`, published);
       toInstallMs.push(at("update.install") - at("key.release"));
     }
     return {
@@ -143,6 +145,19 @@ async function measure(label: string, name: string, path: string, runs: number):
   } finally {
     await agent.stop();
   }
+}
+
+/** With --phases: every device-log entry since `published`, as milliseconds after it (where the time went). */
+function printPhases(round: string, published: number): void {
+  const line = fleet
+    .deviceLog()
+    .filter((e) => Date.parse(e.time) >= published)
+    .map((e) => {
+      const code = (e.details as { code?: unknown } | undefined)?.code;
+      return `${e.kind}${typeof code === "string" ? ` (${code})` : ""} +${Date.parse(e.time) - published}`;
+    })
+    .join(", ");
+  console.log(`${round}: ${line}`);
 }
 
 /** User + system CPU seconds of process `pid` so far (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms). */
