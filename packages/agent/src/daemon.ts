@@ -62,6 +62,8 @@ export class Agent {
   /** The checked configuration. */
   readonly config: AgentConfig;
   #watch: TamperWatch | undefined;
+  /** One floor per release name for the process: its counter is defined once and its known lower bound kept. */
+  readonly #floors = new Map<string, Promise<VersionFloor>>();
   #tampering: Promise<unknown> | undefined;
 
   private constructor(opts: AgentOptions, record: DeviceRecord, log: DeviceLog, keys: DeviceKeys | undefined) {
@@ -122,6 +124,17 @@ export class Agent {
     return this.#opts.layout;
   }
 
+  /** Release `name`'s floor; a counter that could not be set up is tried again next time. */
+  #floor(name: string): Promise<VersionFloor> {
+    let floor = this.#floors.get(name);
+    if (floor === undefined) {
+      floor = VersionFloor.forRelease(this.#opts.tpm, name);
+      this.#floors.set(name, floor);
+      floor.catch(() => this.#floors.delete(name));
+    }
+    return floor;
+  }
+
   /** The activation context for the update flow. */
   activation(): ActivateDeps {
     const publisherKey = this.config.publisherKey;
@@ -130,7 +143,7 @@ export class Agent {
       record: this.record,
       layout: this.#opts.layout,
       releases: this.releases,
-      floor: (name) => VersionFloor.forRelease(this.#opts.tpm, name),
+      floor: (name) => this.#floor(name),
       slot: this.slot,
       guards: this.guards,
       log: this.log,
