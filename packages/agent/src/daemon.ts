@@ -64,6 +64,8 @@ export class Agent {
   #watch: TamperWatch | undefined;
   /** One floor per release name for the process: its counter is defined once and its known lower bound kept. */
   readonly #floors = new Map<string, Promise<VersionFloor>>();
+  /** The same floors once set up, for state.json's synchronous look-up. */
+  readonly #floorsReady = new Map<string, VersionFloor>();
   #tampering: Promise<unknown> | undefined;
 
   private constructor(opts: AgentOptions, record: DeviceRecord, log: DeviceLog, keys: DeviceKeys | undefined) {
@@ -130,7 +132,10 @@ export class Agent {
     if (floor === undefined) {
       floor = VersionFloor.forRelease(this.#opts.tpm, name);
       this.#floors.set(name, floor);
-      floor.catch(() => this.#floors.delete(name));
+      floor.then(
+        (f) => this.#floorsReady.set(name, f),
+        () => this.#floors.delete(name),
+      );
     }
     return floor;
   }
@@ -213,6 +218,7 @@ export class Agent {
         ? {}
         : { guard: { digest: guard.digest, releaseDigest: guard.releaseDigest, stages: guard.stages } }),
       tpm: this.#opts.tpm,
+      knownFloor: (name) => this.#floorsReady.get(name)?.lastRead,
       tamperSources: [...this.config.tamper.map((s) => s.kind), "manual"],
       watching: this.#watch !== undefined,
       attestationMaxAgeSeconds: Math.max(86_400, Math.ceil((2 * this.config.hubIntervalMs) / 1000)),

@@ -57,6 +57,11 @@ export class VersionFloor {
     return this.#seen(await this.#tpm.counterRead(this.#index));
   }
 
+  /** The highest value read from the TPM by this object so far; 0 before the first read. */
+  get lastRead(): bigint {
+    return this.#atLeast;
+  }
+
   /** Throws EW_ERR_AGENT_FLOOR when `sequence` is below the floor. */
   async check(sequence: number, what: string): Promise<void> {
     checkSequence(sequence);

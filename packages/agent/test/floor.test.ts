@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { rejectsWithCode, startSwtpm, type Swtpm } from "@edgeward/testkit";
 import { floorIndexFor, VersionFloor } from "@edgeward/agent";
-import { deviceFor, SLOW } from "./helpers.ts";
+import { countingReads, deviceFor, SLOW } from "./helpers.ts";
 
 describe("the version floor in the TPM NV counter (swtpm)", SLOW, () => {
   let tpm: Swtpm;
@@ -41,24 +41,16 @@ describe("the version floor in the TPM NV counter (swtpm)", SLOW, () => {
 
   it("refuses a sequence below a floor it already read without another TPM command, and checks the rest in the TPM", async () => {
     const dev = deviceFor(tpm);
-    let reads = 0;
-    // The real swtpm device, with its counter reads counted.
-    const counted = new Proxy(dev, {
-      get(target, prop, receiver) {
-        if (prop === "counterRead") return (index: number) => (reads++, target.counterRead(index));
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    const floor = await VersionFloor.forRelease(counted, "ocr-rec");
+    const counted = countingReads(dev);
+    const floor = await VersionFloor.forRelease(counted.device, "ocr-rec");
     await floor.raise(4);
-    reads = 0;
+    counted.reads = 0;
     await rejectsWithCode(floor.check(3, "ocr-rec 3"), "EW_ERR_AGENT_FLOOR");
-    assert.equal(reads, 0, "a sequence below the known floor needs no TPM read");
+    assert.equal(counted.reads, 0, "a sequence below the known floor needs no TPM read");
     // Another holder of the same counter raises it: a sequence at the known floor is checked in the TPM and refused.
     await (await VersionFloor.forRelease(dev, "ocr-rec")).raise(6);
     await rejectsWithCode(floor.check(5, "ocr-rec 5"), "EW_ERR_AGENT_FLOOR");
-    assert.equal(reads, 1);
+    assert.equal(counted.reads, 1);
     await floor.check(6, "ocr-rec 6");
   });
 
