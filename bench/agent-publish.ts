@@ -6,13 +6,14 @@
 //
 // The agent's side is its whole update (docs/agent.md "Enrolment and the hub"): waiting for its next cycle (every
 // 200 ms, the shortest the configuration allows), attesting, shipping its log, TUF refresh, download with the
-// TUF length and hash check, a second attestation, key release with the log's inclusion proof, TPM unwrap,
-// streaming decryption, the OMS signature check, ONNX Runtime load, the TPM floor raise and the switch.
+// TUF length and hash check, key release with the log's inclusion proof (a second attestation only when the hub
+// calls the cycle's pass stale), TPM unwrap, streaming decryption, the OMS signature check, ONNX Runtime load, the
+// TPM floor raise and the switch. `--phases` prints each round's device-log entries as ms after the publish.
 //
 // The large model is syntheticMatMulModel(n, n) from @edgeward/testkit: one MatMul whose weight initializer is n x n
 // random float32 (n = 8192 gives 256 MiB); `--big-mib` picks n = sqrt(MiB * 2^18).
 //
-//   node bench/agent-publish.ts [--runs 3] [--big-mib 256] [--big-runs 2]
+//   node bench/agent-publish.ts [--runs 3] [--big-mib 256] [--big-runs 2] [--phases]
 //
 // Writes bench/out/agent-publish.json.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
