@@ -6,13 +6,14 @@
 //
 // The agent's side is its whole update (docs/agent.md "Enrolment and the hub"): waiting for its next cycle (every
 // 200 ms, the shortest the configuration allows), attesting, shipping its log, TUF refresh, download with the
-// TUF length and hash check, a second attestation, key release with the log's inclusion proof, TPM unwrap,
-// streaming decryption, the OMS signature check, ONNX Runtime load, the TPM floor raise and the switch.
+// TUF length and hash check, key release with the log's inclusion proof (a second attestation only when the hub
+// calls the cycle's pass stale), TPM unwrap, streaming decryption, the OMS signature check, ONNX Runtime load, the
+// TPM floor raise and the switch. `--phases` prints each round's device-log entries as ms after the publish.
 //
 // The large model is syntheticMatMulModel(n, n) from @edgeward/testkit: one MatMul whose weight initializer is n x n
 // random float32 (n = 8192 gives 256 MiB); `--big-mib` picks n = sqrt(MiB * 2^18).
 //
-//   node bench/agent-publish.ts [--runs 3] [--big-mib 256] [--big-runs 2]
+//   node bench/agent-publish.ts [--runs 3] [--big-mib 256] [--big-runs 2] [--phases]
 //
 // Writes bench/out/agent-publish.json.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     "big-mib": { type: "string", default: "256" },
     "big-runs": { type: "string", default: "2" },
+    phases: { type: "boolean", default: false },
   },
 });
 const detPath = join(
@@ -127,6 +129,7 @@ async function measure(label: string, name: string, path: string, runs: number):
         );
       await agent.until("the install entry", () => !Number.isNaN(at("update.install")), 60_000, 10);
       toKeyMs.push(at("key.release") - published);
+      if (values.phases === true) printPhases(`${name}/${i}`, published);
       toInstallMs.push(at("update.install") - at("key.release"));
     }
     return {
@@ -143,6 +146,19 @@ async function measure(label: string, name: string, path: string, runs: number):
   } finally {
     await agent.stop();
   }
+}
+
+/** With --phases: every device-log entry since `published`, as milliseconds after it (where the time went). */
+function printPhases(round: string, published: number): void {
+  const line = fleet
+    .deviceLog()
+    .filter((e) => Date.parse(e.time) >= published)
+    .map((e) => {
+      const code = (e.details as { code?: unknown } | undefined)?.code;
+      return `${e.kind}${typeof code === "string" ? ` (${code})` : ""} +${Date.parse(e.time) - published}`;
+    })
+    .join(", ");
+  console.log(`${round}: ${line}`);
 }
 
 /** User + system CPU seconds of process `pid` so far (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms). */

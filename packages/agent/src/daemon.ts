@@ -62,6 +62,10 @@ export class Agent {
   /** The checked configuration. */
   readonly config: AgentConfig;
   #watch: TamperWatch | undefined;
+  /** One floor per release name for the process: its counter is defined once and its known lower bound kept. */
+  readonly #floors = new Map<string, Promise<VersionFloor>>();
+  /** The same floors once set up, for state.json's synchronous look-up. */
+  readonly #floorsReady = new Map<string, VersionFloor>();
   #tampering: Promise<unknown> | undefined;
 
   private constructor(opts: AgentOptions, record: DeviceRecord, log: DeviceLog, keys: DeviceKeys | undefined) {
@@ -122,6 +126,20 @@ export class Agent {
     return this.#opts.layout;
   }
 
+  /** Release `name`'s floor; a counter that could not be set up is tried again next time. */
+  #floor(name: string): Promise<VersionFloor> {
+    let floor = this.#floors.get(name);
+    if (floor === undefined) {
+      floor = VersionFloor.forRelease(this.#opts.tpm, name);
+      this.#floors.set(name, floor);
+      floor.then(
+        (f) => this.#floorsReady.set(name, f),
+        () => this.#floors.delete(name),
+      );
+    }
+    return floor;
+  }
+
   /** The activation context for the update flow. */
   activation(): ActivateDeps {
     const publisherKey = this.config.publisherKey;
@@ -130,7 +148,7 @@ export class Agent {
       record: this.record,
       layout: this.#opts.layout,
       releases: this.releases,
-      floor: (name) => VersionFloor.forRelease(this.#opts.tpm, name),
+      floor: (name) => this.#floor(name),
       slot: this.slot,
       guards: this.guards,
       log: this.log,
@@ -200,6 +218,7 @@ export class Agent {
         ? {}
         : { guard: { digest: guard.digest, releaseDigest: guard.releaseDigest, stages: guard.stages } }),
       tpm: this.#opts.tpm,
+      knownFloor: (name) => this.#floorsReady.get(name)?.lastRead,
       tamperSources: [...this.config.tamper.map((s) => s.kind), "manual"],
       watching: this.#watch !== undefined,
       attestationMaxAgeSeconds: Math.max(86_400, Math.ceil((2 * this.config.hubIntervalMs) / 1000)),

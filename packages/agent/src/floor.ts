@@ -28,6 +28,12 @@ export function floorIndexFor(name: string): number {
 export class VersionFloor {
   readonly #tpm: TpmDevice;
   readonly #index: number;
+  /**
+   * The highest value this object has read from the counter. The counter only ever goes up, so the floor is at
+   * least this: a sequence below it is refused without asking the TPM again (a rollback refused every cycle costs
+   * no TPM command), while anything at or above it is checked against the TPM itself.
+   */
+  #atLeast = 0n;
 
   constructor(tpm: TpmDevice, index = DEFAULT_COUNTER_INDEX) {
     this.#tpm = tpm;
@@ -43,18 +49,23 @@ export class VersionFloor {
 
   /** Defines the counter if absent (idempotent) and returns the floor. */
   async init(): Promise<bigint> {
-    return this.#tpm.counterDefine(this.#index);
+    return this.#seen(await this.#tpm.counterDefine(this.#index));
   }
 
   /** The current floor (EW_ERR_TPM_NV_UNDEFINED before {@link init}). */
-  read(): Promise<bigint> {
-    return this.#tpm.counterRead(this.#index);
+  async read(): Promise<bigint> {
+    return this.#seen(await this.#tpm.counterRead(this.#index));
+  }
+
+  /** The highest value read from the TPM by this object so far; 0 before the first read. */
+  get lastRead(): bigint {
+    return this.#atLeast;
   }
 
   /** Throws EW_ERR_AGENT_FLOOR when `sequence` is below the floor. */
   async check(sequence: number, what: string): Promise<void> {
     checkSequence(sequence);
-    const floor = await this.read();
+    const floor = BigInt(sequence) < this.#atLeast ? this.#atLeast : await this.read();
     if (BigInt(sequence) < floor)
       throw new EdgewardError("EW_ERR_AGENT_FLOOR", { detail: `${what} is sequence ${sequence}, the floor ${floor}` });
   }
@@ -66,8 +77,13 @@ export class VersionFloor {
     const target = BigInt(sequence);
     if (target - floor > BigInt(MAX_FLOOR_STEP))
       throw new EdgewardError("EW_ERR_AGENT_FLOOR", { detail: `raising ${floor} to ${sequence} is too large a step` });
-    while (floor < target) floor = await this.#tpm.counterIncrement(this.#index);
+    while (floor < target) floor = this.#seen(await this.#tpm.counterIncrement(this.#index));
     return floor;
+  }
+
+  #seen(value: bigint): bigint {
+    if (value > this.#atLeast) this.#atLeast = value;
+    return value;
   }
 }
 

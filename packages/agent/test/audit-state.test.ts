@@ -30,10 +30,11 @@ import {
   saveDevice,
   writeAuditState,
   writeJson,
+  VersionFloor,
   type AuditStateInputs,
   type StateLayout,
 } from "@edgeward/agent";
-import { deviceFor, SLOW, useProvisionedDevice } from "./helpers.ts";
+import { countingReads, deviceFor, SLOW, useProvisionedDevice } from "./helpers.ts";
 import { makeRelease, storeRelease } from "./releases.ts";
 
 const HUB = "https://127.0.0.1:8443";
@@ -93,6 +94,19 @@ describe("state.json from a real state directory, audited", SLOW, () => {
     assert.deepEqual(s.agent, { listen: [8443], dataDirs: [] });
     assert.equal(s.update?.target, "matmul/3");
     assert.deepEqual(s.enrolment, { enrolled: true, at: statSync(layout.hub).mtime.toISOString() });
+  });
+
+  it("takes the serving release's floor as the agent last read it, and reads the TPM when the agent holds none", async () => {
+    const tpm = deviceFor(fixture.device.tpm);
+    const floor = await VersionFloor.forRelease(tpm, "matmul");
+    await floor.raise(3);
+    const counted = countingReads(tpm);
+    const known = await stateWith({ tpm: counted.device, knownFloor: (name) => (name === "matmul" ? 7n : undefined) });
+    assert.equal(known.update?.floor, 7);
+    assert.equal(counted.reads, 0);
+    const read = await stateWith({ tpm: counted.device, knownFloor: () => undefined });
+    assert.equal(read.update?.floor, 3);
+    assert.equal(counted.reads, 1);
   });
 
   it("promise 3 passes against the generated rules only when state.json names the allowed peers", async () => {

@@ -11,7 +11,8 @@ import { downloadTarget } from "@edgeward/agent";
 // The download logic against a local HTTP server (the TLS client in front of it is tested in egress.test.ts).
 describe("downloading a release's ciphertext", () => {
   const dir = tempDir("edgeward-download-");
-  const body = randomBytes(200_000);
+  // Over two of the downloader's 1 MiB write batches, so a cut lands after a written batch and mid-way through one.
+  const body = randomBytes(2_600_000);
   const sha256 = createHash("sha256").update(body).digest("hex");
   let mode: "whole" | "cut" | "extra" | "ignore-range" = "whole";
   const ranges: string[] = [];
@@ -30,7 +31,7 @@ describe("downloading a release's ciphertext", () => {
       if (mode === "cut") {
         res.writeHead(200, { "content-length": body.length });
         // Cut the connection once the first part had time to arrive (a loaded machine may need a while).
-        res.write(body.subarray(0, 70_000), () => setTimeout(() => res.destroy(), 200));
+        res.write(body.subarray(0, 1_300_000), () => setTimeout(() => res.destroy(), 200));
         return;
       }
       res.end(mode === "extra" ? Buffer.concat([body, Buffer.from("more")]) : body);
@@ -59,7 +60,8 @@ describe("downloading a release's ciphertext", () => {
       "EW_ERR_AGENT_DOWNLOAD_INCOMPLETE",
     );
     assert.equal(existsSync(dest), false);
-    assert.ok(statSync(`${dest}.part`).size > 0, "the part that arrived is kept");
+    // Everything that arrived is kept, the batch not yet written included.
+    assert.equal(statSync(`${dest}.part`).size, 1_300_000, "the part that arrived is kept");
     mode = "whole";
     await downloadTarget(fetchFrom, dest, { length: body.length, sha256 });
     assert.deepEqual(readFileSync(dest), body);

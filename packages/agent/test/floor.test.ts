@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { rejectsWithCode, startSwtpm, type Swtpm } from "@edgeward/testkit";
 import { floorIndexFor, VersionFloor } from "@edgeward/agent";
-import { deviceFor, SLOW } from "./helpers.ts";
+import { countingReads, deviceFor, SLOW } from "./helpers.ts";
 
 describe("the version floor in the TPM NV counter (swtpm)", SLOW, () => {
   let tpm: Swtpm;
@@ -37,6 +37,21 @@ describe("the version floor in the TPM NV counter (swtpm)", SLOW, () => {
     await cls.check(1, "ocr-cls 1");
     await rejectsWithCode(det.check(4, "ocr-det 4"), "EW_ERR_AGENT_FLOOR");
     assert.equal(await (await VersionFloor.forRelease(dev, "ocr-det")).read(), 5n);
+  });
+
+  it("refuses a sequence below a floor it already read without another TPM command, and checks the rest in the TPM", async () => {
+    const dev = deviceFor(tpm);
+    const counted = countingReads(dev);
+    const floor = await VersionFloor.forRelease(counted.device, "ocr-rec");
+    await floor.raise(4);
+    counted.reads = 0;
+    await rejectsWithCode(floor.check(3, "ocr-rec 3"), "EW_ERR_AGENT_FLOOR");
+    assert.equal(counted.reads, 0, "a sequence below the known floor needs no TPM read");
+    // Another holder of the same counter raises it: a sequence at the known floor is checked in the TPM and refused.
+    await (await VersionFloor.forRelease(dev, "ocr-rec")).raise(6);
+    await rejectsWithCode(floor.check(5, "ocr-rec 5"), "EW_ERR_AGENT_FLOOR");
+    assert.equal(counted.reads, 1);
+    await floor.check(6, "ocr-rec 6");
   });
 
   it("refuses an absurd step or a sequence that is not a non-negative integer", async () => {

@@ -4,7 +4,7 @@
 import { after, before } from "node:test";
 import { join } from "node:path";
 import { startSwtpm, tempDir, type StartSwtpmOptions, type Swtpm } from "@edgeward/testkit";
-import { Tpm2ToolsDevice } from "@edgeward/tpm";
+import { Tpm2ToolsDevice, type TpmDevice } from "@edgeward/tpm";
 import { provisionDevice, stateLayout, type StateLayout } from "@edgeward/agent";
 
 /** The tpm2-tools device for `tpm`. */
@@ -55,4 +55,17 @@ export function useProvisionedDevice(options: StartSwtpmOptions = {}): { readonl
       return device;
     },
   };
+}
+
+/** The real device `dev` with its NV counter reads counted in `reads` (a test sets it back to 0). */
+export function countingReads(dev: TpmDevice): { device: TpmDevice; reads: number } {
+  const out = { device: dev, reads: 0 };
+  out.device = new Proxy(dev, {
+    get(target, prop, receiver) {
+      if (prop === "counterRead") return (index: number) => (out.reads++, target.counterRead(index));
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return out;
 }

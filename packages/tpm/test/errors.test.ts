@@ -94,6 +94,21 @@ describe("device failures (swtpm)", SLOW, () => {
     }
   });
 
+  it("a quote leaves no transient object behind, also when the attestation key is not this TPM's", async () => {
+    const dev = deviceFor(tpm);
+    const env = { ...process.env, ...tpm.env };
+    const transients = async () => (await run("tpm2_getcap", ["handles-transient"], { env })).stdout.trim();
+    const ak = await dev.createAttestationKey();
+    await dev.quote(ak, parsePcrSelectionText("7"), new Uint8Array([2]));
+    assert.equal(await transients(), "");
+    const foreign = { ...ak, public: Uint8Array.from(ak.public, (b, i) => (i === ak.public.length - 1 ? b ^ 1 : b)) };
+    await rejectsWithCode(
+      dev.quote(foreign, parsePcrSelectionText("7"), new Uint8Array([3])),
+      "EW_ERR_TPM_FOREIGN_KEY",
+    );
+    assert.equal(await transients(), "");
+  });
+
   it("rejects a PCR outside 0-23 with EW_ERR_TPM_PCR_SELECTION and oversized event data with EW_ERR_INPUT_TOO_LARGE", async () => {
     const dev = deviceFor(tpm);
     await rejectsWithCode(dev.pcrExtend(24, new Uint8Array(1)), "EW_ERR_TPM_PCR_SELECTION");

@@ -10,6 +10,7 @@ import { readRuntimeStatus } from "../status.ts";
 import type { TamperRecord } from "../tamper/respond.ts";
 import { installTarget } from "../update/install.ts";
 import { discoverTargets, discoveryDeps } from "../update/discover.ts";
+import { refreshTuf, type TufTargets } from "../update/tuf.ts";
 import { attestOnce, pinnedHub, storedHubClient } from "./session.ts";
 import type { HubClient } from "./hub-client.ts";
 import { EdgewardError } from "@edgeward/core";
@@ -45,6 +46,8 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
   let lastClient: HubClient | undefined;
   let audits: AuditSchedule | undefined;
   let reviews: ReviewShipping | undefined;
+  // Until when (this agent's clock) its last pass is surely still fresh for key release; see passFreshUntil.
+  let freshUntil = 0;
 
   // Sealed review entries leave with the log (docs/agent.md "Review entries"); a failure never stops the cycle.
   const shipReview = async (agent: Agent, hub: HubClient): Promise<void> => {
@@ -92,6 +95,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
         nextAttestAt: answer.nextAttestAt,
       });
       const hubNext = new Date(answer.nextAttestAt);
+      freshUntil = answer.result === "pass" ? passFreshUntil(now().getTime(), hubNext.getTime()) : 0;
       if (hubNext.getTime() < next.getTime() && hubNext.getTime() > now().getTime()) next = hubNext;
       if (answer.result !== "pass")
         throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", {
@@ -105,21 +109,28 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     await shipReview(agent, await client(agent));
     const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
     // Each target on its own: a refused one (a rollback, a bad proof) does not keep the others from installing.
+    // One TUF refresh for every target of the cycle (started by the first that needs it; a failure fails each).
+    let tuf: Promise<TufTargets> | undefined;
+    const sharedTuf = async (): Promise<TufTargets> => (tuf ??= refreshTuf(await client(agent), agent.layout.tuf));
     // Followed names add the newest version rolled out to this device (docs/agent.md "Following releases").
     const found = await discoverTargets(
-      discoveryDeps(await client(agent), agent.layout.tuf, agent.activation()),
+      discoveryDeps(await client(agent), sharedTuf, agent.activation()),
       agent.config.follow,
     );
     let firstError: Error | undefined = found.refusals[0];
     for (const target of [...agent.config.track, ...found.targets]) {
       try {
+        const hub = await client(agent);
+        tuf ??= sharedTuf();
         const meta = await installTarget(
           {
             activation: agent.activation(),
-            client: await client(agent),
+            client: hub,
             tufDir: agent.layout.tuf,
+            tuf,
             logKey,
             attest,
+            passFresh: () => now().getTime() < freshUntil,
             ...(agent.config.installCommand === undefined ? {} : { installCommand: agent.config.installCommand }),
           },
           target,
@@ -189,6 +200,16 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
       await running?.catch(() => undefined);
     },
   };
+}
+
+/**
+ * Until when a pass received at `receivedAt` is surely still fresh for key release, from the hub's `nextAttestAt`.
+ * The hub schedules the next attestation one policy interval after the pass, within ±10% jitter, and its policy
+ * keeps a pass fresh for at least that interval (freshnessMs ≥ attestIntervalMs); half the time to nextAttestAt
+ * stays inside the freshness window with room for clock drift. The hub still decides: a stale answer re-attests.
+ */
+export function passFreshUntil(receivedAt: number, nextAttestAt: number): number {
+  return receivedAt + Math.max(0, (nextAttestAt - receivedAt) / 2);
 }
 
 /** Ships the log entries the hub has not acknowledged (status.json keeps the size it has). */

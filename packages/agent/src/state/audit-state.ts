@@ -30,6 +30,12 @@ export interface AuditStateInputs {
   readonly guard?: { readonly digest: string; readonly releaseDigest: string; readonly stages: readonly string[] };
   /** Reads the serving release's NV version floor. */
   readonly tpm?: TpmDevice;
+  /**
+   * The floor of release `name` as the running agent last read it from the TPM (at start, at each check and each
+   * raise), or undefined when it holds none; then the TPM is read. state.json is rebuilt several times a cycle, and
+   * the counter moves only when the agent raises it, so this spares a TPM command per rebuild.
+   */
+  readonly knownFloor?: (name: string) => bigint | undefined;
   /** The configured tamper source kinds (armed while no tamper event fired and the watch runs). */
   readonly tamperSources?: readonly string[];
   readonly watching?: boolean;
@@ -90,7 +96,7 @@ export async function buildAuditState(layout: StateLayout, inputs: AuditStateInp
       ...((await readJson(tufRoot)) === undefined ? {} : { tufRoot: rel(tufRoot) }),
       ...(typeof target === "string" && target.length > 0 ? { target } : {}),
       runningVersion: versionSequence(serving.version),
-      ...(inputs.tpm === undefined ? {} : { floor: await readFloor(inputs.tpm, serving.name) }),
+      ...(inputs.tpm === undefined ? {} : { floor: await floorOf(inputs, inputs.tpm, serving.name) }),
     };
   }
   if (inputs.tamperSources !== undefined) {
@@ -194,6 +200,11 @@ function agentFacts(inputs: AuditStateInputs): object | undefined {
   // directory the agent writes: promises 1 and 5 scan it.
   const dataDirs = typeof a === "string" ? [dirname(resolve(a))] : [];
   return { listen: [...listen].filter((p) => p > 0), dataDirs };
+}
+
+async function floorOf(inputs: AuditStateInputs, tpm: TpmDevice, name: string): Promise<number | null> {
+  const known = inputs.knownFloor?.(name);
+  return known === undefined ? readFloor(tpm, name) : Number(known);
 }
 
 async function readFloor(tpm: TpmDevice, name: string): Promise<number | null> {

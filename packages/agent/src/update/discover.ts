@@ -9,7 +9,7 @@ import { EdgewardError, isEdgewardError, type wire } from "@edgeward/core";
 import type { HubClient } from "../hub/hub-client.ts";
 import { versionSequence, type ActivateDeps } from "./activate.ts";
 import type { ReleaseMeta } from "./release-store.ts";
-import { refreshTarget } from "./tuf.ts";
+import type { TufTargets } from "./tuf.ts";
 
 /** How many listed releases are read per name: the newest ones are all discovery needs. */
 const LISTED = 20;
@@ -27,12 +27,16 @@ export interface DiscoverDeps {
   readonly log?: ActivateDeps["log"];
 }
 
-/** The discovery dependencies of a running agent: its hub client, its TUF directory and its activation context. */
-export function discoveryDeps(client: HubClient, tufDir: string, activation: ActivateDeps): DiscoverDeps {
+/** The discovery dependencies of a running agent: its hub client, the cycle's one TUF refresh and its activation context. */
+export function discoveryDeps(
+  client: HubClient,
+  tuf: () => Promise<TufTargets>,
+  activation: ActivateDeps,
+): DiscoverDeps {
   const { releases } = activation;
   return {
     list: async (name) => (await client.deviceReleases({ name, limit: LISTED })).releases,
-    tufTarget: (path) => refreshTarget(client, tufDir, path),
+    tufTarget: async (path) => (await tuf()).target(path),
     floor: async (name) => Number(await (await activation.floor(name)).read()),
     serving: async () => {
       const current = (await releases.current()).current;

@@ -54,6 +54,11 @@ export async function downloadTarget(
   await rename(part, dest);
 }
 
+/** Arriving TLS records (16 KiB at most) are written in batches of about this size, one writev each. */
+const WRITE_BATCH_BYTES = 1 << 20;
+/** Far below IOV_MAX (1024 on Linux), so one writev never needs splitting. */
+const WRITE_BATCH_BUFFERS = 256;
+
 async function appendBody(
   res: IncomingMessage,
   part: string,
@@ -63,6 +68,16 @@ async function appendBody(
 ): Promise<void> {
   const fh = await open(part, offset === 0 ? "w" : "a", 0o600);
   let written = offset;
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  // Bytes are hashed once written, so a failed write leaves the hash short, which fails closed.
+  const writePending = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    await fh.writev(pending);
+    for (const b of pending) hash.update(b);
+    pending.length = 0;
+    pendingBytes = 0;
+  };
   try {
     for await (const chunk of res) {
       const c = chunk as Buffer;
@@ -72,13 +87,16 @@ async function appendBody(
         await rm(part, { force: true });
         throw new EdgewardError("EW_ERR_AGENT_TARGET_MISMATCH", { detail: `more than ${length} bytes` });
       }
-      await fh.write(c);
-      hash.update(c);
+      pending.push(c);
+      pendingBytes += c.length;
       written += c.length;
+      if (pendingBytes >= WRITE_BATCH_BYTES || pending.length >= WRITE_BATCH_BUFFERS) await writePending();
     }
+    await writePending();
   } catch (err) {
     if (err instanceof EdgewardError) throw err;
     // A broken connection keeps what arrived: the next try resumes from there.
+    await writePending().catch(() => undefined);
   } finally {
     await fh.close().catch(() => undefined);
   }

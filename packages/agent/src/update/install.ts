@@ -6,13 +6,13 @@
  * key; then the release is opened, verified, loaded and switched to (activateRelease). Any refusal leaves the
  * serving model as it was.
  */
-import { EdgewardError, isEdgewardError } from "@edgeward/core";
-import type { HubClient } from "../hub/hub-client.ts";
+import { EdgewardError, isEdgewardError, type wire } from "@edgeward/core";
+import { hubCodeOf, type HubClient } from "../hub/hub-client.ts";
 import { versionSequence, activateRelease, type ActivateDeps } from "./activate.ts";
 import { downloadTarget } from "./download.ts";
 import { verifyReleaseProof } from "./release-proof.ts";
 import type { ReleaseMeta } from "./release-store.ts";
-import { refreshTarget } from "./tuf.ts";
+import { refreshTuf, type TufTargets } from "./tuf.ts";
 import { openStoredRelease } from "./open-release.ts";
 import { runInstaller, unsealedPackage } from "./package.ts";
 
@@ -26,13 +26,21 @@ export interface InstallDeps {
   readonly logKey: string;
   /** Attests and resolves on a pass; the hub releases keys only after a fresh one (promise 7). */
   readonly attest: () => Promise<void>;
+  /**
+   * True while this agent's last pass is surely still fresh by the hub's policy, so the key is asked for without
+   * a second quote; the hub still decides, and a stale answer (EW_ERR_KEY_RELEASE_NOT_FRESH) attests and asks
+   * again. Absent: attest before every key request.
+   */
+  readonly passFresh?: () => boolean;
+  /** The cycle's one TUF refresh; absent, each call refreshes on its own. */
+  readonly tuf?: Promise<TufTargets>;
   /** The command a verified package is handed to (the agent's configuration). */
   readonly installCommand?: readonly string[];
 }
 
 /** Installs TUF target `name` unless it is already current; returns its facts, or undefined when TUF has none. */
 export async function installTarget(deps: InstallDeps, name: string): Promise<ReleaseMeta | undefined> {
-  const meta = await refreshTarget(deps.client, deps.tufDir, name);
+  const meta = await (await (deps.tuf ?? refreshTuf(deps.client, deps.tufDir))).target(name);
   if (meta === undefined) return undefined;
   const { releases, log } = deps.activation;
   if ((await releases.current()).current === meta.releaseId) return meta;
@@ -68,8 +76,7 @@ async function fetchAndRelease(deps: InstallDeps, meta: ReleaseMeta, subject: st
       guard,
     );
   if (meta.sealed === false) return;
-  await deps.attest();
-  const answer = await deps.client.releaseKey(meta.releaseId);
+  const answer = await releaseKeyAfterPass(deps, meta.releaseId);
   const checkpoint = verifyReleaseProof(answer, deps.logKey, meta);
   await releases.saveHeader(meta.releaseId, Buffer.from(answer.header, "base64"));
   await log?.record({
@@ -77,6 +84,23 @@ async function fetchAndRelease(deps: InstallDeps, meta: ReleaseMeta, subject: st
     subject,
     details: { release: meta.releaseId, logIndex: answer.logEntry.index, treeSize: checkpoint.size },
   });
+}
+
+/**
+ * The key release, preceded by a fresh pass (ARCHITECTURE.md promise 7). The hub alone judges freshness: when this
+ * agent's last pass is surely fresh the key is asked for at once, and if the hub answers that the pass is stale
+ * the agent attests and asks once more; otherwise it attests first.
+ */
+async function releaseKeyAfterPass(deps: InstallDeps, releaseId: string): Promise<wire.ReleaseKeyResponse> {
+  if (deps.passFresh?.() === true) {
+    try {
+      return await deps.client.releaseKey(releaseId);
+    } catch (err) {
+      if (hubCodeOf(err) !== "EW_ERR_KEY_RELEASE_NOT_FRESH") throw err;
+    }
+  }
+  await deps.attest();
+  return deps.client.releaseKey(releaseId);
 }
 
 /** A package: verified as above, then handed to the install command on stdin; the floor rises only on success. */

@@ -32,8 +32,17 @@ export class HubFetcher extends BaseFetcher {
   }
 }
 
-/** Refreshes the trusted metadata and returns target `name`'s facts, or undefined when TUF lists no such target. */
-export async function refreshTarget(client: HubClient, tufDir: string, name: string): Promise<ReleaseMeta | undefined> {
+/** One refresh's verified view of the targets (TUF 1.0 §5.7: target info from the trusted, updated metadata). */
+export interface TufTargets {
+  /** Target `name`'s release facts, or undefined when TUF lists no such target. */
+  target(name: string): Promise<ReleaseMeta | undefined>;
+}
+
+/**
+ * Refreshes the trusted metadata once (TUF 1.0 §5.3-§5.6) and returns the view every tracked target is read from,
+ * so a cycle that tracks several targets walks the client workflow once, not once per target.
+ */
+export async function refreshTuf(client: HubClient, tufDir: string): Promise<TufTargets> {
   const updater = new Updater({
     metadataDir: tufDir,
     metadataBaseUrl: `${client.base}/v1/device/tuf`,
@@ -49,6 +58,15 @@ export async function refreshTarget(client: HubClient, tufDir: string, name: str
       cause: err,
     });
   }
+  return { target: (name) => targetMeta(updater, name) };
+}
+
+/** Refreshes the trusted metadata and returns target `name`'s facts, or undefined when TUF lists no such target. */
+export async function refreshTarget(client: HubClient, tufDir: string, name: string): Promise<ReleaseMeta | undefined> {
+  return (await refreshTuf(client, tufDir)).target(name);
+}
+
+async function targetMeta(updater: Updater, name: string): Promise<ReleaseMeta | undefined> {
   const info = await updater.getTargetInfo(name);
   if (info === undefined) return undefined;
   const custom = info.custom;

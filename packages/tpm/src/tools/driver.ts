@@ -195,7 +195,9 @@ export class Tpm2ToolsDevice implements TpmDevice {
 
   quote(ak: AttestationKey, pcrs: PcrSelection, nonce: Uint8Array): Promise<QuoteEvidence> {
     return this.#op(async (ws) => {
-      await loadAk(ws, ak);
+      // The AK's first copy stays loaded through tpm2_quote (two of the TPM's three transient slots); the flush
+      // after tpm2_quote, or the workspace's on a failure, removes both. One tool process fewer per quote.
+      await loadAk(ws, ak, false);
       const q = nonce.length > 0 ? ["-q", Buffer.from(nonce).toString("hex")] : [];
       await ws.run("tpm2_quote", [
         ...["-c", "ak.ctx", "-l", formatPcrSelection(pcrs), ...q, "-g", "sha256"],
@@ -325,9 +327,12 @@ async function loadWrapped(ws: Workspace, obj: WrappedObject, ctx: string): Prom
   });
 }
 
-/** Re-derives the AK (a primary key: the same template gives the same key on the same TPM) as ak.ctx. */
-async function loadAk(ws: Workspace, ak: AttestationKey): Promise<void> {
-  await ws.run("tpm2_createprimary", [...AK_ARGS, "-c", "ak.ctx", "-o", "ak-now.pub"]);
+/**
+ * Re-derives the AK (a primary key: the same template gives the same key on the same TPM) as ak.ctx; `flush`
+ * false leaves it loaded for the next tool to flush with its own transients.
+ */
+async function loadAk(ws: Workspace, ak: AttestationKey, flush = true): Promise<void> {
+  await ws.run("tpm2_createprimary", [...AK_ARGS, "-c", "ak.ctx", "-o", "ak-now.pub"], { loads: flush });
   if (!Buffer.from(await ws.read("ak-now.pub")).equals(ak.public))
     throw new EdgewardError("EW_ERR_TPM_FOREIGN_KEY", { detail: "the attestation key belongs to another TPM" });
 }
