@@ -65,6 +65,7 @@ console.table(
     database: r.database,
     cycles: r.cycles,
     failures: r.failures,
+    shed: r.shed,
     "cycles/s": Math.round(r.cyclesPerSec),
     "p50 ms": r.p50Ms.toFixed(1),
     "p99 ms": r.p99Ms.toFixed(1),
