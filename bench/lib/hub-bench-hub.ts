@@ -44,6 +44,8 @@ export interface BenchHub {
   readonly database: "sqlite" | "postgres";
   /** COMMITs of the hub's SQLite database so far (undefined on PostgreSQL). */
   dbCommits(): number | undefined;
+  /** Statements the hub's store sent to PostgreSQL so far, each a round trip (undefined on SQLite). */
+  dbRoundTrips(): number | undefined;
   /** Devices by attestation status now (pass, fail, timeout, never), as operators see them. */
   statusCounts(): Promise<Record<string, number>>;
   /** Inserts `count` trusted devices (ids `${prefix}${i}`) and returns what clients need to drive them. */
@@ -168,6 +170,7 @@ export async function startBenchHub(options: {
       return specs;
     },
     dbCommits: () => store.commits,
+    dbRoundTrips: () => store.roundTrips,
     async statusCounts() {
       const counts: Record<string, number> = {};
       const now = new Date();

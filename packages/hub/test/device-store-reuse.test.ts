@@ -1,7 +1,8 @@
 // What the database device store reuses between reads (device/database-store.ts), checked with two stores (replicas)
 // on one database, SQLite and PostgreSQL (two connections, as two `serve` processes have): a group's policy is
 // reused only while the version read with the device is unchanged; an update from a stale device record never
-// loses another replica's change; a batch commits together or not at all.
+// loses another replica's change; a batch commits together or not at all; a quote's result (on PostgreSQL one
+// statement) stores the device's state and its record together.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -109,4 +110,31 @@ for (const [backend, open] of BACKENDS)
       assert.equal((await b.getDevice(DEVICE.id))?.lastResult, "fail");
       assert.equal((await b.listAttestations(DEVICE.id, 10)).length, 1);
     });
+
+    await t.test(
+      "a quote's result stores the device's state and the record together, also from a stale basis",
+      async () => {
+        const trips = hubA.roundTrips;
+        const basis = (await a.getDevice(DEVICE.id))!;
+        const before = hubA.roundTrips;
+        const at = new Date().toISOString();
+        await a.recordResult(
+          basis,
+          { lastResult: "pass", nextAttestAt: at },
+          { deviceId: DEVICE.id, at, result: "pass", reasons: [] },
+        );
+        // PostgreSQL: one round trip (the update and the insert in one statement), not BEGIN, two statements, COMMIT.
+        if (trips !== undefined) assert.equal(hubA.roundTrips! - before!, 1);
+        assert.equal((await b.getDevice(DEVICE.id))?.lastResult, "pass");
+        assert.equal((await b.listAttestations(DEVICE.id, 10)).length, 2);
+        // Another replica changed the device after `basis` was read: nothing from the stale row is written, the
+        // store re-reads and applies the patch on the stored row, and the record is stored once.
+        assert.ok(await b.updateDevice(DEVICE.id, { bootTime: "boot-c" }));
+        await a.recordResult(basis, { lastResult: "fail" }, { deviceId: DEVICE.id, at, result: "fail", reasons: [] });
+        const now = (await b.getDevice(DEVICE.id))!;
+        assert.equal(now.bootTime, "boot-c");
+        assert.equal(now.lastResult, "fail");
+        assert.equal((await b.listAttestations(DEVICE.id, 10)).length, 3);
+      },
+    );
   });

@@ -120,17 +120,14 @@ export class AttestationService {
     const nextAttestAt = this.#next(now, group);
     const clockOk = !reasons.some((r) => r.code === "EW_ERR_QUOTE_CLOCK");
     // The device's new state and the stored result commit together (one transaction, one fsync on SQLite).
-    await ctx.store.batch(async (store) => {
-      const patch = {
-        lastSeenAt: now.toISOString(),
-        lastResult: result,
-        nextAttestAt,
-        ...(result === "pass" ? { lastPassAt: now.toISOString() } : {}),
-        ...(clockOk ? { clock: storedClock(verified) } : {}),
-      } as const;
-      await store.updateDevice(device.id, patch, undefined, device);
-      await store.addAttestation({ deviceId: device.id, at: now.toISOString(), result, reasons });
-    });
+    const patch = {
+      lastSeenAt: now.toISOString(),
+      lastResult: result,
+      nextAttestAt,
+      ...(result === "pass" ? { lastPassAt: now.toISOString() } : {}),
+      ...(clockOk ? { clock: storedClock(verified) } : {}),
+    } as const;
+    await ctx.store.recordResult(device, patch, { deviceId: device.id, at: now.toISOString(), result, reasons });
     await record(ctx, result === "pass" ? "attest.pass" : "attest.fail", device.id, {
       reasons: reasons.map((r) => r.code),
       resetCount: verified.clockInfo.resetCount,

@@ -67,6 +67,11 @@ export interface DeviceStore {
   countNonces(deviceId: string, now: string): Promise<number>;
 
   addAttestation(record: AttestationRecord): Promise<void>;
+  /**
+   * A quote's outcome: `patch` applied to the device (from `basis`, as {@link updateDevice}) and `record` stored,
+   * both or neither (PostgreSQL: one statement, one round trip, when nothing changed the device since `basis`).
+   */
+  recordResult(basis: DeviceRecord, patch: DevicePatch, record: AttestationRecord): Promise<void>;
   listAttestations(deviceId: string, limit: number): Promise<AttestationRecord[]>;
 
   getDeviceLog(deviceId: string): Promise<DeviceLogState | undefined>;

@@ -49,6 +49,14 @@ export class HubStore {
   }
 
   /**
+   * Statements sent to PostgreSQL so far (each one round trip: BEGIN and COMMIT count), for benchmarks; undefined on
+   * SQLite, which has no round trips.
+   */
+  get roundTrips(): number | undefined {
+    return this.#pool === undefined ? undefined : (roundTrips.get(this.#pool) ?? 0);
+  }
+
+  /**
    * Database operations waiting for a connection now: PostgreSQL, queries queued for the pool; SQLite, writes
    * waiting for another request's transaction. The overload check reads it on every device request.
    */
@@ -120,5 +128,20 @@ function postgresPool(url: string): pg.Pool {
   });
   // An idle client's error (a server restart) must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
+  countRoundTrips(pool);
   return pool;
+}
+
+const roundTrips = new WeakMap<pg.Pool, number>();
+
+/** Counts every query a pooled client sends (Kysely's statements, BEGIN and COMMIT alike): one round trip each. */
+function countRoundTrips(pool: pg.Pool): void {
+  roundTrips.set(pool, 0);
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      roundTrips.set(pool, (roundTrips.get(pool) ?? 0) + 1);
+      return query(...args);
+    };
+  });
 }
