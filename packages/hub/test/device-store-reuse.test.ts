@@ -137,4 +137,28 @@ for (const [backend, open] of BACKENDS)
         assert.equal((await b.listAttestations(DEVICE.id, 10)).length, 3);
       },
     );
+
+    await t.test("a nonce is stored only under the device's quota of outstanding nonces", async () => {
+      const now = "2026-05-01T12:00:00.000Z";
+      const nonce = (n: string, expiresAt = "2026-05-01T12:01:00.000Z") => ({
+        nonce: n.repeat(64),
+        deviceId: DEVICE.id,
+        pcrs: "sha256:0",
+        expiresAt,
+      });
+      assert.ok(await a.putNonceWithin(nonce("a", "2026-05-01T11:59:00.000Z"), 2, now), "an expired one");
+      assert.ok(await a.putNonceWithin(nonce("b"), 2, now));
+      assert.ok(await b.putNonceWithin(nonce("c"), 2, now));
+      // SQLite: the nonce inserts are not waited for (store/single-use.ts) and counts read committed rows; the group
+      // commits at the end of the event-loop turn.
+      await new Promise((r) => setImmediate(r));
+      const trips = hubB.roundTrips;
+      assert.equal(await a.putNonceWithin(nonce("d"), 2, now), false, "two outstanding: the quota is used");
+      assert.equal(await b.putNonceWithin(nonce("d"), 2, now), false);
+      // PostgreSQL: the count and the insert are one statement.
+      if (trips !== undefined) assert.equal(hubB.roundTrips! - trips, 1);
+      assert.equal(await a.takeNonce(nonce("d").nonce, now), undefined, "a refused nonce was not stored");
+      assert.ok(await a.takeNonce(nonce("b").nonce, now));
+      assert.ok(await a.putNonceWithin(nonce("d"), 2, now), "a spent one frees its place");
+    });
   });

@@ -58,14 +58,15 @@ export class AttestationService {
     for (const { bank } of selection)
       if (!req.banks.includes(bank))
         throw new EdgewardError("EW_ERR_ATTEST_PCR_MISSING", { detail: `the group needs the ${bank} bank` });
-    const outstanding = await ctx.store.countNonces(device.id, now.toISOString());
     // A client without a certificate (the renewal path) may be anyone: it gets half the quota, so a stranger asking
     // for a device's nonces cannot use up what the device itself, with its certificate, may still ask for.
     const quota = ctx.maxOutstandingNonces ?? 4;
-    if (outstanding >= (certDeviceId === undefined ? quota : quota * 2)) throw new RetryLater(this.#lifetime() / 1000);
+    const limit = certDeviceId === undefined ? quota : quota * 2;
     const nonce = randomBytes(32).toString("hex");
     const expiresAt = new Date(now.getTime() + this.#lifetime()).toISOString();
-    await ctx.store.putNonce({ nonce, deviceId: device.id, pcrs: group.attestPcrs, expiresAt });
+    const issued = { nonce, deviceId: device.id, pcrs: group.attestPcrs, expiresAt };
+    if (!(await ctx.store.putNonceWithin(issued, limit, now.toISOString())))
+      throw new RetryLater(this.#lifetime() / 1000);
     // lastSeenAt is written by the quote that follows; only an announced reboot is written here (one write fewer
     // per cycle).
     if (req.bootTime !== undefined && req.bootTime !== device.bootTime) {

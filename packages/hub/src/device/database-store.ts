@@ -6,7 +6,13 @@ import { PostgresAdapter, sql, type Kysely, type Selectable } from "kysely";
 import { EdgewardError } from "@edgeward/core";
 import { parseStoredPolicy } from "../groups/policy.ts";
 import type { DevicesTable, HubDatabase } from "../store/schema.ts";
-import { insertEnrolToken, issueNonce, spendEnrolToken, spendNonce } from "../store/single-use.ts";
+import {
+  insertEnrolToken,
+  issueNonce,
+  issueRelaxedNonceWithin,
+  spendEnrolToken,
+  spendNonce,
+} from "../store/single-use.ts";
 import { backoff, deviceColumns, deviceFromRow, factsOf, type Facts } from "./database-rows.ts";
 import { applyPatch } from "./store.ts";
 import type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
@@ -226,15 +232,15 @@ export class DatabaseDeviceStore implements DeviceStore {
 
   async putNonce(n: NonceRecord): Promise<void> {
     // Not waited for on disk: a nonce lost in a crash only makes the device ask again (store/single-use.ts).
-    const init = {
-      nonce: n.nonce,
-      deviceId: n.deviceId,
-      purpose: "attest",
-      data: JSON.stringify({ pcrs: n.pcrs }),
-      now: new Date(),
-      expiresAt: new Date(n.expiresAt),
-    };
-    await issueNonce(this.#db, init, { durable: false });
+    await issueNonce(this.#db, nonceInit(n), { durable: false });
+  }
+
+  async putNonceWithin(n: NonceRecord, limit: number, now: string): Promise<boolean> {
+    if (this.#db.getExecutor().adapter instanceof PostgresAdapter)
+      return issueRelaxedNonceWithin(this.#db, nonceInit(n), limit, new Date(now));
+    if ((await this.countNonces(n.deviceId, now)) >= limit) return false;
+    await this.putNonce(n);
+    return true;
   }
 
   async takeNonce(nonce: string, now: string): Promise<NonceRecord | undefined> {
@@ -462,5 +468,17 @@ function attestationValues(r: AttestationRecord) {
     result: r.result,
     reasons: JSON.stringify(r.reasons),
     evidence: "{}",
+  };
+}
+
+/** The nonces row of an attestation nonce. */
+function nonceInit(n: NonceRecord) {
+  return {
+    nonce: n.nonce,
+    deviceId: n.deviceId,
+    purpose: "attest",
+    data: JSON.stringify({ pcrs: n.pcrs }),
+    now: new Date(),
+    expiresAt: new Date(n.expiresAt),
   };
 }

@@ -63,6 +63,11 @@ export interface DeviceStore {
   putNonce(nonce: NonceRecord): Promise<void>;
   /** Spends the nonce (single use, on every replica) and returns it, or undefined when unknown or spent. */
   takeNonce(nonce: string, now: string): Promise<NonceRecord | undefined>;
+  /**
+   * Stores the nonce only while the device has fewer than `limit` outstanding nonces at `now` (the rate limit);
+   * false when it has that many. PostgreSQL: one statement.
+   */
+  putNonceWithin(nonce: NonceRecord, limit: number, now: string): Promise<boolean>;
   /** Outstanding (unexpired, unused) nonces of a device, for rate limiting. */
   countNonces(deviceId: string, now: string): Promise<number>;
 
