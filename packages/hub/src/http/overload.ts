@@ -62,23 +62,25 @@ export function installOverloadShed(
 ): { inFlight(): number; shed(): number } {
   let inFlight = 0;
   let shed = 0;
-  app.addHook("onRequest", async (request, reply) => {
-    if (request.routeOptions.config.auth?.kind !== "device") return;
+  // Callback hooks, not async ones: they run on every device request, and a promise each would be measurable.
+  app.addHook("onRequest", (request, reply, next) => {
+    if (request.routeOptions.config.auth?.kind !== "device") return next();
     const reason = overloadReason(limits, pressure, inFlight);
     if (reason !== undefined) {
       shed++;
       const seconds = limits.retryAfterS + Math.floor(random() * (limits.retryJitterS + 1));
       void reply.header(wire.RETRY_AFTER_HEADER, String(seconds));
-      throw new EdgewardError("EW_ERR_HUB_OVERLOADED", { detail: reason });
+      return next(new EdgewardError("EW_ERR_HUB_OVERLOADED", { detail: reason }));
     }
     inFlight++;
     counted.add(request);
+    next();
   });
-  const done = (request: FastifyRequest): Promise<void> => {
+  const done = (request: FastifyRequest, _reply: unknown, next: () => void): void => {
     if (counted.delete(request)) inFlight--;
-    return Promise.resolve();
+    next();
   };
   app.addHook("onResponse", done);
-  app.addHook("onRequestAbort", done);
+  app.addHook("onRequestAbort", (request, next) => done(request, undefined, next));
   return { inFlight: () => inFlight, shed: () => shed };
 }
