@@ -38,7 +38,7 @@ const databases = values.postgres ? ["postgres"] : values.db === "both" ? ["sqli
 
 const anchorMsPerVerify = bareVerifyMsCpu(2);
 
-const rows: Array<{ database: string; commits: number | undefined } & FleetResult> = [];
+const rows: Array<{ database: string; commits: number | undefined; trips: number | undefined } & FleetResult> = [];
 for (const database of databases) {
   const hub = await startBenchHub({
     postgres: database === "postgres",
@@ -48,8 +48,14 @@ for (const database of databases) {
   try {
     const specs = await hub.addDevices(DEVICES, "dev-bench");
     const c0 = hub.dbCommits();
+    const t0 = hub.dbRoundTrips();
     const run = await runFleet(hub, specs, { clients: CLIENTS, mode: "loop", seconds: SECONDS });
-    rows.push({ database, commits: c0 === undefined ? undefined : hub.dbCommits()! - c0, ...run });
+    rows.push({
+      database,
+      commits: c0 === undefined ? undefined : hub.dbCommits()! - c0,
+      trips: t0 === undefined ? undefined : hub.dbRoundTrips()! - t0,
+      ...run,
+    });
   } finally {
     await hub.close();
   }
@@ -65,12 +71,14 @@ console.table(
     database: r.database,
     cycles: r.cycles,
     failures: r.failures,
+    shed: r.shed,
     "cycles/s": Math.round(r.cyclesPerSec),
     "p50 ms": r.p50Ms.toFixed(1),
     "p99 ms": r.p99Ms.toFixed(1),
     "hub CPU s": r.hubCpuSeconds.toFixed(2),
     "hub ms CPU/cycle": r.hubCpuMsPerCycle.toFixed(2),
     "db COMMITs/cycle": r.commits === undefined ? "n/a" : (r.commits / r.cycles).toFixed(2),
+    "pg round trips/cycle": r.trips === undefined ? "n/a" : (r.trips / r.cycles).toFixed(2),
     "clients CPU s": r.clientCpuSeconds.toFixed(2),
     "hub peak RSS MiB": Math.round(r.hubPeakRssMiB),
     "anchor: bare verify ms CPU": anchorMsPerVerify.toFixed(3),

@@ -8,7 +8,9 @@
 // the same run: bare in-process verifyQuote, in ms of CPU, against the hub's CPU per cycle.
 //
 //   node bench/hub-soak.ts [--devices 10000] [--minutes 2] [--interval 60] [--clients 1] [--db sqlite|postgres|both]
+//                          [--max-in-flight N] [--max-event-loop-delay MS]
 //
+// Shed answers (503/429 with Retry-After) are their own column: the device comes back when told, not an error.
 // Exits 1 when any cycle failed or any device ended as timeout/fail. Writes bench/out/hub-soak.json.
 import "reflect-metadata";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -25,6 +27,9 @@ const { values } = parseArgs({
     interval: { type: "string", default: "60" },
     clients: { type: "string", default: "1" },
     db: { type: "string", default: "sqlite" },
+    // The hub's overload limits (docs/hub.md "Overload"); the hub's defaults when absent.
+    "max-in-flight": { type: "string" },
+    "max-event-loop-delay": { type: "string" },
   },
 });
 const DEVICES = Number(values.devices);
@@ -42,7 +47,15 @@ interface Row extends FleetResult {
 }
 const rows: Row[] = [];
 for (const database of databases) {
-  const hub = await startBenchHub({ postgres: database === "postgres" });
+  const hub = await startBenchHub({
+    postgres: database === "postgres",
+    overload: {
+      ...(values["max-in-flight"] === undefined ? {} : { maxInFlight: Number(values["max-in-flight"]) }),
+      ...(values["max-event-loop-delay"] === undefined
+        ? {}
+        : { maxEventLoopDelayMs: Number(values["max-event-loop-delay"]) }),
+    },
+  });
   try {
     const t0 = performance.now();
     const specs = await hub.addDevices(DEVICES, "dev-soak", INTERVAL_MS);
@@ -72,6 +85,7 @@ console.table(
     "devices in store (s)": r.setupSeconds.toFixed(1),
     cycles: r.cycles,
     errors: r.failures,
+    shed: r.shed,
     "cycles/s": r.cyclesPerSec.toFixed(1),
     "p50 ms": r.p50Ms.toFixed(1),
     "p99 ms": r.p99Ms.toFixed(1),

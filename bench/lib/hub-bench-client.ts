@@ -28,6 +28,8 @@ export interface ClientJob {
 export interface ClientReport {
   readonly latenciesMs: number[];
   readonly failures: number;
+  /** Cycles the hub shed (503/429 with Retry-After); the device came back when told, as an agent does. */
+  readonly shed: number;
   /** Failures by their first line (status and code), counted. */
   readonly errors: Record<string, number>;
   readonly cpuSeconds: number;
@@ -56,6 +58,16 @@ const devices: Device[] = job.devices.map((spec) => ({
 const latencies: number[] = [];
 const errors: Record<string, number> = {};
 let failures = 0;
+let shed = 0;
+
+/** A 429/503 answer with a Retry-After (docs/hub.md "Overload"): come back after `ms`, plus up to 20 % jitter. */
+class Shed extends Error {
+  readonly ms: number;
+  constructor(ms: number) {
+    super(`shed, retry after ${ms} ms`);
+    this.ms = ms;
+  }
+}
 
 process.on("message", (m: { type: string; startAt: number }) => {
   if (m.type !== "go") return;
@@ -69,7 +81,10 @@ async function run(): Promise<void> {
   if (job.mode === "loop")
     await Promise.all(
       devices.map(async (d) => {
-        while (Date.now() < end) await cycle(d);
+        while (Date.now() < end) {
+          const next = await cycle(d);
+          if (next instanceof Shed) await new Promise((r) => setTimeout(r, Math.min(next.ms, end - Date.now())));
+        }
       }),
     );
   else await Promise.all(devices.map((d) => scheduled(d, end)));
@@ -78,6 +93,7 @@ async function run(): Promise<void> {
   const report: ClientReport = {
     latenciesMs: latencies,
     failures,
+    shed,
     errors,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
@@ -92,13 +108,14 @@ async function scheduled(d: Device, end: number): Promise<void> {
     d.agent = newAgent(d.spec);
     const next = await cycle(d);
     d.agent.destroy();
-    // A failed cycle comes back after the interval, as an agent would.
-    at = next === undefined ? at + job.intervalMs : Math.max(Date.now(), Date.parse(next));
+    // A failed cycle comes back after the interval, a shed one when the hub said, as an agent would.
+    if (next instanceof Shed) at = Date.now() + next.ms;
+    else at = next === undefined ? at + job.intervalMs : Math.max(Date.now(), Date.parse(next));
   }
 }
 
-/** One attestation cycle; returns the hub's nextAttestAt, or undefined when the cycle failed. */
-async function cycle(d: Device): Promise<string | undefined> {
+/** One attestation cycle; returns the hub's nextAttestAt, a Shed, or undefined when the cycle failed. */
+async function cycle(d: Device): Promise<string | Shed | undefined> {
   const t0 = performance.now();
   try {
     const ch = (await post(d, "/v1/device/attest/challenge", { deviceId: d.spec.id, banks: ["sha256"] })) as {
@@ -119,6 +136,10 @@ async function cycle(d: Device): Promise<string | undefined> {
     latencies.push(performance.now() - t0);
     return r.nextAttestAt;
   } catch (err) {
+    if (err instanceof Shed) {
+      shed++;
+      return err;
+    }
     failures++;
     const key = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 160);
     errors[key] = (errors[key] ?? 0) + 1;
@@ -148,6 +169,9 @@ function post(d: Device, path: string, body: unknown): Promise<unknown> {
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
+          const retry = Number(res.headers["retry-after"]);
+          if ((res.statusCode === 503 || res.statusCode === 429) && Number.isInteger(retry) && retry >= 0)
+            return reject(new Shed(Math.round(retry * 1000 * (1 + 0.2 * Math.random()))));
           if (res.statusCode !== 200) reject(new Error(`${path}: ${res.statusCode} ${text.slice(0, 120)}`));
           else resolve(JSON.parse(text));
         });

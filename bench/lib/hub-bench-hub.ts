@@ -21,6 +21,7 @@ import { attestationStatus } from "../../packages/hub/src/device/attestation.ts"
 import { DatabaseDeviceStore, openDeviceSide } from "../../packages/hub/src/device/index.ts";
 import { issueServerCertificate } from "../../packages/hub/src/hubdir/server-cert.ts";
 import { createHubLogger } from "../../packages/hub/src/logger.ts";
+import type { OverloadLimits } from "../../packages/hub/src/http/overload.ts";
 import { HubStore } from "../../packages/hub/src/store/hub-store.ts";
 import { LOCK_KEYS, writerLock } from "../../packages/hub/src/store/writer-lock.ts";
 import { BENCH_PCRS, BENCH_PCR_VALUES, SimulatedTpm } from "../hub-attest-sim.ts";
@@ -43,6 +44,8 @@ export interface BenchHub {
   readonly database: "sqlite" | "postgres";
   /** COMMITs of the hub's SQLite database so far (undefined on PostgreSQL). */
   dbCommits(): number | undefined;
+  /** Statements the hub's store sent to PostgreSQL so far, each a round trip (undefined on SQLite). */
+  dbRoundTrips(): number | undefined;
   /** Devices by attestation status now (pass, fail, timeout, never), as operators see them. */
   statusCounts(): Promise<Record<string, number>>;
   /** Inserts `count` trusted devices (ids `${prefix}${i}`) and returns what clients need to drive them. */
@@ -56,6 +59,8 @@ export async function startBenchHub(options: {
   sync?: "full" | "normal";
   /** SQLite group commit: how long a transaction waits for company (store/group-commit.ts; default 0, one turn). */
   commitDelayMs?: number;
+  /** When the hub sheds device requests (http/overload.ts); omitted fields take the hub's defaults. */
+  overload?: Partial<OverloadLimits>;
 }): Promise<BenchHub> {
   const dir = mkdtempSync(join(tmpdir(), "edgeward-bench-hub-"));
   const now = new Date();
@@ -94,6 +99,7 @@ export async function startBenchHub(options: {
       facts: () => Promise.reject(new Error("unused")),
       deviceAuth: side.deviceAuth,
       device: side.device,
+      ...(options.overload === undefined ? {} : { limits: { overload: options.overload } }),
     },
     {
       https: {
@@ -164,6 +170,7 @@ export async function startBenchHub(options: {
       return specs;
     },
     dbCommits: () => store.commits,
+    dbRoundTrips: () => store.roundTrips,
     async statusCounts() {
       const counts: Record<string, number> = {};
       const now = new Date();

@@ -13,6 +13,8 @@ import type { ClientJob, ClientReport } from "./hub-bench-client.ts";
 export interface FleetResult {
   readonly cycles: number;
   readonly failures: number;
+  /** Answers the hub shed (503/429 with Retry-After): the device came back when told; not failures. */
+  readonly shed: number;
   readonly errors: Record<string, number>;
   readonly wallSeconds: number;
   readonly cyclesPerSec: number;
@@ -68,6 +70,7 @@ export async function runFleet(
     return {
       cycles: latencies.length,
       failures: reports.reduce((s, r) => s + r.failures, 0),
+      shed: reports.reduce((s, r) => s + r.shed, 0),
       errors,
       wallSeconds,
       cyclesPerSec: latencies.length / wallSeconds,

@@ -7,6 +7,8 @@ import { installAuthHook } from "./http/auth-hook.ts";
 import { ERROR_SCHEMA, frameworkErrors, installErrorHandler } from "./http/error-handler.ts";
 import "./http/fastify-types.ts";
 import { installMetrics } from "./http/metrics.ts";
+import { DEFAULT_OVERLOAD_LIMITS, installOverloadShed } from "./http/overload.ts";
+import { processPressure } from "./http/pressure.ts";
 import type { RouteInfo } from "./http/route-auth.ts";
 import { FEATURES } from "./plugins.ts";
 
@@ -42,11 +44,23 @@ export async function buildApp(deps: HubDeps, options: BuildOptions = {}): Promi
   // JSON only: Fastify's default text/plain parser would hand handlers strings they do not expect.
   app.removeContentTypeParser("text/plain");
   installErrorHandler(app);
+  // Before authentication: a shed request costs no database read (docs/hub.md "Overload").
+  const pressure = deps.pressure ?? processPressure(() => deps.store.pendingWrites);
+  const shedding = installOverloadShed(
+    app,
+    { ...DEFAULT_OVERLOAD_LIMITS, ...deps.limits?.overload },
+    pressure,
+    deps.random ?? Math.random,
+  );
   installAuthHook(app);
   installAuditHook(app);
   app.decorate(
     "metrics",
-    installMetrics(app, () => deps.store.commits),
+    installMetrics(
+      app,
+      () => deps.store.commits,
+      () => shedding.shed(),
+    ),
   );
   await app.register(swagger, {
     openapi: {
@@ -60,6 +74,7 @@ export async function buildApp(deps: HubDeps, options: BuildOptions = {}): Promi
   });
   for (const feature of FEATURES) await app.register(feature.plugin, { prefix: feature.prefix ?? "" });
   app.addHook("onClose", async () => {
+    if (deps.pressure === undefined) pressure.close();
     await deps.audit.close();
     await deps.blobs.close();
     await deps.store.close();

@@ -5,6 +5,7 @@ import type { ReleasesService } from "./releases/service.ts";
 import type { ReviewLimits } from "./review/review-limits.ts";
 import type { DeviceRecord } from "./device/types.ts";
 import type { HubStore } from "./store/hub-store.ts";
+import type { OverloadLimits, PressureSource } from "./http/overload.ts";
 
 /** The time source; injected so expiry, freshness and renewal are tested without sleeping (STYLE.md). */
 export interface Clock {
@@ -51,6 +52,8 @@ export type DeviceAuthenticator = (
 export interface HubLimits {
   /** Largest JSON body on any route that does not set its own (bytes; default 64 KiB). */
   readonly bodyLimit: number;
+  /** When device requests are shed with 503 EW_ERR_HUB_OVERLOADED (http/overload.ts; docs/hub.md "Overload"). */
+  readonly overload: Partial<OverloadLimits>;
 }
 
 /**
@@ -68,6 +71,10 @@ export interface HubDeps {
   readonly facts: () => Promise<HubFacts>;
   readonly deviceAuth: DeviceAuthenticator;
   readonly limits?: Partial<HubLimits>;
+  /** The overload check's pressure readings; default: this process's event loop and the store's queue. */
+  readonly pressure?: PressureSource;
+  /** Uniform in [0, 1): the jitter of Retry-After; default Math.random. */
+  readonly random?: () => number;
   /** Releases: the TUF repository, the release store and the escrow identity; release routes answer 503 without. */
   readonly releases?: ReleasesService;
   /** Review entries' quota, fleet cap and retention (hub.json `review`); the defaults without. */

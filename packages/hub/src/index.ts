@@ -16,6 +16,14 @@ export { AUTH, type RouteAuth, type RouteInfo } from "./http/route-auth.ts";
 export type { AuditNote, OperatorIdentity } from "./http/fastify-types.ts";
 export { ERROR_SCHEMA, toEdgewardError } from "./http/error-handler.ts";
 export { refuseDevices } from "./http/device-auth.ts";
+export {
+  DEFAULT_OVERLOAD_LIMITS,
+  installOverloadShed,
+  overloadReason,
+  type OverloadLimits,
+  type PressureSource,
+} from "./http/overload.ts";
+export { processPressure } from "./http/pressure.ts";
 export { REDACTED_FIELDS, createHubLogger } from "./logger.ts";
 
 // Storage.

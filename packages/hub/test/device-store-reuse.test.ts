@@ -1,7 +1,8 @@
 // What the database device store reuses between reads (device/database-store.ts), checked with two stores (replicas)
 // on one database, SQLite and PostgreSQL (two connections, as two `serve` processes have): a group's policy is
 // reused only while the version read with the device is unchanged; an update from a stale device record never
-// loses another replica's change; a batch commits together or not at all.
+// loses another replica's change; a batch commits together or not at all; a quote's result (on PostgreSQL one
+// statement) stores the device's state and its record together.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -108,5 +109,56 @@ for (const [backend, open] of BACKENDS)
       });
       assert.equal((await b.getDevice(DEVICE.id))?.lastResult, "fail");
       assert.equal((await b.listAttestations(DEVICE.id, 10)).length, 1);
+    });
+
+    await t.test(
+      "a quote's result stores the device's state and the record together, also from a stale basis",
+      async () => {
+        const trips = hubA.roundTrips;
+        const basis = (await a.getDevice(DEVICE.id))!;
+        const before = hubA.roundTrips;
+        const at = new Date().toISOString();
+        await a.recordResult(
+          basis,
+          { lastResult: "pass", nextAttestAt: at },
+          { deviceId: DEVICE.id, at, result: "pass", reasons: [] },
+        );
+        // PostgreSQL: one round trip (the update and the insert in one statement), not BEGIN, two statements, COMMIT.
+        if (trips !== undefined) assert.equal(hubA.roundTrips! - before!, 1);
+        assert.equal((await b.getDevice(DEVICE.id))?.lastResult, "pass");
+        assert.equal((await b.listAttestations(DEVICE.id, 10)).length, 2);
+        // Another replica changed the device after `basis` was read: nothing from the stale row is written, the
+        // store re-reads and applies the patch on the stored row, and the record is stored once.
+        assert.ok(await b.updateDevice(DEVICE.id, { bootTime: "boot-c" }));
+        await a.recordResult(basis, { lastResult: "fail" }, { deviceId: DEVICE.id, at, result: "fail", reasons: [] });
+        const now = (await b.getDevice(DEVICE.id))!;
+        assert.equal(now.bootTime, "boot-c");
+        assert.equal(now.lastResult, "fail");
+        assert.equal((await b.listAttestations(DEVICE.id, 10)).length, 3);
+      },
+    );
+
+    await t.test("a nonce is stored only under the device's quota of outstanding nonces", async () => {
+      const now = "2026-05-01T12:00:00.000Z";
+      const nonce = (n: string, expiresAt = "2026-05-01T12:01:00.000Z") => ({
+        nonce: n.repeat(64),
+        deviceId: DEVICE.id,
+        pcrs: "sha256:0",
+        expiresAt,
+      });
+      assert.ok(await a.putNonceWithin(nonce("a", "2026-05-01T11:59:00.000Z"), 2, now), "an expired one");
+      assert.ok(await a.putNonceWithin(nonce("b"), 2, now));
+      assert.ok(await b.putNonceWithin(nonce("c"), 2, now));
+      // SQLite: the nonce inserts are not waited for (store/single-use.ts) and counts read committed rows; the group
+      // commits at the end of the event-loop turn.
+      await new Promise((r) => setImmediate(r));
+      const trips = hubB.roundTrips;
+      assert.equal(await a.putNonceWithin(nonce("d"), 2, now), false, "two outstanding: the quota is used");
+      assert.equal(await b.putNonceWithin(nonce("d"), 2, now), false);
+      // PostgreSQL: the count and the insert are one statement.
+      if (trips !== undefined) assert.equal(hubB.roundTrips! - trips, 1);
+      assert.equal(await a.takeNonce(nonce("d").nonce, now), undefined, "a refused nonce was not stored");
+      assert.ok(await a.takeNonce(nonce("b").nonce, now));
+      assert.ok(await a.putNonceWithin(nonce("d"), 2, now), "a spent one frees its place");
     });
   });

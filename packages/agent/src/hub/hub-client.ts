@@ -1,13 +1,14 @@
 /**
  * The device API's client (the hub <-> agent contract in core's wire schemas), over the allow-listed egress client.
- * Every answer is hostile input: a non-2xx answer becomes EW_ERR_AGENT_HUB_REFUSED carrying the hub's code, and a
- * 2xx answer must match the route's response schema or it is EW_ERR_AGENT_HUB_RESPONSE.
+ * Every answer is hostile input: a non-2xx answer becomes EW_ERR_AGENT_HUB_REFUSED carrying the hub's code (a 429 or
+ * 503 with Retry-After: EW_ERR_AGENT_HUB_BUSY with the wait, hub/retry-after.ts), and a 2xx answer must match the route's response schema or it is EW_ERR_AGENT_HUB_RESPONSE.
  */
 import type { IncomingMessage } from "node:http";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { EdgewardError, wire } from "@edgeward/core";
 import type { EgressClient } from "../net/egress.ts";
+import { hubBusy, parseRetryAfter } from "./retry-after.ts";
 
 const ajv = new Ajv({ strict: false, allErrors: false });
 (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
@@ -111,6 +112,10 @@ export class HubClient {
     if (res.status < 200 || res.status > 299) {
       const e = parsed as { code?: unknown; message?: unknown } | undefined;
       const code = typeof e?.code === "string" && /^EW_ERR_[A-Z0-9_]+$/.test(e.code) ? e.code : `HTTP ${res.status}`;
+      // "Come back then" (docs/hub.md "Overload"): not a refusal, and not a failed attestation.
+      const wait =
+        res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers["retry-after"], new Date()) : undefined;
+      if (wait !== undefined) throw hubBusy(code, wait, `${method} ${path}`);
       throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", { detail: `${code} (${method} ${path})` });
     }
     let check = checkers.get(schema);

@@ -16,6 +16,7 @@ import type { HubClient } from "./hub-client.ts";
 import { EdgewardError } from "@edgeward/core";
 import { AuditSchedule, type AuditTimer } from "../audit/audit-schedule.ts";
 import { ReviewShipping } from "../review/review-shipping.ts";
+import { BusyNotice, busyRetryMs, retryDelayMs } from "./retry-after.ts";
 
 /** Options for {@link hubLink}. */
 export interface HubLinkOptions {
@@ -25,6 +26,8 @@ export interface HubLinkOptions {
   readonly audit?: (stateDir: string) => Promise<object>;
   /** The audit schedule's timer (tests inject one); the period is the configuration's auditIntervalMs. */
   readonly auditTimer?: AuditTimer;
+  /** Uniform in [0, 1): the jitter added to a busy hub's Retry-After; default Math.random. */
+  readonly random?: () => number;
 }
 
 /** The first audit runs this soon after start (then every auditIntervalMs), so the hub soon holds a report. */
@@ -48,6 +51,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
   let reviews: ReviewShipping | undefined;
   // Until when (this agent's clock) its last pass is surely still fresh for key release; see passFreshUntil.
   let freshUntil = 0;
+  const busyNotice = new BusyNotice((line) => options.say?.(line));
 
   // Sealed review entries leave with the log (docs/agent.md "Review entries"); a failure never stops the cycle.
   const shipReview = async (agent: Agent, hub: HubClient): Promise<void> => {
@@ -143,6 +147,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     await agent.updateStatus({});
     await shipLog(agent, await client(agent));
     if (firstError !== undefined) throw firstError;
+    busyNotice.clear();
     schedule(agent, Math.max(200, next.getTime() - now().getTime()));
   };
 
@@ -154,10 +159,18 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
   };
 
   const onError = async (agent: Agent, err: unknown): Promise<void> => {
+    const delay = retryDelayMs(err, agent.config.hubIntervalMs, options.random ?? Math.random);
+    // A busy hub (429/503 with Retry-After) is neither a failed attestation nor an error to record: come back then.
+    if (busyRetryMs(err) !== undefined) {
+      busyNotice.busy(err as EdgewardError, delay);
+      schedule(agent, delay);
+      return;
+    }
+    busyNotice.clear();
     const code = isEdgewardError(err) ? err.code : "EW_ERR_INTERNAL";
     options.say?.(`hub cycle: ${code}${isEdgewardError(err) && err.detail ? ` (${err.detail})` : ""}`);
     await agent.updateStatus({ lastError: { code, at: now().toISOString() } }).catch(() => undefined);
-    schedule(agent, agent.config.hubIntervalMs);
+    schedule(agent, delay);
   };
 
   const startAudits = (agent: Agent, run: (stateDir: string) => Promise<object>): AuditSchedule => {

@@ -58,14 +58,15 @@ export class AttestationService {
     for (const { bank } of selection)
       if (!req.banks.includes(bank))
         throw new EdgewardError("EW_ERR_ATTEST_PCR_MISSING", { detail: `the group needs the ${bank} bank` });
-    const outstanding = await ctx.store.countNonces(device.id, now.toISOString());
     // A client without a certificate (the renewal path) may be anyone: it gets half the quota, so a stranger asking
     // for a device's nonces cannot use up what the device itself, with its certificate, may still ask for.
     const quota = ctx.maxOutstandingNonces ?? 4;
-    if (outstanding >= (certDeviceId === undefined ? quota : quota * 2)) throw new RetryLater(this.#lifetime() / 1000);
+    const limit = certDeviceId === undefined ? quota : quota * 2;
     const nonce = randomBytes(32).toString("hex");
     const expiresAt = new Date(now.getTime() + this.#lifetime()).toISOString();
-    await ctx.store.putNonce({ nonce, deviceId: device.id, pcrs: group.attestPcrs, expiresAt });
+    const issued = { nonce, deviceId: device.id, pcrs: group.attestPcrs, expiresAt };
+    if (!(await ctx.store.putNonceWithin(issued, limit, now.toISOString())))
+      throw new RetryLater(this.#lifetime() / 1000);
     // lastSeenAt is written by the quote that follows; only an announced reboot is written here (one write fewer
     // per cycle).
     if (req.bootTime !== undefined && req.bootTime !== device.bootTime) {
@@ -120,17 +121,14 @@ export class AttestationService {
     const nextAttestAt = this.#next(now, group);
     const clockOk = !reasons.some((r) => r.code === "EW_ERR_QUOTE_CLOCK");
     // The device's new state and the stored result commit together (one transaction, one fsync on SQLite).
-    await ctx.store.batch(async (store) => {
-      const patch = {
-        lastSeenAt: now.toISOString(),
-        lastResult: result,
-        nextAttestAt,
-        ...(result === "pass" ? { lastPassAt: now.toISOString() } : {}),
-        ...(clockOk ? { clock: storedClock(verified) } : {}),
-      } as const;
-      await store.updateDevice(device.id, patch, undefined, device);
-      await store.addAttestation({ deviceId: device.id, at: now.toISOString(), result, reasons });
-    });
+    const patch = {
+      lastSeenAt: now.toISOString(),
+      lastResult: result,
+      nextAttestAt,
+      ...(result === "pass" ? { lastPassAt: now.toISOString() } : {}),
+      ...(clockOk ? { clock: storedClock(verified) } : {}),
+    } as const;
+    await ctx.store.recordResult(device, patch, { deviceId: device.id, at: now.toISOString(), result, reasons });
     await record(ctx, result === "pass" ? "attest.pass" : "attest.fail", device.id, {
       reasons: reasons.map((r) => r.code),
       resetCount: verified.clockInfo.resetCount,

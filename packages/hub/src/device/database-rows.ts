@@ -2,6 +2,7 @@
 // feature reads, and the device side's own facts as JSON in `devices.facts`.
 import type { Selectable } from "kysely";
 import type { DevicesTable } from "../store/schema.ts";
+import type { DevicePatch } from "./store.ts";
 import type { DeviceRecord, DeviceState } from "./types.ts";
 
 /** Device fields kept in `devices.facts` (JSON), beside the columns every feature reads. */
@@ -72,5 +73,21 @@ export function backoff(attempt: number): Promise<void> {
 function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], null | undefined>;
+  };
+}
+
+/** The devices columns an update from `row` to `next` (by `patch`) writes; the version is bumped beside them. */
+export function deviceColumns(row: Selectable<DevicesTable>, next: DeviceRecord, patch: DevicePatch) {
+  return {
+    group_name: next.group,
+    state: next.state,
+    recipient: next.recipient,
+    facts: JSON.stringify({ ...(JSON.parse(row.facts) as Facts), ...factsOf(next) }),
+    last_seen_at: next.lastSeenAt ?? null,
+    last_result: next.lastResult ?? null,
+    last_attest_at: patch.lastResult !== undefined ? (next.lastSeenAt ?? null) : row.last_attest_at,
+    last_pass_at: next.lastPassAt ?? null,
+    next_attest_at: next.nextAttestAt ?? null,
+    updated_at: new Date().toISOString(),
   };
 }

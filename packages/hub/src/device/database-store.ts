@@ -2,12 +2,18 @@
 // a nonce, a token or an enrolment is one `UPDATE … WHERE used_at IS NULL RETURNING`, so exactly one caller on one
 // replica gets it; device updates are optimistic on `version`, retried, so no replica loses another's change.
 import { randomBytes } from "node:crypto";
-import { sql, type Kysely, type Selectable } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Selectable } from "kysely";
 import { EdgewardError } from "@edgeward/core";
 import { parseStoredPolicy } from "../groups/policy.ts";
 import type { DevicesTable, HubDatabase } from "../store/schema.ts";
-import { insertEnrolToken, issueNonce, spendEnrolToken, spendNonce } from "../store/single-use.ts";
-import { backoff, deviceFromRow, factsOf, type Facts } from "./database-rows.ts";
+import {
+  insertEnrolToken,
+  issueNonce,
+  issueRelaxedNonceWithin,
+  spendEnrolToken,
+  spendNonce,
+} from "../store/single-use.ts";
+import { backoff, deviceColumns, deviceFromRow, factsOf, type Facts } from "./database-rows.ts";
 import { applyPatch } from "./store.ts";
 import type { DevicePatch, DeviceStore, IssuedRecord } from "./store.ts";
 import type {
@@ -204,19 +210,7 @@ export class DatabaseDeviceStore implements DeviceStore {
       const next = applyPatch(current, patch);
       const updated = await this.#db
         .updateTable("devices")
-        .set((eb) => ({
-          group_name: next.group,
-          state: next.state,
-          recipient: next.recipient,
-          facts: JSON.stringify({ ...(JSON.parse(row.facts) as Facts), ...factsOf(next) }),
-          last_seen_at: next.lastSeenAt ?? null,
-          last_result: next.lastResult ?? null,
-          last_attest_at: patch.lastResult !== undefined ? (next.lastSeenAt ?? null) : row.last_attest_at,
-          last_pass_at: next.lastPassAt ?? null,
-          next_attest_at: next.nextAttestAt ?? null,
-          updated_at: new Date().toISOString(),
-          version: eb("version", "+", 1),
-        }))
+        .set((eb) => ({ ...deviceColumns(row, next, patch), version: eb("version", "+", 1) }))
         .where("id", "=", id)
         .where("version", "=", row.version)
         .returning("id")
@@ -238,15 +232,15 @@ export class DatabaseDeviceStore implements DeviceStore {
 
   async putNonce(n: NonceRecord): Promise<void> {
     // Not waited for on disk: a nonce lost in a crash only makes the device ask again (store/single-use.ts).
-    const init = {
-      nonce: n.nonce,
-      deviceId: n.deviceId,
-      purpose: "attest",
-      data: JSON.stringify({ pcrs: n.pcrs }),
-      now: new Date(),
-      expiresAt: new Date(n.expiresAt),
-    };
-    await issueNonce(this.#db, init, { durable: false });
+    await issueNonce(this.#db, nonceInit(n), { durable: false });
+  }
+
+  async putNonceWithin(n: NonceRecord, limit: number, now: string): Promise<boolean> {
+    if (this.#db.getExecutor().adapter instanceof PostgresAdapter)
+      return issueRelaxedNonceWithin(this.#db, nonceInit(n), limit, new Date(now));
+    if ((await this.countNonces(n.deviceId, now)) >= limit) return false;
+    await this.putNonce(n);
+    return true;
   }
 
   async takeNonce(nonce: string, now: string): Promise<NonceRecord | undefined> {
@@ -268,17 +262,50 @@ export class DatabaseDeviceStore implements DeviceStore {
   }
 
   async addAttestation(r: AttestationRecord): Promise<void> {
-    await this.#db
-      .insertInto("attestations")
-      .values({
-        id: `att_${randomBytes(10).toString("hex")}`,
-        device_id: r.deviceId,
-        created_at: r.at,
-        result: r.result,
-        reasons: JSON.stringify(r.reasons),
-        evidence: "{}",
-      })
-      .execute();
+    await this.#db.insertInto("attestations").values(attestationValues(r)).execute();
+  }
+
+  async recordResult(basis: DeviceRecord, patch: DevicePatch, record: AttestationRecord): Promise<void> {
+    const row = this.#memory.rows.get(basis)?.row;
+    // PostgreSQL: the conditional device update and the result insert as one statement (atomic on its own), one
+    // round trip instead of BEGIN, two statements and COMMIT. When the device changed since `basis` the insert
+    // inserts nothing and the transaction below re-reads and retries, as always.
+    if (row !== undefined && patch.floors === undefined && this.#db.getExecutor().adapter instanceof PostgresAdapter) {
+      const values = attestationValues(record);
+      const inserted = await this.#db
+        .with("updated", (db) =>
+          db
+            .updateTable("devices")
+            .set((eb) => ({
+              ...deviceColumns(row, applyPatch(this.#toRecord(row), patch), patch),
+              version: eb("version", "+", 1),
+            }))
+            .where("id", "=", basis.id)
+            .where("version", "=", row.version)
+            .returning("id"),
+        )
+        .insertInto("attestations")
+        .columns(["id", "device_id", "created_at", "result", "reasons", "evidence"])
+        .expression((eb) =>
+          eb
+            .selectFrom("updated")
+            .select([
+              sql<string>`${values.id}::text`.as("id"),
+              "updated.id as device_id",
+              sql<string>`${values.created_at}::text`.as("created_at"),
+              sql<string>`${values.result}::text`.as("result"),
+              sql<string>`${values.reasons}::text`.as("reasons"),
+              sql<string>`${values.evidence}::text`.as("evidence"),
+            ]),
+        )
+        .returning("id")
+        .executeTakeFirst();
+      if (inserted !== undefined) return;
+    }
+    await this.batch(async (store) => {
+      await store.updateDevice(basis.id, patch, undefined, basis);
+      await store.addAttestation(record);
+    });
   }
 
   async listAttestations(deviceId: string, limit: number): Promise<AttestationRecord[]> {
@@ -430,4 +457,28 @@ export class DatabaseDeviceStore implements DeviceStore {
     }
     throw new EdgewardError("EW_ERR_HUB_CONFLICT", { detail: `device ${deviceId} kept changing` });
   }
+}
+
+/** The attestations row of a result. */
+function attestationValues(r: AttestationRecord) {
+  return {
+    id: `att_${randomBytes(10).toString("hex")}`,
+    device_id: r.deviceId,
+    created_at: r.at,
+    result: r.result,
+    reasons: JSON.stringify(r.reasons),
+    evidence: "{}",
+  };
+}
+
+/** The nonces row of an attestation nonce. */
+function nonceInit(n: NonceRecord) {
+  return {
+    nonce: n.nonce,
+    deviceId: n.deviceId,
+    purpose: "attest",
+    data: JSON.stringify({ pcrs: n.pcrs }),
+    now: new Date(),
+    expiresAt: new Date(n.expiresAt),
+  };
 }

@@ -115,6 +115,15 @@ export class MemoryDeviceStore implements DeviceStore {
     const revoked = this.#certs.filter((c) => this.#devices.get(c.deviceId)?.state === "revoked");
     return Promise.resolve(revoked.map((c) => ({ serial: c.serial, at: c.notBefore })));
   }
+  async putNonceWithin(nonce: NonceRecord, limit: number, now: string): Promise<boolean> {
+    if ((await this.countNonces(nonce.deviceId, now)) >= limit) return false;
+    await this.putNonce(nonce);
+    return true;
+  }
+  async recordResult(basis: DeviceRecord, patch: DevicePatch, record: AttestationRecord): Promise<void> {
+    await this.updateDevice(basis.id, patch);
+    await this.addAttestation(record);
+  }
   /** One process, no concurrent writer between awaits of one request: writes apply as they come. */
   batch<T>(fn: (store: DeviceStore) => Promise<T>): Promise<T> {
     return fn(this);

@@ -63,10 +63,20 @@ export interface DeviceStore {
   putNonce(nonce: NonceRecord): Promise<void>;
   /** Spends the nonce (single use, on every replica) and returns it, or undefined when unknown or spent. */
   takeNonce(nonce: string, now: string): Promise<NonceRecord | undefined>;
+  /**
+   * Stores the nonce only while the device has fewer than `limit` outstanding nonces at `now` (the rate limit);
+   * false when it has that many. PostgreSQL: one statement.
+   */
+  putNonceWithin(nonce: NonceRecord, limit: number, now: string): Promise<boolean>;
   /** Outstanding (unexpired, unused) nonces of a device, for rate limiting. */
   countNonces(deviceId: string, now: string): Promise<number>;
 
   addAttestation(record: AttestationRecord): Promise<void>;
+  /**
+   * A quote's outcome: `patch` applied to the device (from `basis`, as {@link updateDevice}) and `record` stored,
+   * both or neither (PostgreSQL: one statement, one round trip, when nothing changed the device since `basis`).
+   */
+  recordResult(basis: DeviceRecord, patch: DevicePatch, record: AttestationRecord): Promise<void>;
   listAttestations(deviceId: string, limit: number): Promise<AttestationRecord[]>;
 
   getDeviceLog(deviceId: string): Promise<DeviceLogState | undefined>;

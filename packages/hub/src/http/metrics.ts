@@ -4,10 +4,15 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client
 /**
  * Prometheus metrics for one app (its own registry, so two apps in one process never share counters): process
  * metrics, per route request counts and durations, and with `dbCommits` the database's COMMITs (SQLite's group
- * commit: requests per COMMIT is what keeps fsyncs off the critical path). Served at GET /metrics in the text
+ * commit: requests per COMMIT is what keeps fsyncs off the critical path) and with `shed` the requests shed under
+ * overload. Served at GET /metrics in the text
  * exposition format.
  */
-export function installMetrics(app: FastifyInstance, dbCommits?: () => number | undefined): Registry {
+export function installMetrics(
+  app: FastifyInstance,
+  dbCommits?: () => number | undefined,
+  shed?: () => number,
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "edgeward_hub_" });
   if (dbCommits?.() !== undefined)
@@ -18,6 +23,16 @@ export function installMetrics(app: FastifyInstance, dbCommits?: () => number | 
       collect() {
         this.reset();
         this.inc(dbCommits() ?? 0);
+      },
+    });
+  if (shed !== undefined)
+    new Counter({
+      name: "edgeward_hub_shed_total",
+      help: "Device requests shed with 503 EW_ERR_HUB_OVERLOADED while the hub was overloaded",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(shed());
       },
     });
   const requests = new Counter({

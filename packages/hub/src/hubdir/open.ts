@@ -7,6 +7,7 @@ import { EdgewardError } from "@edgeward/core";
 import { BlobStore } from "../blobs/blob-store.ts";
 import { deviceTlsOptions } from "../ca/peer.ts";
 import { systemClock, type Clock, type HubDeps } from "../deps.ts";
+import type { OverloadLimits } from "../http/overload.ts";
 import { openDeviceSide } from "../device/open.ts";
 import { createHubLogger } from "../logger.ts";
 import { openReleases, type ReleasesService } from "../releases/index.ts";
@@ -24,6 +25,8 @@ export interface OpenHubOptions {
   readonly postgres?: string | undefined;
   readonly logger?: FastifyBaseLogger | undefined;
   readonly clock?: Clock | undefined;
+  /** When device requests are shed (docs/hub.md "Overload"); omitted fields take the defaults. */
+  readonly overload?: Partial<OverloadLimits> | undefined;
 }
 
 /** An opened hub directory: the app's dependencies and the HTTPS server's TLS settings. */
@@ -97,6 +100,7 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
     }),
     deviceAuth: deviceSide.deviceAuth,
     device: deviceSide.device,
+    ...(options.overload === undefined ? {} : { limits: { overload: options.overload } }),
   };
   const device = deviceTlsOptions(caPem!);
   const tls: ServerOptions = { key: tlsKey!, cert: tlsCert!, ...device, ca: [...device.ca] };

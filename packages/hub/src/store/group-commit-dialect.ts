@@ -46,6 +46,11 @@ export class GroupCommitSqliteDialect implements Dialect {
     return this.#drivers.reduce((n, d) => n + d.commits, 0);
   }
 
+  /** Writes waiting for the connection, over this dialect's drivers. */
+  get waiting(): number {
+    return this.#drivers.reduce((n, d) => n + d.waiting, 0);
+  }
+
   createDriver(): Driver {
     const driver = new GroupCommitDriver(this.#path, this.#options);
     this.#drivers.push(driver);
@@ -89,6 +94,10 @@ class GroupCommitDriver implements Driver {
 
   get commits(): number {
     return this.#group?.commits ?? 0;
+  }
+
+  get waiting(): number {
+    return this.#group?.waiting ?? 0;
   }
 
   init(): Promise<void> {

@@ -77,6 +77,11 @@ export class GroupCommit {
     return this.#commits;
   }
 
+  /** Callers waiting for another caller's transaction to release the connection (the hub's overload check). */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   /** The durability promise of the open transaction, or undefined when none is open. */
   get pending(): Promise<void> | undefined {
     return this.#durable?.promise;

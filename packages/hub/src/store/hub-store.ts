@@ -27,9 +27,17 @@ export class HubStore {
   readonly location: string;
 
   readonly #dialect: Dialect;
+  readonly #pool: pg.Pool | undefined;
 
-  private constructor(db: Kysely<HubDatabase>, kind: "sqlite" | "postgres", location: string, dialect: Dialect) {
+  private constructor(
+    db: Kysely<HubDatabase>,
+    kind: "sqlite" | "postgres",
+    location: string,
+    dialect: Dialect,
+    pool?: pg.Pool,
+  ) {
     this.db = db;
+    this.#pool = pool;
     this.kind = kind;
     this.location = location;
     this.#dialect = dialect;
@@ -40,13 +48,31 @@ export class HubStore {
     return this.#dialect instanceof GroupCommitSqliteDialect ? this.#dialect.commits : undefined;
   }
 
+  /**
+   * Statements sent to PostgreSQL so far (each one round trip: BEGIN and COMMIT count), for benchmarks; undefined on
+   * SQLite, which has no round trips.
+   */
+  get roundTrips(): number | undefined {
+    return this.#pool === undefined ? undefined : (roundTrips.get(this.#pool) ?? 0);
+  }
+
+  /**
+   * Database operations waiting for a connection now: PostgreSQL, queries queued for the pool; SQLite, writes
+   * waiting for another request's transaction. The overload check reads it on every device request.
+   */
+  get pendingWrites(): number {
+    if (this.#dialect instanceof GroupCommitSqliteDialect) return this.#dialect.waiting;
+    return this.#pool?.waitingCount ?? 0;
+  }
+
   /** Opens the database and runs every pending migration (safe when several replicas start at once). */
   static async open(where: HubStoreLocation): Promise<HubStore> {
+    const pool = "postgres" in where ? postgresPool(where.postgres) : undefined;
     const [dialect, kind, location] =
       "postgres" in where
-        ? ([postgresDialect(where.postgres), "postgres", redactSecrets(where.postgres)] as const)
+        ? ([new PostgresDialect({ pool: pool! }), "postgres", redactSecrets(where.postgres)] as const)
         : ([new GroupCommitSqliteDialect(where.sqlite, where.groupCommit), "sqlite", where.sqlite] as const);
-    const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location, dialect);
+    const store = new HubStore(new Kysely<HubDatabase>({ dialect }), kind, location, dialect, pool);
     try {
       await store.migrate();
     } catch (err) {
@@ -90,7 +116,7 @@ export class HubStore {
   }
 }
 
-function postgresDialect(url: string): Dialect {
+function postgresPool(url: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -102,5 +128,20 @@ function postgresDialect(url: string): Dialect {
   });
   // An idle client's error (a server restart) must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
-  return new PostgresDialect({ pool });
+  countRoundTrips(pool);
+  return pool;
+}
+
+const roundTrips = new WeakMap<pg.Pool, number>();
+
+/** Counts every query a pooled client sends (Kysely's statements, BEGIN and COMMIT alike): one round trip each. */
+function countRoundTrips(pool: pg.Pool): void {
+  roundTrips.set(pool, 0);
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      roundTrips.set(pool, (roundTrips.get(pool) ?? 0) + 1);
+      return query(...args);
+    };
+  });
 }

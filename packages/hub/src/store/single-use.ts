@@ -53,6 +53,29 @@ export async function issueNonce(
   await relaxedDurability(() => insertNonce(db, init));
 }
 
+/**
+ * PostgreSQL: stores a nonce as {@link issueNonce} does without durability, but only while the device has fewer than
+ * `limit` unspent, unexpired nonces at `now` — the count and the insert in one statement, one round trip. True when
+ * it was stored. (Like a count before an insert, two concurrent requests may both pass the count.)
+ */
+export async function issueRelaxedNonceWithin(
+  db: Kysely<HubDatabase>,
+  init: NonceInit,
+  limit: number,
+  now: Date,
+): Promise<boolean> {
+  const r = await sql<{
+    nonce: string;
+  }>`INSERT INTO nonces (nonce, device_id, purpose, data, created_at, expires_at, used_at)
+    SELECT ${init.nonce}, ${init.deviceId}, ${init.purpose}, ${init.data}, ${init.now.toISOString()},
+      ${init.expiresAt.toISOString()}, NULL
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+    WHERE (SELECT count(*) FROM nonces WHERE device_id = ${init.deviceId} AND used_at IS NULL
+      AND expires_at > ${now.toISOString()}) < ${limit}
+    RETURNING nonce`.execute(db);
+  return r.rows.length === 1;
+}
+
 async function insertNonce(db: Kysely<HubDatabase>, init: NonceInit): Promise<void> {
   await db
     .insertInto("nonces")

@@ -66,6 +66,11 @@ export const AGENT_ERRORS = {
     exit: EXIT.format,
     http: 502,
   },
+  EW_ERR_AGENT_HUB_BUSY: {
+    message: "The hub is busy and asked the agent to come back later (429/503 with Retry-After); not a failure",
+    exit: EXIT.io,
+    http: 503,
+  },
   EW_ERR_AGENT_TARGET_MISMATCH: {
     message: "The downloaded release does not match the length and hash its signed TUF metadata gives",
     exit: EXIT.signature,

@@ -37,6 +37,11 @@ export const HUB_ERRORS = {
     exit: EXIT.io,
     http: 503,
   },
+  EW_ERR_HUB_OVERLOADED: {
+    message: "The hub is overloaded and shed this request before doing any work; come back after Retry-After",
+    exit: EXIT.io,
+    http: 503,
+  },
 
   // Operator tokens and roles.
   EW_ERR_HUB_TOKEN_MISSING: {
