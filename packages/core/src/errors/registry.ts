@@ -2,7 +2,6 @@ import { AGENT_ERRORS } from "./codes/agent.ts";
 import { AGE_ERRORS } from "./codes/age.ts";
 import { AUDIT_ERRORS } from "./codes/audit.ts";
 import { EVENTLOG_ERRORS } from "./codes/eventlog.ts";
-import { FOLLOW_ERRORS } from "./codes/follow.ts";
 import { FILES_ERRORS } from "./codes/files.ts";
 import { DEVICE_ERRORS } from "./codes/device.ts";
 import { DEMO_ERRORS } from "./codes/demo.ts";
@@ -32,7 +31,6 @@ export const ERRORS = {
   ...EVENTLOG_ERRORS,
   ...AUDIT_ERRORS,
   ...AGENT_ERRORS,
-  ...FOLLOW_ERRORS,
   ...DEVICE_ERRORS,
   ...HUB_ERRORS,
   ...TUF_ERRORS,
@@ -56,7 +54,6 @@ export const ERROR_AREAS: ReadonlyArray<{ title: string; codes: Record<string, E
   { title: "Firmware event log and secure boot", codes: EVENTLOG_ERRORS },
   { title: "Device audit and egress", codes: AUDIT_ERRORS },
   { title: "Device agent", codes: AGENT_ERRORS },
-  { title: "Following releases", codes: FOLLOW_ERRORS },
   { title: "Devices: enrolment, attestation, key release", codes: DEVICE_ERRORS },
   { title: "Hub", codes: HUB_ERRORS },
   { title: "Releases and TUF", codes: TUF_ERRORS },

@@ -91,4 +91,12 @@ export const AGENT_ERRORS = {
     exit: EXIT.signature,
     http: 422,
   },
+  // Following releases (docs/agent.md "Following releases"): the hub's listing of what is rolled out to a device's
+  // group is only a hint, and TUF must agree with it before anything is installed.
+  EW_ERR_AGENT_FOLLOW_MISMATCH: {
+    message:
+      "The hub listed a release that its TUF metadata does not describe (another name, version or kind, or no such target); nothing was installed",
+    exit: EXIT.policy,
+    http: 502,
+  },
 } as const satisfies Record<string, ErrorSpec>;
