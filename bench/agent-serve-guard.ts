@@ -1,9 +1,11 @@
 // Benchmark: one guarded image request through the agent's local API (POST /v1/infer, image/png over a Unix socket,
 // a keep-alive client) against the bare model in the same process (the anchor: session.run of the same CNN on the
 // same image already as a tensor), with the guard called in process between the two to split HTTP and decoding
-// from the guard's stages. The release is the guard's shipped CNN and calibrated guard.yaml (packages/guard/models).
+// from the guard's stages. Two more anchors make the split fair: the unguarded path a caller would write for a PNG
+// (sharp decode to 28×28 grey, scale to [0, 1], session.run), and the guard on the tensor (its stages without the
+// decode). The release is the guard's shipped CNN and calibrated guard.yaml (packages/guard/models).
 // Each request names its own client so the query-attack stage sees no repeated stream; decisions are counted.
-// Alternates the three, --runs each after a warm-up; prints p50/p99, overheads, CPU seconds and peak RSS of this
+// Alternates the five, --runs each after a warm-up; prints p50/p99, overheads, CPU seconds and peak RSS of this
 // process (client and agent share it) and the load average.
 //
 //   node bench/agent-serve-guard.ts [--runs 200]
@@ -76,22 +78,43 @@ const inGuard = async (i: number): Promise<number> => {
   await guards.current()!.guard.check({ kind: "image", bytes: pngs[i % pngs.length]! }, { clientId: `in-${i}` });
   return performance.now() - t0;
 };
+const inGuardTensor = async (i: number): Promise<number> => {
+  const t0 = performance.now();
+  const data = tensors[i % tensors.length]!;
+  await guards.current()!.guard.check({ kind: "tensor", data, dims: [1, 1, 28, 28] }, { clientId: `t-${i}` });
+  return performance.now() - t0;
+};
+const decodeBare = async (i: number): Promise<number> => {
+  const t0 = performance.now();
+  const { data } = await sharp(pngs[i % pngs.length])
+    .greyscale()
+    .resize(28, 28, { fit: "fill" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const x = Float32Array.from(data, (v) => v / 255);
+  await direct.run({ [inputName]: new ort.Tensor("float32", x, [1, 1, 28, 28]) });
+  return performance.now() - t0;
+};
 const bare = async (i: number): Promise<number> => {
   const t0 = performance.now();
   await direct.run({ [inputName]: new ort.Tensor("float32", tensors[i % tensors.length]!, [1, 1, 28, 28]) });
   return performance.now() - t0;
 };
 
-for (let i = 0; i < 20; i++) await Promise.all([viaApi(i), inGuard(i), bare(i)]);
+for (let i = 0; i < 20; i++) await Promise.all([viaApi(i), inGuard(i), inGuardTensor(i), decodeBare(i), bare(i)]);
 for (const k of Object.keys(decisions)) delete decisions[k];
 const api: number[] = [];
 const guard: number[] = [];
 const anchor: number[] = [];
+const guardTensor: number[] = [];
+const decoded: number[] = [];
 const cpu0 = process.cpuUsage();
 for (let i = 0; i < runs; i++) {
   api.push(await viaApi(1000 + i));
   guard.push(await inGuard(1000 + i));
   anchor.push(await bare(1000 + i));
+  guardTensor.push(await inGuardTensor(1000 + i));
+  decoded.push(await decodeBare(1000 + i));
 }
 const cpu = process.cpuUsage(cpu0);
 const p = (xs: number[], q: number) =>
@@ -103,8 +126,14 @@ const result = {
   apiGuardedPngMs: stat(api),
   guardInProcessMs: stat(guard),
   bareModelMs: stat(anchor),
+  guardTensorMs: stat(guardTensor),
+  decodeAndBareMs: stat(decoded),
   overheadApiMs: { p50: median(api) - median(anchor), p99: p(api, 0.99) - p(anchor, 0.99) },
   overheadGuardMs: { p50: median(guard) - median(anchor), p99: p(guard, 0.99) - p(anchor, 0.99) },
+  /** The guard's stages alone: the guard on a tensor against the bare model on it. */
+  overheadStagesMs: { p50: median(guardTensor) - median(anchor), p99: p(guardTensor, 0.99) - p(anchor, 0.99) },
+  /** The guard on a PNG against the unguarded PNG path (decode, scale, run). */
+  overheadGuardOverDecodeMs: { p50: median(guard) - median(decoded), p99: p(guard, 0.99) - p(decoded, 0.99) },
   ratioP50Api: median(api) / median(anchor),
   ratioP50Guard: median(guard) / median(anchor),
   apiDecisions: decisions,
