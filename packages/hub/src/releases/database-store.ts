@@ -6,7 +6,7 @@ import type { Kysely, Selectable } from "kysely";
 import { EdgewardError } from "@edgeward/core";
 import type { HubDatabase, ReleasesTable } from "../store/schema.ts";
 import { targetOf } from "./service.ts";
-import type { ReleasePatch, ReleaseRecord, ReleaseStore } from "./store.ts";
+import type { ReleaseListOptions, ReleasePatch, ReleaseRecord, ReleaseStore } from "./store.ts";
 
 /** Releases in the hub's Kysely database (SQLite or PostgreSQL). */
 export class DatabaseReleaseStore implements ReleaseStore {
@@ -58,8 +58,9 @@ export class DatabaseReleaseStore implements ReleaseStore {
     return row === undefined ? undefined : fromRow(row);
   }
 
-  async list(options: { readonly limit: number; readonly after?: string }): Promise<ReleaseRecord[]> {
+  async list(options: ReleaseListOptions): Promise<ReleaseRecord[]> {
     let query = this.#db.selectFrom("releases").selectAll().orderBy("created_at").orderBy("id").limit(options.limit);
+    if (options.name !== undefined) query = query.where("name", "=", options.name);
     const after = options.after === undefined ? undefined : await this.get(options.after);
     if (after !== undefined) {
       query = query.where((eb) =>

@@ -44,12 +44,19 @@ export function registerDeviceReleases(app: FastifyInstance, service: () => Rele
   );
 }
 
-/** Every published release rolled out to `group` (and named `name`, when given), read page by page. */
+/**
+ * Every published release rolled out to `group` (and named `name`, when given), read page by page; with a name
+ * (what a following agent sends) only that name's releases are read.
+ */
 async function rolledOut(service: ReleasesService, group: string, name: string | undefined): Promise<ReleaseRecord[]> {
   const out: ReleaseRecord[] = [];
   let after: string | undefined;
   for (;;) {
-    const page = await service.list({ limit: PAGE, ...(after === undefined ? {} : { after }) });
+    const page = await service.list({
+      limit: PAGE,
+      ...(after === undefined ? {} : { after }),
+      ...(name === undefined ? {} : { name }),
+    });
     for (const r of page) {
       // Published means its target is in TUF (the log entry is written with it); unpublished ones have no target.
       if (r.logIndex !== null && r.groups.includes(group) && (name === undefined || r.name === name)) out.push(r);

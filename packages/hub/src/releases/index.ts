@@ -16,6 +16,7 @@ export {
   type ReleaseGuard,
   type ReleasePatch,
   type ReleaseRecord,
+  type ReleaseListOptions,
   type ReleaseStore,
 } from "./store.ts";
 export {

@@ -13,7 +13,7 @@ import { GUARD_TARGET_SUFFIX, parseGroups, parseManifest } from "./manifest.ts";
 import type { SignedRelease } from "./oms-check.ts";
 import type { ByteRange } from "./range.ts";
 import { checkEscrowHeader, rewrapForDevice } from "./rewrap.ts";
-import type { ReleaseRecord, ReleaseStore } from "./store.ts";
+import type { ReleaseListOptions, ReleaseRecord, ReleaseStore } from "./store.ts";
 
 /** The blob store as the releases service uses it (the hub's content-addressed BlobStore). */
 export interface ReleaseBlobs {
@@ -173,8 +173,8 @@ export class ReleasesService {
     return this.#deps.store.get(id);
   }
 
-  /** Releases in creation order. */
-  list(options: { readonly limit: number; readonly after?: string }): Promise<ReleaseRecord[]> {
+  /** Releases in creation order (only those named `name`, when given). */
+  list(options: ReleaseListOptions): Promise<ReleaseRecord[]> {
     return this.#deps.store.list(options);
   }
 

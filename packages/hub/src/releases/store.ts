@@ -42,13 +42,22 @@ export interface ReleasePatch {
   readonly guard?: ReleaseGuard;
 }
 
+/** A page of {@link ReleaseStore.list}. */
+export interface ReleaseListOptions {
+  readonly limit: number;
+  /** The id of the last release of the previous page. */
+  readonly after?: string;
+  /** Only releases of this name (the store's name-and-version index serves it). */
+  readonly name?: string;
+}
+
 /** Release storage. */
 export interface ReleaseStore {
   /** Adds a release; EW_ERR_RELEASE_EXISTS when its name and version (or id) are taken. */
   insert(record: ReleaseRecord): Promise<void>;
   get(id: string): Promise<ReleaseRecord | undefined>;
-  /** Releases in creation order, after the one with id `after` when given. */
-  list(options: { readonly limit: number; readonly after?: string }): Promise<ReleaseRecord[]>;
+  /** Releases in creation order, after the one with id `after` when given, only those named `name` when given. */
+  list(options: ReleaseListOptions): Promise<ReleaseRecord[]>;
   /** Changes the rollout groups, records the guard payload's upload, or records the publishing log entry. */
   update(id: string, patch: ReleasePatch): Promise<void>;
 }
@@ -70,9 +79,10 @@ export class MemoryReleaseStore implements ReleaseStore {
     return Promise.resolve(this.#records.find((r) => r.id === id));
   }
 
-  list(options: { readonly limit: number; readonly after?: string }): Promise<ReleaseRecord[]> {
+  list(options: ReleaseListOptions): Promise<ReleaseRecord[]> {
     const start = options.after === undefined ? 0 : this.#records.findIndex((r) => r.id === options.after) + 1;
-    return Promise.resolve(this.#records.slice(start, start + options.limit));
+    const named = this.#records.slice(start).filter((r) => options.name === undefined || r.name === options.name);
+    return Promise.resolve(named.slice(0, options.limit));
   }
 
   update(id: string, patch: ReleasePatch): Promise<void> {

@@ -14,6 +14,7 @@ import { DatabaseDeviceStore } from "../../src/device/index.ts";
 import {
   DatabaseReleaseStore,
   ReleasesService,
+  type ReleaseListOptions,
   type ReleasePatch,
   type ReleaseRecord,
   type ReleaseStore,
@@ -27,13 +28,16 @@ import { chunked, manifestFor, MemoryBlobsForTest, sealApart, fakeModel } from "
 /** The hub's own database release store, reached once the hub opened its database (the app is built first). */
 class LateReleaseStore implements ReleaseStore {
   inner?: ReleaseStore;
+  /** The names the listing asked the store for, page by page (undefined: every release). */
+  readonly listedNames: (string | undefined)[] = [];
   insert(record: ReleaseRecord) {
     return this.inner!.insert(record);
   }
   get(id: string) {
     return this.inner!.get(id);
   }
-  list(options: { readonly limit: number; readonly after?: string }) {
+  list(options: ReleaseListOptions) {
+    this.listedNames.push(options.name);
     return this.inner!.list(options);
   }
   update(id: string, patch: ReleasePatch) {
@@ -72,7 +76,7 @@ async function startHub(dir: string, postgres: string | undefined) {
       ...{ last_attest_at: null, last_result: null, last_pass_at: null, next_attest_at: null },
     });
   };
-  return { hub, publish, addDevice, close: () => hub.close() };
+  return { hub, store, publish, addDevice, close: () => hub.close() };
 }
 
 function list(hub: TestHub, device: string, query = "") {
@@ -110,8 +114,11 @@ for (const [backend, open] of BACKENDS) {
         await h.publish("fashion", "12", [shop], false); // created, never uploaded: not published
         await h.publish("other", "5", [shop]);
 
+        h.store.listedNames.length = 0;
         const res = await list(h.hub, "dev-shop", "?name=fashion");
         assert.equal(res.statusCode, 200, res.body);
+        // A named listing reads only that name's releases from the store, not the whole repository.
+        assert.deepEqual(h.store.listedNames, ["fashion"]);
         const body = res.json<wire.DeviceReleasesResponse>();
         assert.deepEqual(
           body.releases.map((r) => r.version),

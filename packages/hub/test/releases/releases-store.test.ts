@@ -42,6 +42,20 @@ function releaseStoreSuite(open: () => Promise<{ store: ReleaseStore; close: () 
         (await store.list({ limit: 10, after: "rel-1" })).map((r) => r.id),
         ["rel-2", "rel-3"],
       );
+      await store.insert(record(4, { name: "detector", targetName: "detector/1.0.4" }));
+      await store.insert(record(5, { name: "detector", targetName: "detector/1.0.5" }));
+      assert.deepEqual(
+        (await store.list({ limit: 10, name: "detector" })).map((r) => r.id),
+        ["rel-4", "rel-5"],
+      );
+      assert.deepEqual(
+        (await store.list({ limit: 1, name: "detector", after: "rel-4" })).map((r) => r.id),
+        ["rel-5"],
+      );
+      assert.deepEqual(
+        (await store.list({ limit: 2, name: "classifier", after: "rel-1" })).map((r) => r.id),
+        ["rel-2", "rel-3"],
+      );
       await store.update("rel-2", { groups: ["a", "b"], logIndex: 7 });
       assert.deepEqual(await store.get("rel-2"), record(2, { groups: ["a", "b"], logIndex: 7 }));
       await rejectsWithCode(store.update("nope", { logIndex: 1 }), "EW_ERR_RELEASE_NOT_FOUND");
