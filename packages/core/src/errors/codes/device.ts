@@ -63,11 +63,6 @@ export const DEVICE_ERRORS = {
     exit: EXIT.policy,
     http: 403,
   },
-  EW_ERR_DEVICE_PENDING: {
-    message: "This device awaits an operator's approval",
-    exit: EXIT.policy,
-    http: 403,
-  },
   EW_ERR_DEVICE_CERT_MISMATCH: {
     message: "The client certificate names another device than the request",
     exit: EXIT.auth,
@@ -82,11 +77,6 @@ export const DEVICE_ERRORS = {
     message: "The certificate signing request is not a valid PKCS#10 request for a P-256 key",
     exit: EXIT.format,
     http: 400,
-  },
-  EW_ERR_DEVICE_STATE_TRANSITION: {
-    message: "This device state change is not allowed (back to trusted only by an operator; revoked is final)",
-    exit: EXIT.policy,
-    http: 409,
   },
 
   // Attestation (two phases; nonce single use).
@@ -117,11 +107,6 @@ export const DEVICE_ERRORS = {
   },
   EW_ERR_ATTEST_FIRMWARE: {
     message: "The TPM firmware version is below the group's minimum",
-    exit: EXIT.policy,
-    http: 403,
-  },
-  EW_ERR_ATTEST_TIMEOUT: {
-    message: "The device missed its attestation interval",
     exit: EXIT.policy,
     http: 403,
   },
