@@ -9,6 +9,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import {
   filesHolding,
   filesUnder,
+  readDeviceLog,
   startSwtpm,
   syntheticMatMulModel,
   tempDir,
@@ -142,6 +143,13 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
         ...["--token", publisher.token, "--name", "fw", "--version", "1", "--group", "line-a", "--kind", "package"],
         ...["--unsealed", "--sign", join(outside.path, "publisher.key"), "--json"],
       ]);
+      // A package the install command fails on (it exits 3 for an image that says "broken").
+      writeFileSync(join(outside.path, "fw-broken.bin"), "broken firmware image\n");
+      await json([
+        ...["model", "publish", join(outside.path, "fw-broken.bin"), "--hub", serve.url, "--ca", init.caCertificate],
+        ...["--token", publisher.token, "--name", "fwbroken", "--version", "1", "--group", "line-a"],
+        ...["--kind", "package", "--unsealed", "--sign", join(outside.path, "publisher.key"), "--json"],
+      ]);
       for (const version of ["1", "2"])
         await json([
           ...["model", "publish", join(outside.path, "model.onnx"), "--hub", serve.url, "--ca", init.caCertificate],
@@ -156,7 +164,8 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
     const installed = join(dir.path, "installed.sha256");
     writeFileSync(
       config,
-      `track: [matmul/2, matmul/1, fw/1]\nhubIntervalMs: 1000\nauditIntervalMs: 1000\ninstallCommand: [sh, -c, "sha256sum > ${installed}"]\n`,
+      `track: [matmul/2, matmul/1, fw/1, fwbroken/1]\nhubIntervalMs: 1000\nauditIntervalMs: 1000\n` +
+        `installCommand: [sh, -c, 'f=$(mktemp); cat > "$f"; if grep -q broken "$f"; then exit 3; fi; sha256sum < "$f" > ${installed}']\n`,
     );
     const sock = join(dir.path, "agent.sock");
     const child: ChildProcess = spawn(
@@ -212,6 +221,9 @@ describe("edgeward agent enrol against a running hub (swtpm)", { timeout: 300_00
       // The package went to the install command on its stdin, after the same checks.
       const want = createHash("sha256").update("firmware image v1\n").digest("hex");
       assert.equal(readFileSync(installed, "utf8").split(" ")[0], want);
+      // The package whose install command failed: refused with its code in the device log, the floor not raised.
+      const failed = readDeviceLog(state).find((e) => e.kind === "update.refuse" && e.subject === "package:fwbroken@1");
+      assert.equal(failed?.details["code"], "EW_ERR_AGENT_INSTALL_FAILED", JSON.stringify(failed));
       await json(["agent", "--tcti", tpm.tcti, "tamper", "--state", state, "--json"]);
       let device: Record<string, unknown> = {};
       for (let i = 0; i < 20 && device["state"] !== "quarantined"; i++) {

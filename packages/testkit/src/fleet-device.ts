@@ -81,7 +81,8 @@ export async function startFleetDevice(
   }
 }
 
-function readDeviceLog(state: string): AuditEvent[] {
+/** The entries of the device log in the agent state directory `state`, in order (read-only). */
+export function readDeviceLog(state: string): AuditEvent[] {
   const db = new DatabaseSync(join(state, "log", "device-log.db"), { readOnly: true });
   try {
     const rows = db.prepare("SELECT data FROM tlog_entries ORDER BY idx").all() as { data: Uint8Array }[];

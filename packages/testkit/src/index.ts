@@ -52,4 +52,4 @@ export {
   type EnrolBy,
   type FleetHub,
 } from "./device-fleet.ts";
-export { startFleetDevice, type FleetDevice } from "./fleet-device.ts";
+export { readDeviceLog, startFleetDevice, type FleetDevice } from "./fleet-device.ts";
