@@ -18,9 +18,5 @@ export function agentTpm(cmd: Command): TpmDevice {
 
 /** The state directory's layout, from `--state DIR`. */
 export function agentState(dir: string): StateLayout {
-  // Whatever the agent's libraries create in the state directory (tuf-js's metadata, SQLite's log and its journal)
-  // is the agent's alone, as under the unit's UMask=0077 (docs/agent.md "systemd"), also when the agent
-  // runs outside systemd.
-  process.umask(0o077);
   return stateLayout(resolve(dir));
 }
