@@ -37,7 +37,9 @@ export function discoveryDeps(
   return {
     list: async (name) => (await client.deviceReleases({ name, limit: LISTED })).releases,
     tufTarget: async (path) => (await tuf()).target(path),
-    floor: async (name) => Number(await (await activation.floor(name)).read()),
+    // The highest floor this agent has read or raised (the counter only goes up): a TPM command per followed name
+    // and cycle would buy nothing, since installing re-checks the floor against the TPM itself.
+    floor: async (name) => Number((await activation.floor(name)).lastRead),
     serving: async () => {
       const current = (await releases.current()).current;
       return current === undefined ? undefined : releases.meta(current).catch(() => undefined);
