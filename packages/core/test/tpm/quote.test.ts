@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { describe, it } from "node:test";
 import {
   checkClockMonotonic,
@@ -92,6 +92,27 @@ describe("quote verification with recorded swtpm quotes", () => {
     throwsWithCode(
       () => verifyQuote({ ...noSigner, akPublicKey: createPublicKey(fixtureText("other-ak", "ak.pem")) }),
       "EW_ERR_QUOTE_SIGNATURE",
+    );
+  });
+
+  it("when a key that signs anything signed a message without TPM_GENERATED_VALUE, rejects with EW_ERR_TPM_NOT_GENERATED", () => {
+    // An AK that is not a restricted TPM key (here a software P-256 key) can sign a forged TPMS_ATTEST; only the
+    // magic (TPM 2.0 Part 1 §11.4.6.2) says the TPM built it.
+    const { expectedSigner: _unused, ...e } = evidence("ecdsa");
+    const ak = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const tpmtSignature = (message: Uint8Array) => {
+      const rs = sign("sha256", message, { key: ak.privateKey, dsaEncoding: "ieee-p1363" });
+      const head = Buffer.from([0x00, 0x18, 0x00, 0x0b, 0x00, 0x20]); // TPM_ALG_ECDSA, TPM_ALG_SHA256, size of r
+      return Buffer.concat([head, rs.subarray(0, 32), Buffer.from([0x00, 0x20]), rs.subarray(32)]);
+    };
+    const genuine = Buffer.from(e.message);
+    // The same construction over the real magic verifies, so the refusal below is the magic's alone.
+    verifyQuote({ ...e, akPublicKey: ak.publicKey, signature: tpmtSignature(genuine) });
+    const forged = Buffer.from(genuine);
+    forged.writeUInt32BE(0, 0);
+    throwsWithCode(
+      () => verifyQuote({ ...e, message: forged, akPublicKey: ak.publicKey, signature: tpmtSignature(forged) }),
+      "EW_ERR_TPM_NOT_GENERATED",
     );
   });
 
