@@ -103,6 +103,14 @@ async function scenario(t: TestContext, dirPath: string, store: DeviceStore): Pr
     sealed: true,
   });
   h.releases.publish({
+    id: "fw-1",
+    kind: "package",
+    name: "fw",
+    version: "1.0.0",
+    groups: ["factory", "clinic"],
+    sealed: false,
+  });
+  h.releases.publish({
     id: "ocr-0",
     kind: "model",
     name: "ocr-cls",
@@ -168,17 +176,23 @@ async function scenario(t: TestContext, dirPath: string, store: DeviceStore): Pr
     },
   );
 
-  await t.test("a release not rolled out to the group and one below the floor are refused", async () => {
-    await rejectsWithCode(h.services.keyRelease.release(idA, "ocr-2"), "EW_ERR_KEY_RELEASE_NOT_ROLLED_OUT");
-    await rejectsWithCode(h.services.keyRelease.release(idA, "ocr-0"), "EW_ERR_KEY_RELEASE_BELOW_FLOOR");
-    await rejectsWithCode(h.services.keyRelease.release(idA, "nope"), "EW_ERR_KEY_RELEASE_UNKNOWN");
-    const denials = h.events.filter((e) => e.kind === "key.deny").map((e) => e.details["reason"]);
-    assert.deepEqual(denials.slice(-3), [
-      "EW_ERR_KEY_RELEASE_NOT_ROLLED_OUT",
-      "EW_ERR_KEY_RELEASE_BELOW_FLOOR",
-      "EW_ERR_KEY_RELEASE_UNKNOWN",
-    ]);
-  });
+  await t.test(
+    "a release not rolled out to the group, one below the floor and an unsealed one are refused",
+    async () => {
+      await rejectsWithCode(h.services.keyRelease.release(idA, "ocr-2"), "EW_ERR_KEY_RELEASE_NOT_ROLLED_OUT");
+      await rejectsWithCode(h.services.keyRelease.release(idA, "ocr-0"), "EW_ERR_KEY_RELEASE_BELOW_FLOOR");
+      await rejectsWithCode(h.services.keyRelease.release(idA, "nope"), "EW_ERR_KEY_RELEASE_UNKNOWN");
+      // An unsealed package has no file key to release.
+      await rejectsWithCode(h.services.keyRelease.release(idA, "fw-1"), "EW_ERR_KEY_RELEASE_NO_KEY");
+      const denials = h.events.filter((e) => e.kind === "key.deny").map((e) => e.details["reason"]);
+      assert.deepEqual(denials.slice(-4), [
+        "EW_ERR_KEY_RELEASE_NOT_ROLLED_OUT",
+        "EW_ERR_KEY_RELEASE_BELOW_FLOOR",
+        "EW_ERR_KEY_RELEASE_UNKNOWN",
+        "EW_ERR_KEY_RELEASE_NO_KEY",
+      ]);
+    },
+  );
 
   await t.test("a pass older than the group's freshness no longer releases a key; a new pass does", async () => {
     h.clock.advance(11 * 60_000);
