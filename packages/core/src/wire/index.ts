@@ -61,6 +61,7 @@ export {
   deviceReleasesQuerySchema,
   deviceReleasesResponseSchema,
   MAX_DEVICE_RELEASES,
+  MAX_DEVICE_RELEASES_WAIT_S,
   RELEASE_NAME_PATTERN,
   RELEASE_VERSION_PATTERN,
   type DeviceRelease,

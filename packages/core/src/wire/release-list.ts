@@ -8,6 +8,8 @@ export const RELEASE_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
 export const RELEASE_VERSION_PATTERN = "^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$";
 /** Most releases one answer lists. */
 export const MAX_DEVICE_RELEASES = 100;
+/** Most seconds a device may ask the hub to hold an empty listing open (`wait`). */
+export const MAX_DEVICE_RELEASES_WAIT_S = 60;
 
 /** Query of `GET /v1/device/releases`. */
 export const deviceReleasesQuerySchema = {
@@ -21,6 +23,19 @@ export const deviceReleasesQuerySchema = {
       pattern: RELEASE_VERSION_PATTERN,
       description: "The next page: only versions below this one (the last version of the previous page)",
     },
+    after: {
+      type: "string",
+      pattern: RELEASE_VERSION_PATTERN,
+      description: "Only versions above this one (the newest the device already has)",
+    },
+    wait: {
+      type: "integer",
+      minimum: 1,
+      maximum: MAX_DEVICE_RELEASES_WAIT_S,
+      description:
+        "A long poll: while the listing would be empty, the hub holds the request up to this many seconds and " +
+        "answers as soon as a release it would list is published or rolled out (empty when the time runs out)",
+    },
   },
 } as const;
 
@@ -29,6 +44,8 @@ export interface DeviceReleasesQuery {
   name?: string;
   limit: number;
   below?: string;
+  after?: string;
+  wait?: number;
 }
 
 /** One release the device's group may install. */
