@@ -13,6 +13,9 @@ describe("the agent's egress client", () => {
   let pki: TestPki;
   let server: Server;
   let port = 0;
+  // TLS connections the server accepted, and how many of them have closed.
+  let handshakes = 0;
+  let closed = 0;
   const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   before(async () => {
     pki = makeTestPki(dir.path);
@@ -20,6 +23,10 @@ describe("the agent's egress client", () => {
       { cert: pki.serverCert, key: pki.serverKey, ca: pki.caPem, requestCert: true, rejectUnauthorized: false },
       (req, res) => {
         const peer = (req.socket as TLSSocket).getPeerCertificate();
+        if (req.url === "/slow") {
+          setTimeout(() => res.end("{}"), 400);
+          return;
+        }
         if (req.url === "/redirect") {
           res.writeHead(302, { location: "https://example.org/" }).end();
           return;
@@ -28,6 +35,10 @@ describe("the agent's egress client", () => {
         res.end(JSON.stringify({ path: req.url, client: peer.subject?.CN ?? null }));
       },
     );
+    server.on("secureConnection", (socket: TLSSocket) => {
+      handshakes++;
+      socket.on("close", () => closed++);
+    });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     port = (server.address() as AddressInfo).port;
   });
@@ -72,4 +83,38 @@ describe("the agent's egress client", () => {
     await rejectsWithCode(stranger.fetch(`https://127.0.0.1:${port}/`), "EW_ERR_AGENT_HUB_UNREACHABLE");
     throwsWithCode(() => new EgressClient({ allow: [], ca: "not a pem" }), "EW_ERR_AGENT_CONFIG");
   });
+
+  it("keeps one connection for its requests, and release() or close() end it", async () => {
+    const cert = pki.issue(createCsr(key, "device-8"));
+    const client = new EgressClient({
+      allow: [`127.0.0.1:${port}`],
+      ca: pki.caPem,
+      identity: { certificate: cert, key },
+    });
+    const [h0, c0] = [handshakes, closed];
+    for (let i = 0; i < 3; i++) assert.equal((await client.fetch(`https://127.0.0.1:${port}/v1/hub`)).status, 200);
+    assert.equal(handshakes - h0, 1, "three requests, one TLS handshake");
+    client.release();
+    await waitFor(() => closed - c0 === 1);
+    // A released client still works, on a connection that closes once its request ends.
+    assert.equal((await client.fetch(`https://127.0.0.1:${port}/v1/hub`)).status, 200);
+    await waitFor(() => closed - c0 === 2);
+    assert.equal(handshakes - h0, 2);
+    const other = new EgressClient({ allow: [`127.0.0.1:${port}`], ca: pki.caPem });
+    await other.fetch(`https://127.0.0.1:${port}/v1/hub`);
+    other.close();
+    await waitFor(() => closed - c0 === 3);
+  });
+
+  it("gives a request its own timeout: an answer slower than it is EW_ERR_AGENT_HUB_UNREACHABLE", async () => {
+    const client = new EgressClient({ allow: [`127.0.0.1:${port}`], ca: pki.caPem, timeoutMs: 100 });
+    await rejectsWithCode(client.fetch(`https://127.0.0.1:${port}/slow`), "EW_ERR_AGENT_HUB_UNREACHABLE");
+    assert.equal((await client.fetch(`https://127.0.0.1:${port}/slow`, { timeoutMs: 2000 })).status, 200);
+    client.close();
+  });
 });
+
+async function waitFor(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check(), "condition not reached in 2 s");
+}

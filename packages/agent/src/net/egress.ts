@@ -3,8 +3,10 @@
  * its allow-list and nowhere else, trusts only the hub's CA, presents the device's mTLS identity, follows no
  * redirects, and reports every refusal so the agent can log it. tuf-js gets its bytes through
  * {@link EgressClient.stream} with `Readable.toWeb` (ARCHITECTURE.md machine notes: no undici Agent across majors).
+ * Connections are kept alive (RFC 9112 §9.3): a cycle's requests, its TUF refresh and a download share one mTLS
+ * handshake instead of paying one each.
  */
-import { request, type RequestOptions } from "node:https";
+import { Agent, request, type RequestOptions } from "node:https";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { X509Certificate, type KeyObject } from "node:crypto";
@@ -37,6 +39,8 @@ export interface EgressRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** Largest body accepted (default 16 MiB); a larger one is EW_ERR_INPUT_TOO_LARGE. */
   readonly maxBytes?: number;
+  /** Idle time after which the request fails (default the client's timeoutMs); a long poll sets its own. */
+  readonly timeoutMs?: number;
 }
 
 /** The allow-listed HTTPS client. */
@@ -45,6 +49,8 @@ export class EgressClient {
   readonly #context: SecureContext;
   readonly #onRefusal: ((url: string, reason: string) => void) | undefined;
   readonly #timeoutMs: number;
+  /** Keeps connections to the hub open between requests; idle ones do not hold the process open (unref'd). */
+  readonly #agent = new Agent({ keepAlive: true });
 
   constructor(options: EgressOptions) {
     this.#allow = new Set(options.allow.map(normaliseHost));
@@ -89,7 +95,8 @@ export class EgressClient {
       // Inside the executor, so a refusal is a rejection like any other failure.
       const target = this.#check(url);
       const body = req.json === undefined ? undefined : Buffer.from(JSON.stringify(req.json));
-      // tls.connect takes a prepared secureContext; https passes it through with agent: false.
+      // tls.connect takes a prepared secureContext; the agent passes it through. The agent's pool is this client's
+      // alone, so connections made with one identity are never used under another.
       const options: RequestOptions & { secureContext: SecureContext } = {
         method: req.method ?? (body === undefined ? "GET" : "POST"),
         secureContext: this.#context,
@@ -98,8 +105,8 @@ export class EgressClient {
           ...(body === undefined ? {} : { "content-type": "application/json", "content-length": String(body.length) }),
           ...req.headers,
         },
-        timeout: this.#timeoutMs,
-        agent: false,
+        timeout: req.timeoutMs ?? this.#timeoutMs,
+        agent: this.#agent,
       };
       const r = request(target, options, resolve);
       r.on("timeout", () => r.destroy(new Error("timed out")));
@@ -108,6 +115,18 @@ export class EgressClient {
       );
       r.end(body);
     });
+  }
+
+  /** Closes the idle connections now; those still carrying a request close once it ends. */
+  release(): void {
+    // node:http's Agent destroys a socket freed while its keepAlive is off (not in @types/node).
+    (this.#agent as Agent & { keepAlive: boolean }).keepAlive = false;
+    for (const sockets of Object.values(this.#agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
+  }
+
+  /** Closes every connection, a request under way included. */
+  close(): void {
+    this.#agent.destroy();
   }
 
   #check(url: string): URL {
