@@ -99,10 +99,12 @@ export { DEFAULT_EVENT_LOG_PATH, readEventLog } from "./identity/event-log.ts";
 export { HubClient, hubCodeOf } from "./hub/hub-client.ts";
 export {
   attestOnce,
+  CachedHubClient,
   hostOf,
   hubClient,
   pinHub,
   pinnedHub,
+  renewalDue,
   storedHubClient,
   type EventLogSource,
   type HubClientOptions,
@@ -113,4 +115,5 @@ export { HubFetcher, refreshTarget } from "./update/tuf.ts";
 export { installTarget, type InstallDeps } from "./update/install.ts";
 export { discoverTargets, discoveryDeps, type DiscoverDeps, type Discovery } from "./update/discover.ts";
 export { hubLink, type HubLinkOptions } from "./hub/link.ts";
+export { ReleaseWatch, RELEASE_WAIT_S, type ReleaseWatchDeps } from "./hub/release-watch.ts";
 export { runInstaller } from "./update/package.ts";

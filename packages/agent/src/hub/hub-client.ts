@@ -13,6 +13,8 @@ import { hubBusy, parseRetryAfter } from "./retry-after.ts";
 const ajv = new Ajv({ strict: false, allErrors: false });
 (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
 const checkers = new Map<object, ValidateFunction>();
+/** How much longer than its `wait` a long poll may take before the agent gives up on the answer. */
+const LONG_POLL_GRACE_MS = 10_000;
 
 /** The hub's code from a refusal (the detail of EW_ERR_AGENT_HUB_REFUSED starts with it). */
 export function hubCodeOf(err: unknown): string | undefined {
@@ -74,13 +76,22 @@ export class HubClient {
     return this.#call("POST", wire.REVIEW_ROUTES.ship.path, body, wire.reviewShipResponseSchema);
   }
 
-  /** GET /v1/device/releases: what is rolled out to this device's group, newest first (a hint; TUF decides). */
-  deviceReleases(query: { name?: string; limit?: number } = {}): Promise<wire.DeviceReleasesResponse> {
+  /**
+   * GET /v1/device/releases: what is rolled out to this device's group, newest first (a hint; TUF decides). With
+   * `wait`, a long poll: the hub holds an empty listing open up to that many seconds (docs/releases.md
+   * "Following releases"), so the request's own timeout runs that much longer.
+   */
+  deviceReleases(
+    query: { name?: string; limit?: number; after?: string; wait?: number } = {},
+  ): Promise<wire.DeviceReleasesResponse> {
     const q = new URLSearchParams();
     if (query.name !== undefined) q.set("name", query.name);
     if (query.limit !== undefined) q.set("limit", String(query.limit));
+    if (query.after !== undefined) q.set("after", query.after);
+    if (query.wait !== undefined) q.set("wait", String(query.wait));
     const path = `${wire.DEVICE_RELEASES_PATH}${q.size === 0 ? "" : `?${q.toString()}`}`;
-    return this.#call("GET", path, undefined, wire.deviceReleasesResponseSchema);
+    const timeoutMs = query.wait === undefined ? undefined : query.wait * 1000 + LONG_POLL_GRACE_MS;
+    return this.#call("GET", path, undefined, wire.deviceReleasesResponseSchema, timeoutMs);
   }
 
   /** The URL of a TUF metadata file or target (tuf-js and the downloader fetch them). */
@@ -98,10 +109,21 @@ export class HubClient {
     return this.#egress.stream(this.url("targets", name), offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
   }
 
-  async #call<T>(method: "GET" | "POST", path: string, body: unknown, schema: object): Promise<T> {
+  /** Closes the idle connections now, the busy ones when their request ends (a client replaced by another). */
+  release(): void {
+    this.#egress.release();
+  }
+
+  /** Closes every connection. */
+  close(): void {
+    this.#egress.close();
+  }
+
+  async #call<T>(method: "GET" | "POST", path: string, body: unknown, schema: object, timeoutMs?: number): Promise<T> {
     const res = await this.#egress.fetch(`${this.base}${path}`, {
       method,
       ...(body === undefined ? {} : { json: body }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
     let parsed: unknown;
     try {

@@ -11,7 +11,9 @@ import type { TamperRecord } from "../tamper/respond.ts";
 import { installTarget } from "../update/install.ts";
 import { discoverTargets, discoveryDeps } from "../update/discover.ts";
 import { refreshTuf, type TufTargets } from "../update/tuf.ts";
-import { attestOnce, pinnedHub, storedHubClient } from "./session.ts";
+import { attestOnce, CachedHubClient, pinnedHub, renewalDue } from "./session.ts";
+import { ReleaseWatch } from "./release-watch.ts";
+import type { DeviceKeys } from "../identity/provision.ts";
 import type { HubClient } from "./hub-client.ts";
 import { EdgewardError } from "@edgeward/core";
 import { AuditSchedule, type AuditTimer } from "../audit/audit-schedule.ts";
@@ -41,17 +43,27 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
 } {
   const now = options.now ?? (() => new Date());
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
   let stopped = false;
   let agentRef: Agent | undefined;
-  // The last client built with the device's certificate: a tamper response drops the keys from memory before it
-  // tells the hub, so the report goes out on the connection identity the agent already had.
-  let lastClient: HubClient | undefined;
+  // The client for the device's current identity, its connections kept between requests. A tamper response drops
+  // the keys from memory before it tells the hub, so the report goes out on the identity the agent already had.
+  const clients = new CachedHubClient();
   let audits: AuditSchedule | undefined;
   let reviews: ReviewShipping | undefined;
+  let watch: ReleaseWatch | undefined;
   // Until when (this agent's clock) its last pass is surely still fresh for key release; see passFreshUntil.
   let freshUntil = 0;
+  // When the hub asked for the next attestation (its nextAttestAt), if sooner than the configured interval.
+  let hubNextAt = 0;
   const busyNotice = new BusyNotice((line) => options.say?.(line));
+  // Cycles and the updates a release notice starts run one at a time, in order.
+  let queue: Promise<void> = Promise.resolve();
+  let updateQueued = false;
+  const enqueue = (work: () => Promise<void>): Promise<void> => {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
 
   // Sealed review entries leave with the log (docs/agent.md "Review entries"); a failure never stops the cycle.
   const shipReview = async (agent: Agent, hub: HubClient): Promise<void> => {
@@ -63,8 +75,9 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
   };
 
   const client = async (agent: Agent): Promise<HubClient> => {
-    if (agent.keys === undefined && lastClient !== undefined) return lastClient;
-    lastClient = await storedHubClient(
+    const last = clients.last;
+    if (agent.keys === undefined && last !== undefined) return last;
+    return clients.get(
       agent.layout,
       agent.keys,
       {
@@ -76,44 +89,41 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
       },
       now(),
     );
-    return lastClient;
   };
 
-  const cycle = async (agent: Agent): Promise<void> => {
-    const keys = agent.keys;
-    if (keys === undefined) throw new EdgewardError("EW_ERR_AGENT_BOOT_CHANGED", { detail: "keys are sealed" });
-    let next = new Date(now().getTime() + agent.config.hubIntervalMs);
-    const attest = async (): Promise<void> => {
-      const answer = await attestOnce(await client(agent), agent.tpm, keys, agent.record, agent.layout, true, {
-        eventLogPath: agent.config.eventLogPath,
-        ...(options.say === undefined ? {} : { warn: options.say }),
+  /** One attestation (with a CSR when the certificate is due for renewal); resolves on a pass. */
+  const attest = async (agent: Agent, keys: DeviceKeys): Promise<void> => {
+    const renew = await renewalDue(agent.layout, now());
+    const answer = await attestOnce(await client(agent), agent.tpm, keys, agent.record, agent.layout, renew, {
+      eventLogPath: agent.config.eventLogPath,
+      ...(options.say === undefined ? {} : { warn: options.say }),
+    });
+    const at = now().toISOString();
+    await agent.log.record({
+      kind: answer.result === "pass" ? "attest.pass" : "attest.fail",
+      subject: agent.record.deviceId ?? "",
+      details: { reasons: answer.reasons.map((r) => r.code), renewed: answer.certificate !== undefined },
+    });
+    await agent.updateStatus({
+      lastAttestation: { at, result: answer.result, reasons: answer.reasons.map((r) => r.code) },
+      nextAttestAt: answer.nextAttestAt,
+    });
+    const hubNext = new Date(answer.nextAttestAt).getTime();
+    freshUntil = answer.result === "pass" ? passFreshUntil(now().getTime(), hubNext) : 0;
+    hubNextAt = hubNext;
+    if (answer.result !== "pass")
+      throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", {
+        detail: `attestation failed: ${answer.reasons[0]?.code ?? ""}`,
       });
-      const at = now().toISOString();
-      await agent.log.record({
-        kind: answer.result === "pass" ? "attest.pass" : "attest.fail",
-        subject: agent.record.deviceId ?? "",
-        details: { reasons: answer.reasons.map((r) => r.code), renewed: answer.certificate !== undefined },
-      });
-      await agent.updateStatus({
-        lastAttestation: { at, result: answer.result, reasons: answer.reasons.map((r) => r.code) },
-        nextAttestAt: answer.nextAttestAt,
-      });
-      const hubNext = new Date(answer.nextAttestAt);
-      freshUntil = answer.result === "pass" ? passFreshUntil(now().getTime(), hubNext.getTime()) : 0;
-      if (hubNext.getTime() < next.getTime() && hubNext.getTime() > now().getTime()) next = hubNext;
-      if (answer.result !== "pass")
-        throw new EdgewardError("EW_ERR_AGENT_HUB_REFUSED", {
-          detail: `attestation failed: ${answer.reasons[0]?.code ?? ""}`,
-        });
-    };
-    await attest();
-    // A group that requires a fresh attestation before a stored release opens gets it now.
-    await agent.resume(true);
-    await shipLog(agent, await client(agent));
-    await shipReview(agent, await client(agent));
+  };
+
+  /**
+   * Installs the tracked targets and the newest followed releases: one TUF refresh for all of them, each target
+   * on its own (a refused one, a rollback or a bad proof, does not keep the others from installing). Returns the
+   * first failure.
+   */
+  const install = async (agent: Agent, keys: DeviceKeys): Promise<Error | undefined> => {
     const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
-    // Each target on its own: a refused one (a rollback, a bad proof) does not keep the others from installing.
-    // One TUF refresh for every target of the cycle (started by the first that needs it; a failure fails each).
     let tuf: Promise<TufTargets> | undefined;
     const sharedTuf = async (): Promise<TufTargets> => (tuf ??= refreshTuf(await client(agent), agent.layout.tuf));
     // Followed names add the newest version rolled out to this device (docs/agent.md "Following releases").
@@ -133,7 +143,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
             tufDir: agent.layout.tuf,
             tuf,
             logKey,
-            attest,
+            attest: () => attest(agent, keys),
             passFresh: () => now().getTime() < freshUntil,
             ...(agent.config.installCommand === undefined ? {} : { installCommand: agent.config.installCommand }),
           },
@@ -144,18 +154,63 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
         firstError ??= err instanceof Error ? err : new EdgewardError("EW_ERR_INTERNAL", { cause: err });
       }
     }
+    return firstError;
+  };
+
+  const cycle = async (agent: Agent): Promise<void> => {
+    const keys = agent.keys;
+    if (keys === undefined) throw new EdgewardError("EW_ERR_AGENT_BOOT_CHANGED", { detail: "keys are sealed" });
+    const started = now().getTime();
+    await attest(agent, keys);
+    // A group that requires a fresh attestation before a stored release opens gets it now.
+    await agent.resume(true);
+    await shipLog(agent, await client(agent));
+    await shipReview(agent, await client(agent));
+    const firstError = await install(agent, keys);
     await agent.updateStatus({});
     await shipLog(agent, await client(agent));
     if (firstError !== undefined) throw firstError;
     busyNotice.clear();
-    schedule(agent, Math.max(200, next.getTime() - now().getTime()));
+    let next = started + agent.config.hubIntervalMs;
+    if (hubNextAt < next && hubNextAt > now().getTime()) next = hubNextAt;
+    schedule(agent, Math.max(200, next - now().getTime()));
+  };
+
+  /**
+   * What a release notice starts (release-watch.ts): the install half of a cycle, now rather than at the next
+   * attestation. The key release still needs a fresh pass; the agent attests first when its last one may not be.
+   */
+  const update = async (agent: Agent): Promise<void> => {
+    const keys = agent.keys;
+    if (keys === undefined) return;
+    const firstError = await install(agent, keys);
+    await agent.updateStatus({});
+    await shipLog(agent, await client(agent));
+    if (firstError !== undefined) throw firstError;
+  };
+
+  const requestUpdate = (agent: Agent): void => {
+    if (stopped || updateQueued) return;
+    updateQueued = true;
+    void enqueue(async () => {
+      updateQueued = false;
+      await update(agent);
+    }).catch((err: unknown) => report(agent, err));
   };
 
   const schedule = (agent: Agent, ms: number): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = cycle(agent).catch((err: unknown) => onError(agent, err));
+      void enqueue(() => cycle(agent)).catch((err: unknown) => onError(agent, err));
     }, ms);
+  };
+
+  /** Says why a cycle or an update failed and records it in status.json (a busy hub only once per streak). */
+  const report = async (agent: Agent, err: unknown): Promise<void> => {
+    if (busyRetryMs(err) !== undefined) return;
+    const code = isEdgewardError(err) ? err.code : "EW_ERR_INTERNAL";
+    options.say?.(`hub cycle: ${code}${isEdgewardError(err) && err.detail ? ` (${err.detail})` : ""}`);
+    await agent.updateStatus({ lastError: { code, at: now().toISOString() } }).catch(() => undefined);
   };
 
   const onError = async (agent: Agent, err: unknown): Promise<void> => {
@@ -167,9 +222,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
       return;
     }
     busyNotice.clear();
-    const code = isEdgewardError(err) ? err.code : "EW_ERR_INTERNAL";
-    options.say?.(`hub cycle: ${code}${isEdgewardError(err) && err.detail ? ` (${err.detail})` : ""}`);
-    await agent.updateStatus({ lastError: { code, at: now().toISOString() } }).catch(() => undefined);
+    await report(agent, err);
     schedule(agent, delay);
   };
 
@@ -190,6 +243,25 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     return schedule;
   };
 
+  const startWatch = (agent: Agent): ReleaseWatch => {
+    const w = new ReleaseWatch({
+      names: agent.config.follow,
+      client: () => client(agent),
+      have: async (name) => {
+        const id = (await agent.releases.current()).current;
+        const meta = id === undefined ? undefined : await agent.releases.meta(id).catch(() => undefined);
+        return meta?.name === name ? meta.version : undefined;
+      },
+      onRelease: () => {
+        requestUpdate(agent);
+      },
+      retryMs: Math.min(agent.config.hubIntervalMs, 60_000),
+      ...(options.random === undefined ? {} : { random: options.random }),
+    });
+    w.start();
+    return w;
+  };
+
   return {
     cycle,
     get audits() {
@@ -198,7 +270,8 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     start(agent) {
       agentRef = agent;
       if (options.audit !== undefined) audits = startAudits(agent, options.audit);
-      running = cycle(agent).catch((err: unknown) => onError(agent, err));
+      void enqueue(() => cycle(agent)).catch((err: unknown) => onError(agent, err));
+      if (agent.config.follow.length > 0) watch = startWatch(agent);
     },
     async tamper(record: TamperRecord) {
       const agent = agentRef;
@@ -210,7 +283,11 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       await audits?.close();
-      await running?.catch(() => undefined);
+      const closing = watch?.close();
+      await queue;
+      // A long poll under way ends with the connections.
+      clients.close();
+      await closing;
     },
   };
 }

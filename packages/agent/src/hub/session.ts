@@ -75,11 +75,72 @@ export async function storedHubClient(
   extra: Pick<HubClientOptions, "allow" | "onRefusal"> = {},
   now: Date = new Date(),
 ): Promise<HubClient> {
+  return clientFor(layout, keys, await validCertificate(layout, now), extra);
+}
+
+/**
+ * A {@link storedHubClient} kept while the identity it presents stays the same (the stored certificate, still
+ * valid, and the same keys), so its connections are reused across requests and cycles; a renewed certificate or
+ * one that expired gives a new client, and the old one closes its connections once their requests end.
+ */
+export class CachedHubClient {
+  #held: { certificate: string | undefined; keys: DeviceKeys | undefined; client: HubClient } | undefined;
+
+  /** The client for the current identity. */
+  async get(
+    layout: StateLayout,
+    keys: DeviceKeys | undefined,
+    extra: Pick<HubClientOptions, "allow" | "onRefusal">,
+    now: Date,
+  ): Promise<HubClient> {
+    const certificate = await validCertificate(layout, now);
+    const held = this.#held;
+    if (held !== undefined && held.certificate === certificate && held.keys === keys) return held.client;
+    const client = await clientFor(layout, keys, certificate, extra);
+    held?.client.release();
+    this.#held = { certificate, keys, client };
+    return client;
+  }
+
+  /** The last client handed out, whatever identity it has (a tamper report goes out on it). */
+  get last(): HubClient | undefined {
+    return this.#held?.client;
+  }
+
+  /** Closes the held client's connections. */
+  close(): void {
+    this.#held?.client.close();
+    this.#held = undefined;
+  }
+}
+
+/**
+ * Whether an attestation should carry a CSR (ARCHITECTURE.md "The flows" 3: short-lived certificates renewed
+ * before expiry): when the device holds no valid certificate, or less than half of its lifetime is left.
+ */
+export async function renewalDue(layout: StateLayout, now: Date): Promise<boolean> {
+  const pem = await validCertificate(layout, now);
+  if (pem === undefined) return true;
+  const cert = new X509Certificate(pem);
+  const from = new Date(cert.validFrom).getTime();
+  const to = new Date(cert.validTo).getTime();
+  return now.getTime() >= from + (to - from) / 2;
+}
+
+async function validCertificate(layout: StateLayout, now: Date): Promise<string | undefined> {
+  const stored = await readText(layout.certificate);
+  return stored !== undefined && stillValid(stored, now) ? stored : undefined;
+}
+
+async function clientFor(
+  layout: StateLayout,
+  keys: DeviceKeys | undefined,
+  certificate: string | undefined,
+  extra: Pick<HubClientOptions, "allow" | "onRefusal">,
+): Promise<HubClient> {
   const hub = await pinnedHub(layout);
   const caPem = await readText(layout.hubCa);
   if (caPem === undefined) throw new EdgewardError("EW_ERR_AGENT_STATE", { detail: "no hub-ca.pem" });
-  const stored = await readText(layout.certificate);
-  const certificate = stored !== undefined && stillValid(stored, now) ? stored : undefined;
   return hubClient({
     hubUrl: hub.hubUrl,
     caPem,
