@@ -1,10 +1,10 @@
 /**
  * Taking a new release from the hub (ARCHITECTURE.md "The flows" 4): TUF says what the target is; the TPM floor
  * refuses a rollback before anything is fetched; the ciphertext is downloaded (resumable, checked against TUF's
- * length and hash), and so is the guard payload of a release that carries a guard; a fresh attestation precedes
- * the key request; the key's answer must carry an inclusion proof of the release in the hub's log under the pinned
- * key; then the release is opened, verified, loaded and switched to (activateRelease). Any refusal leaves the
- * serving model as it was.
+ * length and hash), and so is the guard payload of a release that carries a guard; meanwhile a fresh attestation
+ * precedes the key request, and the key's answer must carry an inclusion proof of the release in the hub's log
+ * under the pinned key; then the release is opened, verified, loaded and switched to (activateRelease). Any refusal
+ * leaves the serving model as it was.
  */
 import { EdgewardError, isEdgewardError, type wire } from "@edgeward/core";
 import { hubCodeOf, type HubClient } from "../hub/hub-client.ts";
@@ -57,17 +57,34 @@ export async function installTarget(deps: InstallDeps, name: string): Promise<Re
   return meta;
 }
 
-/** Floor check, download, and (for a sealed release) attestation, key release and its proof. */
+/**
+ * Floor check, then the download and (for a sealed release) the key release side by side: the key answer does not
+ * depend on the ciphertext, and neither is used before both are in and checked, so the release costs the longer of
+ * the two instead of their sum. A download failure is reported before a key failure, as if they ran in turn.
+ */
 async function fetchAndRelease(deps: InstallDeps, meta: ReleaseMeta, subject: string): Promise<void> {
-  const { releases, floor, log } = deps.activation;
+  const { releases, floor } = deps.activation;
   await (await floor(meta.name)).check(versionSequence(meta.version), subject);
   await releases.saveMeta(meta);
+  const [downloaded, released] = await Promise.allSettled([
+    downloadPayloads(deps, meta),
+    meta.sealed === false ? Promise.resolve() : releaseKey(deps, meta, subject),
+  ]);
+  if (downloaded.status === "rejected") throw downloaded.reason;
+  if (released.status === "rejected") throw released.reason;
+}
+
+/**
+ * The release's ciphertext, and its guard's: the guard is its own TUF target, downloaded and checked the same way
+ * and kept encrypted beside the model.
+ */
+async function downloadPayloads(deps: InstallDeps, meta: ReleaseMeta): Promise<void> {
+  const { releases } = deps.activation;
   await downloadTarget(
     (offset) => deps.client.target(meta.targetName, offset),
     releases.paths(meta.releaseId).payload,
     meta,
   );
-  // The release's guard: its own TUF target, downloaded and checked the same way, kept encrypted beside the model.
   const guard = meta.guard;
   if (guard !== undefined)
     await downloadTarget(
@@ -75,7 +92,11 @@ async function fetchAndRelease(deps: InstallDeps, meta: ReleaseMeta, subject: st
       releases.guardPayload(meta.releaseId),
       guard,
     );
-  if (meta.sealed === false) return;
+}
+
+/** The key release after a fresh pass, its inclusion proof checked against the pinned log key; the header kept. */
+async function releaseKey(deps: InstallDeps, meta: ReleaseMeta, subject: string): Promise<void> {
+  const { releases, log } = deps.activation;
   const answer = await releaseKeyAfterPass(deps, meta.releaseId);
   const checkpoint = verifyReleaseProof(answer, deps.logKey, meta);
   await releases.saveHeader(meta.releaseId, Buffer.from(answer.header, "base64"));
