@@ -6,20 +6,43 @@
  */
 import { Readable } from "node:stream";
 import { BaseFetcher, Updater } from "tuf-js";
-// tuf-js ends root rotation on its own error type with a 404 for the next root (TUF 1.0 §5.3.4).
-import { DownloadHTTPError } from "tuf-js/dist/error.js";
+// tuf-js ends root rotation on its own error type with a 404 for the next root (TUF 1.0 §5.3.4), and takes its own
+// length error for metadata longer than allowed (TUF 1.0 §5.4.1: the download is bounded).
+import { DownloadHTTPError, DownloadLengthMismatchError } from "tuf-js/dist/error.js";
 import { EdgewardError } from "@edgeward/core";
 import type { HubClient } from "../hub/hub-client.ts";
 import { guardOfTarget } from "./guard-target.ts";
 import type { ReleaseMeta } from "./release-store.ts";
 
-/** A tuf-js fetcher over the hub's device API. */
+/**
+ * A tuf-js fetcher over the hub's device API. Metadata is read into memory (tuf-js's own downloadBytes spools each
+ * file through a temporary file and reads it back, several file-system round trips per metadata file).
+ */
 export class HubFetcher extends BaseFetcher {
   readonly #client: HubClient;
 
   constructor(client: HubClient) {
     super();
     this.#client = client;
+  }
+
+  override async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
+    const res = await this.#client.get(url);
+    if (res.statusCode !== 200) {
+      res.resume();
+      throw new DownloadHTTPError(`${url} answered ${res.statusCode ?? 0}`, res.statusCode ?? 0);
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of res) {
+      received += (chunk as Buffer).length;
+      if (received > maxLength) {
+        res.destroy();
+        throw new DownloadLengthMismatchError(`${url} is longer than ${maxLength} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
   }
 
   override async fetch(url: string): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
