@@ -11,7 +11,7 @@ const NV_UNDEFINED = { [RC.HANDLE]: "EW_ERR_TPM_NV_UNDEFINED" } as const;
 
 /** Defines the counter (owner-authorised, no dictionary-attack lockout) if absent, initialises it, reads it. */
 export async function counterDefine(ws: Workspace, index: number): Promise<bigint> {
-  checkIndex(index);
+  checkCounterIndex(index);
   try {
     await ws.run("tpm2_nvdefine", [hex(index), "-C", "o", "-s", "8", "-a", "nt=counter|ownerwrite|ownerread|no_da"], {
       loads: false,
@@ -27,7 +27,7 @@ export async function counterDefine(ws: Workspace, index: number): Promise<bigin
 
 /** Increments and returns the new value. */
 export async function counterIncrement(ws: Workspace, index: number): Promise<bigint> {
-  checkIndex(index);
+  checkCounterIndex(index);
   await ws.run("tpm2_nvincrement", ["-C", "o", hex(index)], { loads: false, overrides: NV_UNDEFINED });
   return counterRead(ws, index);
 }
@@ -41,7 +41,7 @@ export async function counterRead(ws: Workspace, index: number): Promise<bigint>
 }
 
 async function tryRead(ws: Workspace, index: number): Promise<bigint | undefined> {
-  checkIndex(index);
+  checkCounterIndex(index);
   try {
     await ws.run("tpm2_nvread", ["-C", "o", hex(index), "-s", "8", "-o", "counter.bin"], {
       loads: false,
@@ -56,7 +56,8 @@ async function tryRead(ws: Workspace, index: number): Promise<bigint | undefined
   return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
 }
 
-function checkIndex(index: number): void {
+/** EW_ERR_USAGE unless `index` is an owner-defined NV index; both the tools and the direct path check it first. */
+export function checkCounterIndex(index: number): void {
   // Owner-defined NV indices (TPM_HT_NV_INDEX, 0x01000000-0x01ffffff).
   if (!Number.isInteger(index) || index < 0x01000000 || index > 0x01ffffff)
     throw new EdgewardError("EW_ERR_USAGE", { detail: `NV index 0x${index.toString(16)}` });
