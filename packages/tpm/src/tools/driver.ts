@@ -34,6 +34,7 @@ import type {
   WrappedObject,
 } from "../device.ts";
 import { nativeCounterDefine, nativeCounterIncrement, nativeCounterRead } from "../native/nv.ts";
+import { nativeQuote } from "../native/quote.ts";
 import { nativeEcdh } from "../native/unwrap.ts";
 import { transportKind } from "../native/transport.ts";
 import { ekCertificate, resolveEk } from "./ek.ts";
@@ -196,6 +197,7 @@ export class Tpm2ToolsDevice implements TpmDevice {
   }
 
   quote(ak: AttestationKey, pcrs: PcrSelection, nonce: Uint8Array): Promise<QuoteEvidence> {
+    if (this.#native) return this.#exclusive(() => nativeQuote(this.tcti, ak, pcrs, nonce));
     return this.#op(async (ws) => {
       // The AK's first copy stays loaded through tpm2_quote (two of the TPM's three transient slots); the flush
       // after tpm2_quote, or the workspace's on a failure, removes both. One tool process fewer per quote.
