@@ -84,4 +84,13 @@ describe("the version-floor counter over the direct transport matches tpm2-tools
     assert.equal(await tools.counterRead(a), fromNative);
     assert.equal(await native.counterRead(b), fromTools);
   });
+
+  it("a counter defined after one was deleted starts above the deleted one's value on both paths", async () => {
+    const [gone, a, b] = [DEFAULT_COUNTER_INDEX + 5, DEFAULT_COUNTER_INDEX + 6, DEFAULT_COUNTER_INDEX + 8];
+    let last = await native.counterDefine(gone);
+    for (let k = 0; k < 3; k++) last = await native.counterIncrement(gone);
+    await run("tpm2_nvundefine", ["-C", "o", `0x${gone.toString(16)}`], { env: env() });
+    assert.ok((await native.counterDefine(a)) > last);
+    assert.ok((await tools.counterDefine(b)) > last);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * A monotonic NV counter (TPM 2.0 Part 1 §37.2.4, TPM_NT_COUNTER) for version floors: it can only be incremented,
- * survives reboots, and on first use starts at the highest value any counter on this TPM ever had.
+ * survives reboots, and on first use starts above the highest value of any counter deleted from this TPM (Part 3
+ * §31.8), so undefining and redefining it cannot lower it.
  */
 import { EdgewardError } from "@edgeward/core";
 import { TpmToolError } from "./exec.ts";
