@@ -85,7 +85,7 @@ export class TpmCommands {
       .u32(0) // creationPCR: empty TPML_PCR_SELECTION
       .finish();
     const r = await this.call(CC.CreatePrimary, [hierarchy], passwordAuth(), params);
-    // Response parameters: outPublic, creationData, creationHash, creationTicket, name (Part 3 §24.1, Table 165).
+    // Response parameters: outPublic, creationData, creationHash, creationTicket, name (Part 3 §24.1).
     const rd = new TpmReader(r.params, "TPM2_CreatePrimary response");
     const size = rd.u16();
     rd.bytes(size);

@@ -32,7 +32,7 @@ export function nativeCounterDefine(tcti: string, index: number): Promise<bigint
     const value = await tryRead(tpm, index);
     if (value !== undefined) return value;
     await increment(tpm, index);
-    return read(tpm, index);
+    return readCounterOn(tpm, index);
   });
 }
 
@@ -41,14 +41,14 @@ export function nativeCounterIncrement(tcti: string, index: number): Promise<big
   checkCounterIndex(index);
   return onConnection(tcti, async (tpm) => {
     await increment(tpm, index);
-    return read(tpm, index);
+    return readCounterOn(tpm, index);
   });
 }
 
 /** counterRead: the value; EW_ERR_TPM_NV_UNDEFINED when it does not exist or was never initialised. */
 export function nativeCounterRead(tcti: string, index: number): Promise<bigint> {
   checkCounterIndex(index);
-  return onConnection(tcti, (tpm) => read(tpm, index));
+  return onConnection(tcti, (tpm) => readCounterOn(tpm, index));
 }
 
 async function onConnection<T>(tcti: string, fn: (tpm: TpmCommands) => Promise<T>): Promise<T> {
@@ -83,7 +83,8 @@ async function increment(tpm: TpmCommands, index: number): Promise<void> {
   await tpm.call(CC.NV_Increment, [TPM_RH.OWNER, index], passwordAuth(), new Uint8Array(0), NV_UNDEFINED);
 }
 
-async function read(tpm: TpmCommands, index: number): Promise<bigint> {
+/** counterRead on an open connection (the tests replay recorded TPM answers through it). */
+export async function readCounterOn(tpm: TpmCommands, index: number): Promise<bigint> {
   const v = await tryRead(tpm, index);
   if (v === undefined)
     throw new EdgewardError("EW_ERR_TPM_NV_UNDEFINED", { detail: `0x${index.toString(16)} never incremented` });
