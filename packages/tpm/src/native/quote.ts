@@ -67,8 +67,8 @@ export async function nativeQuote(
 /**
  * The quote on an open connection. The AK is recreated and must be the enrolled one — the same public area and
  * name — or the quote is refused (EW_ERR_TPM_FOREIGN_KEY), never signed by another key. The PCRs are read after
- * the quote, as tpm2_quote does; when they do not hash to the quote's pcrDigest (a PCR was extended in between)
- * the quote is taken again once, then EW_ERR_TPM_BUSY. The AK is flushed on every path.
+ * the quote, as tpm2_quote does; when they do not hash to the quote's pcrDigest, or pcrUpdateCounter moved between
+ * two TPM2_PCR_Read answers (a PCR was extended in between), the quote is taken again once, then EW_ERR_TPM_BUSY. The AK is flushed on every path.
  */
 export async function quoteOn(
   tpm: TpmCommands,
