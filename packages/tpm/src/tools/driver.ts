@@ -33,6 +33,8 @@ import type {
   TpmStatus,
   WrappedObject,
 } from "../device.ts";
+import { nativeCounterDefine, nativeCounterIncrement, nativeCounterRead } from "../native/nv.ts";
+import { nativeQuote } from "../native/quote.ts";
 import { nativeEcdh } from "../native/unwrap.ts";
 import { transportKind } from "../native/transport.ts";
 import { ekCertificate, resolveEk } from "./ek.ts";
@@ -48,9 +50,10 @@ export interface Tpm2ToolsOptions {
   /** Per-tool timeout (default 60 s: swtpm on a loaded machine can be slow). */
   readonly timeoutMs?: number;
   /**
-   * Do the unwrap (TPM2_ECDH_ZGen) over the TCTI directly instead of through tpm2-tools (default true where the
-   * TCTI carries raw TPM commands: swtpm's socket, /dev/tpmrm0). It runs on every model open; tpm2-tools there
-   * means ten processes, the direct path six round trips.
+   * Do the unwrap (TPM2_ECDH_ZGen), the version-floor counter and the quote over the TCTI directly instead of
+   * through tpm2-tools (default true where the TCTI carries raw TPM commands: swtpm's socket, /dev/tpmrm0). They
+   * run on every model open, update and attestation; tpm2-tools there means one to ten processes each, the
+   * direct path a few round trips on one connection.
    */
   readonly native?: boolean;
 }
@@ -194,6 +197,7 @@ export class Tpm2ToolsDevice implements TpmDevice {
   }
 
   quote(ak: AttestationKey, pcrs: PcrSelection, nonce: Uint8Array): Promise<QuoteEvidence> {
+    if (this.#native) return this.#exclusive(() => nativeQuote(this.tcti, ak, pcrs, nonce));
     return this.#op(async (ws) => {
       // The AK's first copy stays loaded through tpm2_quote (two of the TPM's three transient slots); the flush
       // after tpm2_quote, or the workspace's on a failure, removes both. One tool process fewer per quote.
@@ -288,14 +292,17 @@ export class Tpm2ToolsDevice implements TpmDevice {
   }
 
   counterDefine(index: number): Promise<bigint> {
+    if (this.#native) return this.#exclusive(() => nativeCounterDefine(this.tcti, index));
     return this.#op((ws) => counterDefine(ws, index));
   }
 
   counterIncrement(index: number): Promise<bigint> {
+    if (this.#native) return this.#exclusive(() => nativeCounterIncrement(this.tcti, index));
     return this.#op((ws) => counterIncrement(ws, index));
   }
 
   counterRead(index: number): Promise<bigint> {
+    if (this.#native) return this.#exclusive(() => nativeCounterRead(this.tcti, index));
     return this.#op((ws) => counterRead(ws, index));
   }
 

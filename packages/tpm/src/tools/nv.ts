@@ -1,6 +1,7 @@
 /**
  * A monotonic NV counter (TPM 2.0 Part 1 §37.2.4, TPM_NT_COUNTER) for version floors: it can only be incremented,
- * survives reboots, and on first use starts at the highest value any counter on this TPM ever had.
+ * survives reboots, and on first use starts above the highest value of any counter deleted from this TPM (Part 3
+ * §31.8), so undefining and redefining it cannot lower it.
  */
 import { EdgewardError } from "@edgeward/core";
 import { TpmToolError } from "./exec.ts";
@@ -11,7 +12,7 @@ const NV_UNDEFINED = { [RC.HANDLE]: "EW_ERR_TPM_NV_UNDEFINED" } as const;
 
 /** Defines the counter (owner-authorised, no dictionary-attack lockout) if absent, initialises it, reads it. */
 export async function counterDefine(ws: Workspace, index: number): Promise<bigint> {
-  checkIndex(index);
+  checkCounterIndex(index);
   try {
     await ws.run("tpm2_nvdefine", [hex(index), "-C", "o", "-s", "8", "-a", "nt=counter|ownerwrite|ownerread|no_da"], {
       loads: false,
@@ -27,7 +28,7 @@ export async function counterDefine(ws: Workspace, index: number): Promise<bigin
 
 /** Increments and returns the new value. */
 export async function counterIncrement(ws: Workspace, index: number): Promise<bigint> {
-  checkIndex(index);
+  checkCounterIndex(index);
   await ws.run("tpm2_nvincrement", ["-C", "o", hex(index)], { loads: false, overrides: NV_UNDEFINED });
   return counterRead(ws, index);
 }
@@ -41,7 +42,7 @@ export async function counterRead(ws: Workspace, index: number): Promise<bigint>
 }
 
 async function tryRead(ws: Workspace, index: number): Promise<bigint | undefined> {
-  checkIndex(index);
+  checkCounterIndex(index);
   try {
     await ws.run("tpm2_nvread", ["-C", "o", hex(index), "-s", "8", "-o", "counter.bin"], {
       loads: false,
@@ -56,7 +57,8 @@ async function tryRead(ws: Workspace, index: number): Promise<bigint | undefined
   return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
 }
 
-function checkIndex(index: number): void {
+/** EW_ERR_USAGE unless `index` is an owner-defined NV index; both the tools and the direct path check it first. */
+export function checkCounterIndex(index: number): void {
   // Owner-defined NV indices (TPM_HT_NV_INDEX, 0x01000000-0x01ffffff).
   if (!Number.isInteger(index) || index < 0x01000000 || index > 0x01ffffff)
     throw new EdgewardError("EW_ERR_USAGE", { detail: `NV index 0x${index.toString(16)}` });
