@@ -94,10 +94,7 @@ writeFileSync(
 /** `runs` rounds of: the anchor, then a publish of version i and the wait until the agent serves it. */
 async function measure(label: string, name: string, path: string, runs: number): Promise<Row> {
   const bytes = readFileSync(path).length;
-  const agent = await fleet.agent(
-    Array.from({ length: runs }, (_, i) => `${name}/${i + 1}`),
-    200,
-  );
+  const agent = await fleet.agent([], 200, [name]);
   const agentMs: number[] = [];
   const anchorMs: number[] = [];
   const toKeyMs: number[] = [];

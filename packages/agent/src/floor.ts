@@ -3,9 +3,9 @@
  * TPM_NT_COUNTER). It can only go up and it lives in the TPM, so it survives reboots and a wiped or reinstalled
  * state directory; the agent refuses any release whose version sequence is below it, whatever the hub or TUF say.
  *
- * The counter's value is the floor itself. A fresh counter starts at 1 on a new TPM, but at the highest value any
- * counter on that TPM ever held otherwise (Part 3 §31.8): a device that reuses a TPM may so start with a higher
- * floor, which only ever refuses more.
+ * The counter's value is the floor itself. A fresh counter's first value is above the highest value of any counter
+ * deleted from that TPM (Part 1 §37.2.4, Part 3 §31.8), so undefining and redefining a floor cannot lower it; a
+ * counter that starts higher only ever refuses more.
  */
 import { createHash } from "node:crypto";
 import { EdgewardError } from "@edgeward/core";

@@ -18,8 +18,11 @@ export interface FleetDevice {
   readonly state: string;
   /** Publishes `model` (bytes, written under DIR first, or a file path) as `name`/`version`, signed. */
   publish(model: Uint8Array | string, name: string, version: string): Promise<void>;
-  /** Starts `edgeward agent run` on the device's state tracking `track`, checking the hub every `intervalMs`. */
-  agent(track: readonly string[], intervalMs: number): Promise<AgentProcess>;
+  /**
+   * Starts `edgeward agent run` on the device's state tracking `track` and following the release names `follow`,
+   * attesting every `intervalMs`.
+   */
+  agent(track: readonly string[], intervalMs: number, follow?: readonly string[]): Promise<AgentProcess>;
   /** Every entry of the device's own log (docs/agent.md "State directory": log/device-log.db), decoded, in order. */
   deviceLog(): AuditEvent[];
   /** Stops every agent started here and the TPM. */
@@ -63,10 +66,15 @@ export async function startFleetDevice(
         }
         await publishModel(hub, url, file, name, version, keys.key);
       },
-      async agent(track, intervalMs) {
+      async agent(track, intervalMs, follow = []) {
         const n = agents.length;
         const config = join(dir, `agent-${n}.yaml`);
-        const yaml = [`track: [${track.join(", ")}]`, `hubIntervalMs: ${intervalMs}`, "publisherKey: |"];
+        const yaml = [
+          `track: [${track.join(", ")}]`,
+          `follow: [${follow.join(", ")}]`,
+          `hubIntervalMs: ${intervalMs}`,
+          "publisherKey: |",
+        ];
         writeFileSync(config, [...yaml, ...publisherKey.map((l) => `  ${l}`), ""].join("\n"));
         const started = await startAgentProcess({ tcti, state, sock: join(dir, `agent-${n}.sock`), config });
         agents.push(started);

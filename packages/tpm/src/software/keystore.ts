@@ -136,7 +136,7 @@ export class SoftwareKeystore implements TpmDevice {
       const counters = this.#counters();
       const key = hex(index);
       if (counters[key] === undefined) {
-        // Like a TPM counter: start at the highest value any counter here ever had.
+        // Never below what any counter here held (a TPM starts a new counter above every deleted one's value).
         counters[key] = String(Object.values(counters).reduce((m, v) => (BigInt(v) > m ? BigInt(v) : m), 0n) + 1n);
         this.#saveCounters(counters);
       }
