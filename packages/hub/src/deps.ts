@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger, FastifyRequest } from "fastify";
 import type { HubAuditLog } from "./audit/hub-log.ts";
 import type { BlobStore } from "./blobs/blob-store.ts";
+import type { wire } from "@edgeward/core";
+import type { ReleaseFeed } from "./releases/release-feed.ts";
 import type { ReleasesService } from "./releases/service.ts";
 import type { ReviewLimits } from "./review/review-limits.ts";
 import type { DeviceRecord } from "./device/types.ts";
@@ -77,6 +79,11 @@ export interface HubDeps {
   readonly random?: () => number;
   /** Releases: the TUF repository, the release store and the escrow identity; release routes answer 503 without. */
   readonly releases?: ReleasesService;
+  /**
+   * The device listing's long polls (releases/release-feed.ts); default: one that polls the database's release
+   * marker every second while anyone waits. Closed (its waiters answered) when the app closes.
+   */
+  readonly releaseFeed?: ReleaseFeed<wire.DeviceRelease>;
   /** Review entries' quota, fleet cap and retention (hub.json `review`); the defaults without. */
   readonly review?: ReviewLimits;
 }

@@ -108,11 +108,14 @@ export {
 export {
   DatabaseReleaseStore,
   MemoryReleaseStore,
+  ReleaseFeed,
   ReleasesService,
+  databaseReleaseMarker,
   openReleases,
   publishRelease,
   type PublishOptions,
   type ReleaseFacts,
+  type ReleaseFeedOptions,
   type ReleaseRecord,
   type ReleaseStore,
 } from "./releases/index.ts";

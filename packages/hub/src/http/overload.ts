@@ -47,7 +47,18 @@ export function overloadReason(limits: OverloadLimits, pressure: PressureSource,
   return undefined;
 }
 
-const counted = new WeakSet<FastifyRequest>();
+/** The device requests counted in flight, each with what uncounts it (in its own app). */
+const counted = new WeakMap<FastifyRequest, () => void>();
+
+/**
+ * Stops counting `request` in flight: a long poll that now only waits (docs/hub.md "Overload") holds no handler
+ * work, so 10,000 devices waiting for a release must not make the hub shed everything else.
+ */
+export function leaveInFlight(request: FastifyRequest): void {
+  const uncount = counted.get(request);
+  counted.delete(request);
+  uncount?.();
+}
 
 /**
  * Sheds device-API requests while the hub is overloaded: the first onRequest hook, so a shed request costs no body
@@ -73,11 +84,12 @@ export function installOverloadShed(
       return next(new EdgewardError("EW_ERR_HUB_OVERLOADED", { detail: reason }));
     }
     inFlight++;
-    counted.add(request);
+    counted.set(request, uncount);
     next();
   });
+  const uncount = () => void inFlight--;
   const done = (request: FastifyRequest, _reply: unknown, next: () => void): void => {
-    if (counted.delete(request)) inFlight--;
+    leaveInFlight(request);
     next();
   };
   app.addHook("onResponse", done);

@@ -5,6 +5,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { EdgewardError } from "@edgeward/core";
 import type { HubDatabase, ReleasesTable } from "../store/schema.ts";
+import { bumpReleaseMarker } from "./release-marker.ts";
 import { targetOf } from "./service.ts";
 import type { ReleaseListOptions, ReleasePatch, ReleaseRecord, ReleaseStore } from "./store.ts";
 
@@ -77,17 +78,21 @@ export class DatabaseReleaseStore implements ReleaseStore {
     const current = await this.get(id);
     if (current === undefined) throw new EdgewardError("EW_ERR_RELEASE_NOT_FOUND", { detail: id });
     const next = { ...current, ...patch };
-    // Only the columns the patch names, so two updates at once (a guard upload, a publication) cannot undo each other.
-    await this.#db
-      .updateTable("releases")
-      .set({
-        ...(patch.groups === undefined ? {} : { groups: JSON.stringify(next.groups) }),
-        ...(patch.logIndex === undefined ? {} : { log_index: next.logIndex }),
-        ...(patch.guard === undefined ? {} : guardColumns(next)),
-        custom: JSON.stringify(targetOf(next).custom),
-      })
-      .where("id", "=", id)
-      .execute();
+    await this.#db.transaction().execute(async (tx) => {
+      // Only the columns the patch names, so two updates at once (a guard upload, a publication) cannot undo each other.
+      await tx
+        .updateTable("releases")
+        .set({
+          ...(patch.groups === undefined ? {} : { groups: JSON.stringify(next.groups) }),
+          ...(patch.logIndex === undefined ? {} : { log_index: next.logIndex }),
+          ...(patch.guard === undefined ? {} : guardColumns(next)),
+          custom: JSON.stringify(targetOf(next).custom),
+        })
+        .where("id", "=", id)
+        .execute();
+      // With the change, in its transaction: other replicas' long polls wake on it (release-marker.ts).
+      await bumpReleaseMarker(tx);
+    });
   }
 }
 

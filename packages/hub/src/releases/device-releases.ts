@@ -1,7 +1,8 @@
 /**
- * `GET /v1/device/releases[?name=NAME]` (docs/releases.md "Following releases"): the published releases rolled out
- * to the calling device's group, newest version first, so an agent that follows a name finds new versions without
- * a configuration change. A hint only: the device still installs through TUF and key release, which decide.
+ * `GET /v1/device/releases[?name=NAME][&after=V][&wait=S]` (docs/releases.md "Following releases"): the published
+ * releases rolled out to the calling device's group, newest version first, so an agent that follows a name finds
+ * new versions without a configuration change; with `wait`, an empty listing is held open until a release it would
+ * list appears (release-feed.ts). A hint only: the device still installs through TUF and key release, which decide.
  * The device is the mTLS identity the device authenticator admitted (quarantined and revoked devices are refused
  * there, on every device route).
  */
@@ -9,7 +10,9 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { EdgewardError, wire } from "@edgeward/core";
 import { compareVersions, DatabaseDeviceStore } from "../device/index.ts";
 import "../http/fastify-types.ts";
+import { leaveInFlight } from "../http/overload.ts";
 import { AUTH } from "../http/route-auth.ts";
+import type { ReleaseFeed } from "./release-feed.ts";
 import type { ReleasesService } from "./service.ts";
 import type { ReleaseRecord } from "./store.ts";
 
@@ -17,7 +20,11 @@ import type { ReleaseRecord } from "./store.ts";
 const PAGE = 500;
 
 /** Registers the route on the releases plugin's instance (paths under its `/v1` prefix). */
-export function registerDeviceReleases(app: FastifyInstance, service: () => ReleasesService): void {
+export function registerDeviceReleases(
+  app: FastifyInstance,
+  service: () => ReleasesService,
+  feed: ReleaseFeed<wire.DeviceRelease>,
+): void {
   const devices = new DatabaseDeviceStore(app.hub.store.db);
   const groupOf = async (request: FastifyRequest): Promise<string> => {
     if (request.device === null) throw new EdgewardError("EW_ERR_HUB_DEVICE_CERT_REQUIRED");
@@ -34,14 +41,39 @@ export function registerDeviceReleases(app: FastifyInstance, service: () => Rele
     },
     async (request): Promise<wire.DeviceReleasesResponse> => {
       const group = await groupOf(request);
-      const { name, limit, below } = request.query;
-      let found = await rolledOut(service(), group, name);
-      // Pages run newest first: the next page is what sorts below the last version already seen.
-      if (below !== undefined) found = found.filter((r) => compareVersions(r.version, below) < 0);
-      found.sort((a, b) => compareVersions(b.version, a.version) || a.name.localeCompare(b.name));
-      return { releases: found.slice(0, limit).map(view) };
+      const { name, limit, below, after, wait } = request.query;
+      const since = feed.generation;
+      const listing = () => listFor(service(), group, name, after, below);
+      const found = await listing();
+      if (found.length > 0 || wait === undefined) return { releases: found.slice(0, limit) };
+      // The long poll: nothing to list yet, so the request waits in the feed, idle (not in flight for shedding),
+      // sharing one listing per wake with every request that lists the same thing.
+      leaveInFlight(request);
+      const key = JSON.stringify([group, name ?? null, after ?? null, below ?? null]);
+      const woken = await feed.wait({ key, since, evaluate: listing, timeoutMs: wait * 1000, signal: request.signal });
+      return { releases: woken.slice(0, limit) };
     },
   );
+}
+
+/**
+ * The listing of one device group: published releases rolled out to it (named `name`, when given), above `after`
+ * and below `below` (versions compared as the device floors are), newest version first.
+ */
+async function listFor(
+  service: ReleasesService,
+  group: string,
+  name: string | undefined,
+  after: string | undefined,
+  below: string | undefined,
+): Promise<wire.DeviceRelease[]> {
+  let found = await rolledOut(service, group, name);
+  // Pages run newest first: the next page is what sorts below the last version already seen; `after` is its
+  // mirror, what a following device does not have yet.
+  if (below !== undefined) found = found.filter((r) => compareVersions(r.version, below) < 0);
+  if (after !== undefined) found = found.filter((r) => compareVersions(r.version, after) > 0);
+  found.sort((a, b) => compareVersions(b.version, a.version) || a.name.localeCompare(b.name));
+  return found.map(view);
 }
 
 /**

@@ -29,6 +29,8 @@ export {
   type ReleasesDeps,
 } from "./service.ts";
 export { resolveRange, type ByteRange } from "./range.ts";
+export { ReleaseFeed, type FeedTimer, type FeedWait, type ReleaseFeedOptions } from "./release-feed.ts";
+export { bumpReleaseMarker, databaseReleaseMarker, RELEASE_MARKER_KEY, type ReleaseMarker } from "./release-marker.ts";
 export { openReleases, type OpenReleasesOptions } from "./open.ts";
 export { checkReleaseBundle, type BundleVerdict, type SignedRelease } from "./oms-check.ts";
 export { publishRelease, type PublishOptions } from "./publisher.ts";

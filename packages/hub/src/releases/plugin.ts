@@ -4,12 +4,15 @@
  * role lists releases; publishers change a rollout. Devices (mTLS): TUF metadata and target files, the latter with
  * HTTP Range for resumable downloads. Key release itself is the device side's route, which calls the service.
  */
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { EdgewardError } from "@edgeward/core";
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
+import { Gauge } from "prom-client";
+import { EdgewardError, type wire } from "@edgeward/core";
 import { AUTH } from "../http/route-auth.ts";
 import { registerDeviceReleases } from "./device-releases.ts";
 import { GUARD_TARGET_SUFFIX, MANIFEST_SCHEMA } from "./manifest.ts";
 import { resolveRange } from "./range.ts";
+import { ReleaseFeed } from "./release-feed.ts";
+import { databaseReleaseMarker } from "./release-marker.ts";
 import type { ReleasesService } from "./service.ts";
 import type { ReleaseRecord } from "./store.ts";
 
@@ -178,9 +181,39 @@ export const releasesPlugin: FastifyPluginAsync = (app) => {
   app.get<{ Params: { "*": string } }>("/device/targets/*", { config: { auth: AUTH.device } }, async (request, reply) =>
     sendTarget(reply, service(), request.params["*"], request.headers.range),
   );
-  registerDeviceReleases(app, service);
+  registerDeviceReleases(app, service, releaseFeedOf(app));
   return Promise.resolve();
 };
+
+/**
+ * The long polls' feed (release-feed.ts): the injected one, or one polling this hub's database marker. The releases
+ * service tells it of this process's changes; closing the hub answers its waiters first (preClose, before the
+ * server waits for open requests), so a close never hangs on a long poll.
+ */
+function releaseFeedOf(app: FastifyInstance): ReleaseFeed<wire.DeviceRelease> {
+  const injected = app.hub.releaseFeed;
+  const feed =
+    injected ??
+    new ReleaseFeed<wire.DeviceRelease>({
+      marker: databaseReleaseMarker(app.hub.store.db),
+      onError: (err) => app.log.warn({ err }, "release feed: a marker read or listing failed"),
+    });
+  const unsubscribe = app.hub.releases?.onChange(() => feed.changed());
+  new Gauge({
+    name: "edgeward_hub_release_waits",
+    help: "Device release listings held open (long polls) waiting for a release",
+    registers: [app.metrics],
+    collect() {
+      this.set(feed.waiting());
+    },
+  });
+  app.addHook("preClose", (done) => {
+    unsubscribe?.();
+    feed.close();
+    done();
+  });
+  return feed;
+}
 
 // RFC 9110 §14.4: 206 with Content-Range for a part, 200 for the whole file; both say Accept-Ranges. A range
 // outside the file is 416 with "Content-Range: bytes */LENGTH" (§15.5.17).

@@ -55,6 +55,7 @@ export interface ReleasesDeps {
 /** The releases service; see the module comment. */
 export class ReleasesService {
   readonly #deps: ReleasesDeps;
+  readonly #listeners = new Set<() => void>();
 
   constructor(deps: ReleasesDeps) {
     this.#deps = deps;
@@ -108,6 +109,7 @@ export class ReleasesService {
     await this.#deps.tuf.publish([targetOf(record), ...(guardTarget === undefined ? [] : [guardTarget])]);
     const receipt = await this.#deps.log.append(this.#event(record, "model.publish", record.createdBy));
     await this.#deps.store.update(id, { logIndex: receipt.index });
+    this.#changed();
     return { ...record, logIndex: receipt.index };
   }
 
@@ -136,8 +138,20 @@ export class ReleasesService {
     const current = await this.#require(id);
     const record = { ...current, groups: parseGroups(groups) };
     await this.#deps.store.update(id, { groups: record.groups });
-    if (record.logIndex !== null) await this.#deps.tuf.publish([targetOf(record)]);
+    if (record.logIndex !== null) {
+      await this.#deps.tuf.publish([targetOf(record)]);
+      this.#changed();
+    }
     return record;
+  }
+
+  /**
+   * Calls `listener` after each publication and each rollout change of a published release, once the store holds
+   * it (the device listing's long polls wake on it: release-feed.ts). Returns what unsubscribes it.
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** A TUF metadata file for a device (TufRepository.metadata: the timestamp is refreshed when due). */
@@ -218,6 +232,10 @@ export class ReleasesService {
       logKey: this.#deps.log.verifierKey,
       leaf: Buffer.from(await reader.entry(record.logIndex)).toString("base64"),
     };
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   /** Streams an upload into the blob store, checked against the declared length and SHA-256. */
