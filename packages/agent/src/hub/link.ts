@@ -252,9 +252,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
         const meta = id === undefined ? undefined : await agent.releases.meta(id).catch(() => undefined);
         return meta?.name === name ? meta.version : undefined;
       },
-      onRelease: () => {
-        requestUpdate(agent);
-      },
+      onRelease: () => requestUpdate(agent),
       retryMs: Math.min(agent.config.hubIntervalMs, 60_000),
       ...(options.random === undefined ? {} : { random: options.random }),
     });
