@@ -32,6 +32,7 @@ export {
   type OpenToFileOptions,
   type OpenToMemoryOptions,
 } from "./open.ts";
+export { openDetachedToMemory, type DetachedPayload, type OpenedPayload } from "./open-detached.ts";
 export { rewrap, rewrapFile, rewrapStream } from "./rewrap.ts";
 export { inspect, type AgeInspection, type InspectedRecipient } from "./inspect.ts";
 export type { ByteSource } from "./source.ts";
