@@ -72,8 +72,7 @@ export {
 export { downloadTarget, type RangeFetch } from "./update/download.ts";
 export { verifyReleaseProof, type ExpectedRelease } from "./update/release-proof.ts";
 export { ReleaseStore, type CurrentReleases, type ReleaseGuardMeta, type ReleaseMeta } from "./update/release-store.ts";
-export { openStoredRelease, type OpenedRelease } from "./update/open-release.ts";
-export { openStoredGuard } from "./update/open-guard.ts";
+export { openStoredRelease, type OpenedRelease, type OpenReleaseOptions } from "./update/open-release.ts";
 export { guardOfTarget, type TargetFacts } from "./update/guard-target.ts";
 export { activateRelease, versionSequence, type ActivateDeps } from "./update/activate.ts";
 

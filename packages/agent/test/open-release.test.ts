@@ -88,7 +88,9 @@ describe("opening a stored release streams from its ciphertext file (swtpm, ONNX
 
   it("opens a multi-chunk release into one buffer of the model's exact bytes, its shard signature verified", async () => {
     await store("r1", "1");
-    const opened = await openStoredRelease(deps.tpm, record, deps.layout, deps.releases, "r1", checks.get("r1"));
+    const check = checks.get("r1");
+    assert.ok(check !== undefined);
+    const opened = await openStoredRelease(deps.tpm, record, deps.layout, deps.releases, "r1", { check });
     assert.equal(opened.plaintext.byteOffset, 0);
     assert.equal(opened.plaintext.buffer.byteLength, model.length, "the buffer is exactly the model");
     assert.ok(Buffer.from(opened.plaintext).equals(model));

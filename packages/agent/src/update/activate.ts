@@ -1,12 +1,13 @@
 /**
  * Making a stored release the serving one (ARCHITECTURE.md "The flows" 4): the TPM floor first (a release below
- * it is refused whatever the hub or TUF say), then open through the TPM and verify into memory, open its guard the
- * same way when it carries one, load model and guard and switch them together, raise the floor, and switch
- * current.json. Every outcome is a decision in the device log; on any failure (a guard that does not open or
+ * it is refused whatever the hub or TUF say), then open through the TPM and verify into memory, with its guard
+ * under the same file key when it carries one, load model and guard and switch them together, raise the floor, and
+ * switch current.json. Every outcome is a decision in the device log; on any failure (a guard that does not open or
  * match included) the model and guard that were serving keep serving.
  */
 import { createHash } from "node:crypto";
 import { EdgewardError, isEdgewardError, type SealedModelCheck } from "@edgeward/core";
+import { unpackGuardBundle } from "@edgeward/guard";
 import type { TpmDevice } from "@edgeward/tpm";
 import type { DeviceLog } from "../audit/device-log.ts";
 import type { VersionFloor } from "../floor.ts";
@@ -15,8 +16,7 @@ import { activateServing } from "../serve/activate-serving.ts";
 import type { GuardSlot, ReleaseGuard } from "../serve/guard-slot.ts";
 import type { ModelSlot } from "../serve/model-slot.ts";
 import type { StateLayout } from "../state/layout.ts";
-import { openStoredGuard } from "./open-guard.ts";
-import { openStoredRelease } from "./open-release.ts";
+import { openStoredRelease, type OpenedRelease } from "./open-release.ts";
 import type { ReleaseMeta, ReleaseStore } from "./release-store.ts";
 
 /** What activation needs. */
@@ -54,11 +54,16 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
     const versionFloor = await deps.floor(meta.name);
     await versionFloor.check(versionSequence(meta.version), subject);
     const check = await deps.check?.(meta);
-    const opened = await openStoredRelease(deps.tpm, deps.record, deps.layout, deps.releases, id, check);
+    if (meta.guard !== undefined && deps.guards === undefined)
+      throw new EdgewardError("EW_ERR_AGENT_CONFIG", { detail: "a release with a guard needs a guard slot" });
+    const opened = await openStoredRelease(deps.tpm, deps.record, deps.layout, deps.releases, id, {
+      ...(check === undefined ? {} : { check }),
+      guard: meta.guard !== undefined,
+    });
     const model = { name: meta.name, version: meta.version, releaseId: id };
     let guard: ReleaseGuard | undefined;
     try {
-      guard = await openGuard(deps, meta, opened.plaintext);
+      guard = releaseGuard(meta, opened);
     } catch (err) {
       opened.plaintext.fill(0);
       throw err;
@@ -87,19 +92,21 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
 }
 
 /**
- * The guard release `meta` carries, opened into memory with its expected digest (the TUF target's
- * custom.guard.configSha256) and the release's own model for the guard model not shipped twice; undefined for a
- * release without a guard.
+ * The guard release `meta` carries (docs/releases.md "A guard in a release"), unpacked from its opened payload
+ * (whose plaintext is zeroed once unpacked), with its expected digest (the TUF target's custom.guard.configSha256)
+ * and the release's own model for the guard model not shipped twice; undefined for a release without a guard.
+ * EW_ERR_GUARD_BUNDLE for a bundle that does not unpack.
  */
-async function openGuard(
-  deps: ActivateDeps,
-  meta: ReleaseMeta,
-  plaintext: Uint8Array,
-): Promise<ReleaseGuard | undefined> {
+function releaseGuard(meta: ReleaseMeta, opened: OpenedRelease): ReleaseGuard | undefined {
   if (meta.guard === undefined) return undefined;
-  if (deps.guards === undefined)
-    throw new EdgewardError("EW_ERR_AGENT_CONFIG", { detail: "a release with a guard needs a guard slot" });
-  const files = await openStoredGuard(deps.tpm, deps.record, deps.releases, meta.releaseId);
-  const sha256 = createHash("sha256").update(plaintext).digest("hex");
-  return { files, digest: meta.guard.configSha256, releaseModel: { sha256, bytes: plaintext } };
+  const bundle = opened.guard;
+  if (bundle === undefined) throw new EdgewardError("EW_ERR_INTERNAL", { detail: "the guard payload was not opened" });
+  let files: Map<string, Uint8Array>;
+  try {
+    files = unpackGuardBundle(bundle);
+  } finally {
+    bundle.fill(0);
+  }
+  const sha256 = createHash("sha256").update(opened.plaintext).digest("hex");
+  return { files, digest: meta.guard.configSha256, releaseModel: { sha256, bytes: opened.plaintext } };
 }
