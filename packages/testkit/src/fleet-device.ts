@@ -16,8 +16,11 @@ import { createFleetGroup, enrolDevice, publisherKeys, publishModel, type FleetH
 export interface FleetDevice {
   readonly tpm: Swtpm;
   readonly state: string;
-  /** Publishes `model` (bytes, written under DIR first, or a file path) as `name`/`version`, signed. */
-  publish(model: Uint8Array | string, name: string, version: string): Promise<void>;
+  /**
+   * Publishes `model` (bytes, written under DIR first, or a file path) as `name`/`version`, signed; returns the
+   * release as `model publish --json` prints it.
+   */
+  publish(model: Uint8Array | string, name: string, version: string): Promise<Record<string, unknown>>;
   /**
    * Starts `edgeward agent run` on the device's state tracking `track` and following the release names `follow`,
    * attesting every `intervalMs`.
@@ -64,7 +67,7 @@ export async function startFleetDevice(
           file = join(dir, `${name}-${version}.onnx`);
           writeFileSync(file, model);
         }
-        await publishModel(hub, url, file, name, version, keys.key);
+        return publishModel(hub, url, file, name, version, keys.key);
       },
       async agent(track, intervalMs, follow = []) {
         const n = agents.length;
