@@ -39,7 +39,7 @@ export function registerDeviceReleases(
       config: { auth: AUTH.device },
       schema: { querystring: wire.deviceReleasesQuerySchema, response: { 200: wire.deviceReleasesResponseSchema } },
     },
-    async (request): Promise<wire.DeviceReleasesResponse> => {
+    async (request, reply): Promise<wire.DeviceReleasesResponse> => {
       const group = await groupOf(request);
       const { name, limit, below, after, wait } = request.query;
       const since = feed.generation;
@@ -51,6 +51,9 @@ export function registerDeviceReleases(
       leaveInFlight(request);
       const key = JSON.stringify([group, name ?? null, after ?? null, below ?? null]);
       const woken = await feed.wait({ key, since, evaluate: listing, timeoutMs: wait * 1000, signal: request.signal });
+      // Answered because the hub closes: the server has already closed its idle connections and would wait out
+      // this one's keep-alive, so it closes after the answer (RFC 9112 §9.6).
+      if (feed.closed) void reply.header("connection", "close");
       return { releases: woken.slice(0, limit) };
     },
   );
