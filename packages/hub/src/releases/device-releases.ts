@@ -39,18 +39,23 @@ export function registerDeviceReleases(
       config: { auth: AUTH.device },
       schema: { querystring: wire.deviceReleasesQuerySchema, response: { 200: wire.deviceReleasesResponseSchema } },
     },
-    async (request): Promise<wire.DeviceReleasesResponse> => {
+    async (request, reply): Promise<wire.DeviceReleasesResponse> => {
       const group = await groupOf(request);
       const { name, limit, below, after, wait } = request.query;
       const since = feed.generation;
-      const listing = () => listFor(service(), group, name, after, below);
-      const found = await listing();
-      if (found.length > 0 || wait === undefined) return { releases: found.slice(0, limit) };
+      const found = await listFor(service(), group, name, after, below);
+      if (found.length > 0 || wait === undefined) return { releases: found.slice(0, limit).map(view) };
       // The long poll: nothing to list yet, so the request waits in the feed, idle (not in flight for shedding),
       // sharing one listing per wake with every request that lists the same thing.
       leaveInFlight(request);
       const key = JSON.stringify([group, name ?? null, after ?? null, below ?? null]);
-      const woken = await feed.wait({ key, since, evaluate: listing, timeoutMs: wait * 1000, signal: request.signal });
+      // Every waiter on the key shares this listing: as long as the longest page any of them may ask for.
+      const evaluate = async () =>
+        (await listFor(service(), group, name, after, below)).slice(0, wire.MAX_DEVICE_RELEASES).map(view);
+      const woken = await feed.wait({ key, since, evaluate, timeoutMs: wait * 1000, signal: request.signal });
+      // Answered because the hub closes: the server has already closed its idle connections and would wait out
+      // this one's keep-alive, so it closes after the answer (RFC 9112 §9.6).
+      if (feed.closed) void reply.header("connection", "close");
       return { releases: woken.slice(0, limit) };
     },
   );
@@ -66,14 +71,14 @@ async function listFor(
   name: string | undefined,
   after: string | undefined,
   below: string | undefined,
-): Promise<wire.DeviceRelease[]> {
+): Promise<ReleaseRecord[]> {
   let found = await rolledOut(service, group, name);
   // Pages run newest first: the next page is what sorts below the last version already seen; `after` is its
   // mirror, what a following device does not have yet.
   if (below !== undefined) found = found.filter((r) => compareVersions(r.version, below) < 0);
   if (after !== undefined) found = found.filter((r) => compareVersions(r.version, after) > 0);
   found.sort((a, b) => compareVersions(b.version, a.version) || a.name.localeCompare(b.name));
-  return found.map(view);
+  return found;
 }
 
 /**

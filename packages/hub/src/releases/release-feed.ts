@@ -85,6 +85,11 @@ export class ReleaseFeed<T = unknown> {
     return this.#generation;
   }
 
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Requests waiting now. */
   waiting(): number {
     return this.#waiting;

@@ -53,6 +53,13 @@ export interface TestHub {
 export interface TestHubOptions {
   /** Use this PostgreSQL URL (one schema per test, via search_path) instead of SQLite files. */
   readonly postgres?: string;
+  /** Use this SQLite file for the hub's database instead of one in the hub's own directory. */
+  readonly sqlite?: string;
+  /**
+   * A second replica on a database another test hub set up (same `postgres` or `sqlite`): it adds no `default`
+   * group, and its audit log is a SQLite file of its own (the shared log is not what replica tests look at).
+   */
+  readonly replica?: boolean;
   readonly deps?: Partial<HubDeps>;
 }
 
@@ -68,10 +75,14 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     },
   });
   const store = await HubStore.open(
-    options.postgres === undefined ? { sqlite: join(dir.path, "hub.db") } : { postgres: options.postgres },
+    options.postgres === undefined
+      ? { sqlite: options.sqlite ?? join(dir.path, "hub.db") }
+      : { postgres: options.postgres },
   );
   const logStore: LogStore =
-    options.postgres === undefined ? new SqliteStore(join(dir.path, "log.db")) : new PostgresStore(options.postgres);
+    options.postgres === undefined || options.replica === true
+      ? new SqliteStore(join(dir.path, "log.db"))
+      : new PostgresStore(options.postgres);
   const audit = await HubAuditLog.create(logStore, generateNoteKey("edgeward.test/hub").signer);
   const deps: HubDeps = {
     store,
@@ -90,7 +101,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     ...options.deps,
   };
   const app = await buildApp(deps);
-  await createGroup(store.db, { name: "default", policy: "{}", now: clock.now() });
+  if (options.replica !== true) await createGroup(store.db, { name: "default", policy: "{}", now: clock.now() });
   const tokens = {} as Record<Role, { id: string; token: string }>;
   for (const role of ROLES)
     tokens[role] = await createToken(store.db, { role, label: role, createdBy: null, now: clock.now() });

@@ -1,90 +1,15 @@
 // GET /v1/device/releases (docs/releases.md "Following releases") through app.inject() on both databases: the
 // device's group's published releases, newest first, bounded; devices the deny list refuses get its code.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { generateIdentity, parseIdentities, wire } from "@edgeward/core";
-import { generateNoteKey } from "@edgeward/tlog";
-import { SqliteStore } from "@edgeward/tlog/sqlite";
+import { wire } from "@edgeward/core";
 import { injectFailsWith, seededRandom, tempDir } from "@edgeward/testkit";
-import { createGroup, insertDevice } from "@edgeward/hub";
-import { HubAuditLog } from "../../src/audit/hub-log.ts";
-import { DenyList } from "../../src/ca/index.ts";
-import { DatabaseDeviceStore } from "../../src/device/index.ts";
-import {
-  DatabaseReleaseStore,
-  ReleasesService,
-  type ReleaseListOptions,
-  type ReleasePatch,
-  type ReleaseRecord,
-  type ReleaseStore,
-} from "../../src/releases/index.ts";
-import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { headerDeviceAuthMock } from "../review/helpers.ts";
+import { createGroup } from "@edgeward/hub";
 import { BACKENDS } from "../review/helpers.ts";
-import { makeRepository } from "../tuf/helpers.ts";
-import { chunked, manifestFor, MemoryBlobsForTest, sealApart, fakeModel } from "./helpers.ts";
+import { list, startListingHub } from "./listing-hub.ts";
 
-/** The hub's own database release store, reached once the hub opened its database (the app is built first). */
-class LateReleaseStore implements ReleaseStore {
-  inner?: ReleaseStore;
-  /** The names the listing asked the store for, page by page (undefined: every release). */
-  readonly listedNames: (string | undefined)[] = [];
-  insert(record: ReleaseRecord) {
-    return this.inner!.insert(record);
-  }
-  get(id: string) {
-    return this.inner!.get(id);
-  }
-  list(options: ReleaseListOptions) {
-    this.listedNames.push(options.name);
-    return this.inner!.list(options);
-  }
-  update(id: string, patch: ReleasePatch) {
-    return this.inner!.update(id, patch);
-  }
-}
-
-async function startHub(dir: string, postgres: string | undefined) {
-  const tuf = await makeRepository();
-  const escrow = generateIdentity("x25519");
-  const store = new LateReleaseStore();
-  const audit = await HubAuditLog.create(new SqliteStore(join(dir, "releases-log.db")), generateNoteKey("t").signer);
-  const service = new ReleasesService({
-    ...{ tuf: tuf.repo, store, blobs: new MemoryBlobsForTest(), log: audit },
-    ...{ escrow: parseIdentities(escrow.identityText), clock: () => tuf.clock.now },
-  });
-  const holder: { deny?: DenyList } = {};
-  const hub = await startTestHub({
-    ...(postgres === undefined ? {} : { postgres }),
-    deps: { releases: service, deviceAuth: headerDeviceAuthMock(() => holder.deny!) },
-  });
-  store.inner = new DatabaseReleaseStore(hub.deps.store.db);
-  const devices = new DatabaseDeviceStore(hub.deps.store.db);
-  holder.deny = new DenyList((id) => devices.getDevice(id));
-  const publish = async (name: string, version: string, groups: string[], upload = true) => {
-    const { header, payload } = await sealApart(fakeModel(2048), escrow.recipient);
-    const r = await service.create(manifestFor(payload, header, { name, version, groups }), null);
-    if (upload) await service.upload(r.id, chunked(payload));
-    return r;
-  };
-  const addDevice = async (id: string, group: string, state = "trusted") => {
-    const now = hub.clock.now().toISOString();
-    await insertDevice(hub.deps.store.db, {
-      ...{ id, group_name: group, state, ek_sha256: null, ak_name: null, ak_public: null },
-      ...{ unwrap_public: null, recipient: null, facts: "{}", created_at: now, updated_at: now, last_seen_at: null },
-      ...{ last_attest_at: null, last_result: null, last_pass_at: null, next_attest_at: null },
-    });
-  };
-  return { hub, store, publish, addDevice, close: () => hub.close() };
-}
-
-function list(hub: TestHub, device: string, query = "") {
-  return hub.app.inject({
-    method: "GET",
-    url: `${wire.DEVICE_RELEASES_PATH}${query}`,
-    headers: { "x-test-device": device },
-  });
+function startHub(dir: string, postgres: string | undefined) {
+  return startListingHub(dir, postgres === undefined ? {} : { postgres });
 }
 
 for (const [backend, open] of BACKENDS) {
