@@ -68,35 +68,44 @@ async function appendBody(
 ): Promise<void> {
   const fh = await open(part, offset === 0 ? "w" : "a", 0o600);
   let written = offset;
-  const pending: Buffer[] = [];
-  let pendingBytes = 0;
-  // Bytes are hashed once written, so a failed write leaves the hash short, which fails closed.
-  const writePending = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    await fh.writev(pending);
-    for (const b of pending) hash.update(b);
-    pending.length = 0;
-    pendingBytes = 0;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let writing: Promise<void> = Promise.resolve();
+  // One batch is written while the next arrives, so the socket keeps flowing. Each batch is written only once the
+  // one before it was, and hashed once written: a failed write stops every later one and leaves the hash short,
+  // which fails closed.
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const out = batch;
+    batch = [];
+    batchBytes = 0;
+    await writing;
+    writing = fh.writev(out).then(() => {
+      for (const b of out) hash.update(b);
+    });
   };
   try {
     for await (const chunk of res) {
       const c = chunk as Buffer;
       if (written + c.length > length) {
         res.destroy();
+        await writing.catch(() => undefined);
         await fh.close();
         await rm(part, { force: true });
         throw new EdgewardError("EW_ERR_AGENT_TARGET_MISMATCH", { detail: `more than ${length} bytes` });
       }
-      pending.push(c);
-      pendingBytes += c.length;
+      batch.push(c);
+      batchBytes += c.length;
       written += c.length;
-      if (pendingBytes >= WRITE_BATCH_BYTES || pending.length >= WRITE_BATCH_BUFFERS) await writePending();
+      if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_BUFFERS) await flush();
     }
-    await writePending();
+    await flush();
+    await writing;
   } catch (err) {
     if (err instanceof EdgewardError) throw err;
     // A broken connection keeps what arrived: the next try resumes from there.
-    await writePending().catch(() => undefined);
+    await flush().catch(() => undefined);
+    await writing.catch(() => undefined);
   } finally {
     await fh.close().catch(() => undefined);
   }
