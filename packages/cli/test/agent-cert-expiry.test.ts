@@ -8,9 +8,10 @@ import { hubAndDevice, type HubAndDevice } from "./helpers/hub-in-process.ts";
 
 // A device certificate that really expires (ARCHITECTURE.md "The flows" 3: a pass renews the certificate, also after
 // it expired): the hub runs on a clock set back by a day less LIFE_S, so the certificates it issues (a day long by
-// its clock) end LIFE_S seconds after they are issued by every other clock, the agent's and OpenSSL's included. The
-// agent, a real `edgeward agent run` process, checks the hub every CYCLE_S seconds, so at its next cycle its
-// certificate has expired; it must renew by attesting alone and then take a release over mTLS as before.
+// its clock, the enrolment's included) end LIFE_S seconds after they are issued by every other clock, the agent's
+// and OpenSSL's included. Such a certificate is always past half its lifetime, so every pass renews it. The agent,
+// a real `edgeward agent run` process, checks the hub every CYCLE_S seconds, so at its next cycle its certificate
+// has expired; it must renew by attesting alone and then take a release over mTLS as before.
 const DAY_MS = 24 * 3600_000;
 const LIFE_S = 4;
 const CYCLE_S = 7;
@@ -21,6 +22,7 @@ describe("an agent whose device certificate expired renews it by attestation (sw
   let fleet: HubAndDevice;
 
   before(async () => {
+    behindMs = DAY_MS - LIFE_S * 1000;
     fleet = await hubAndDevice(dir.path, "line-e", { clock: { now: () => new Date(Date.now() - behindMs) } });
   });
   after(async () => {
@@ -31,9 +33,9 @@ describe("an agent whose device certificate expired renews it by attestation (sw
   it("attests with no valid certificate once its own has expired, gets a new one, and keeps working", async () => {
     const certificate = () => new X509Certificate(readFileSync(join(fleet.state, "cert.pem")));
     const enrolled = certificate();
-    behindMs = DAY_MS - LIFE_S * 1000;
     const agent = await fleet.agent(["matmul/1"], CYCLE_S * 1000);
-    // Its first cycle attests with the enrolment certificate and gets one that ends LIFE_S seconds later.
+    // Its first cycle attests (the enrolment certificate is past half its life, or over) and gets one that ends
+    // LIFE_S seconds later.
     await agent.until("a short certificate", () => certificate().serialNumber !== enrolled.serialNumber, 60_000);
     const short = certificate();
     const end = new Date(short.validTo).getTime();

@@ -78,6 +78,11 @@ describe("an agent woken by the hub's long poll between attestations (real hub, 
   });
 
   it("serves a version published after its cycle within seconds, with no second attestation", async () => {
+    const pass = device
+      .deviceLog()
+      .filter((e) => e.kind === "attest.pass")
+      .at(-1);
+    assert.equal(pass?.details["renewed"], false, "a certificate with most of its life left is not renewed");
     await publish("2");
     const took = await servingWithin("matmul/2", WITHIN_MS);
     assert.ok(took < WITHIN_MS, `${took} ms`);
