@@ -3,26 +3,10 @@
 // `model publish` to the device's group is taken with no configuration change; a version rolled out to another
 // group is not; a lower version is never installed, and once it is all the hub offers, the TPM floor refuses it.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { readRuntimeStatus, stateLayout } from "@edgeward/agent";
-import {
-  adminArgs,
-  createFleetGroup,
-  edgewardJson,
-  initFleetHub,
-  publishModel,
-  servingRelease,
-  startAgentProcess,
-  startFleetDevice,
-  startServe,
-  syntheticMatMulModel,
-  tempDir,
-  type AgentProcess,
-  type FleetDevice,
-  type FleetHub,
-} from "@edgeward/testkit";
+import { adminArgs, edgewardJson, servingRelease, tempDir, type AgentProcess } from "@edgeward/testkit";
+import { startFollowFleet, type FollowFleet } from "./helpers/follow-fleet.ts";
 
 const N = 16;
 const input = JSON.stringify({
@@ -31,40 +15,17 @@ const input = JSON.stringify({
 
 describe("an agent that follows a release name (real hub, swtpm)", { timeout: 300_000 }, () => {
   const dir = tempDir("edgeward-follow-");
-  let hub: FleetHub;
-  let url: string;
-  let device: FleetDevice;
+  let fleet: FollowFleet;
   let agent: AgentProcess;
   let v2 = "";
-  const model = join(dir.path, "matmul.onnx");
-  const signKey = join(dir.path, "publisher", "publisher.key");
-  const publish = (version: string, group = hub.group) =>
-    publishModel({ ...hub, group }, url, model, "matmul", version, signKey);
 
   before(async () => {
-    writeFileSync(model, syntheticMatMulModel(N, 3));
-    hub = await initFleetHub(join(dir.path, "hub"), "line-a");
-    const serve = await startServe(["--dir", hub.dir, "--listen", "127.0.0.1:0"]);
-    url = serve.url;
-    device = await startFleetDevice(hub, url, dir.path, () => serve.stop());
-    await createFleetGroup({ ...hub, group: "line-b" }, url);
-    const publisherKey = readFileSync(join(dir.path, "publisher", "publisher.pub"), "utf8")
-      .trim()
-      .split("\n");
-    const config = join(dir.path, "follow.yaml");
-    const yaml = ["follow: [matmul]", "hubIntervalMs: 300", "publisherKey: |", ...publisherKey.map((l) => `  ${l}`)];
-    writeFileSync(config, [...yaml, ""].join("\n"));
-    await publish("1");
-    agent = await startAgentProcess({
-      tcti: device.tpm.tcti,
-      state: device.state,
-      sock: join(dir.path, "a.sock"),
-      config,
-    });
+    fleet = await startFollowFleet(dir.path);
+    await fleet.publish("1");
+    agent = await fleet.device.agent([], 300, ["matmul"]);
   });
   after(async () => {
-    await agent?.stop();
-    await device?.close();
+    await fleet?.device.close();
     dir[Symbol.dispose]();
   });
 
@@ -78,27 +39,27 @@ describe("an agent that follows a release name (real hub, swtpm)", { timeout: 30
   });
 
   it("takes version 2 after `model publish`, and not version 3, rolled out to another group", async () => {
-    await publish("3", "line-b");
-    v2 = String((await publish("2"))["id"]);
+    await fleet.publish("3", "line-b");
+    v2 = String((await fleet.publish("2"))["id"]);
     await agent.until("matmul/2 to serve", async () => (await serving()) === "matmul/2");
     const cycles = agent.stderr().length;
     // A few more hub cycles: version 3 is never taken (the hub does not list it for line-a).
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await serving(), "matmul/2");
     assert.ok(!agent.stderr().slice(cycles).includes("matmul@3"), agent.stderr());
-    const subjects = device.deviceLog().map((e) => e.subject);
+    const subjects = fleet.device.deviceLog().map((e) => e.subject);
     assert.ok(!subjects.some((s) => s?.includes("matmul@3")), subjects.join());
   });
 
   it("never installs a lower version published later; once it is all the hub offers, the floor refuses it", async () => {
-    const lower = await publish("1.5");
+    const lower = await fleet.publish("1.5");
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await serving(), "matmul/2", "a lower version is not taken while 2 is listed");
     // The operator withdraws version 2 from the group: the hub now lists 1.5 and 1, both below the TPM floor (2).
     assert.equal(lower["published"], true);
-    await edgewardJson(["hub", "releases", "rollout", v2, "--groups", "", ...adminArgs(hub, url)]);
+    await edgewardJson(["hub", "releases", "rollout", v2, "--groups", "", ...adminArgs(fleet.hub, fleet.url)]);
     await agent.until("the floor to refuse the rollback", () =>
-      device
+      fleet.device
         .deviceLog()
         .some(
           (e) =>
@@ -109,7 +70,7 @@ describe("an agent that follows a release name (real hub, swtpm)", { timeout: 30
     );
     await agent.until(
       "status.json to show the refusal",
-      async () => (await readRuntimeStatus(stateLayout(device.state))).lastError?.code === "EW_ERR_AGENT_FLOOR",
+      async () => (await readRuntimeStatus(stateLayout(fleet.device.state))).lastError?.code === "EW_ERR_AGENT_FLOOR",
     );
     assert.equal(await serving(), "matmul/2", "still serving");
   });
