@@ -102,7 +102,7 @@ try {
       `bare ECDH pair ${ecdh.toFixed(0)}/s (ratio ${(ours / ecdh).toFixed(2)})`,
   );
 
-  // Publishing into a repository of `releases` releases (default 256 bins), one at a time at the end.
+  // Publishing into a repository of `releases` releases (the default 64 bins), one at a time at the end.
   const big = new MemoryTufStore();
   await initTufRepository({ store: big, offline, online, now, policy: DEFAULT_TUF_POLICY });
   const repo = await TufRepository.open({ store: big, online, clock: () => now });

@@ -32,7 +32,9 @@ const DAY = 86_400;
 export const DEFAULT_TUF_POLICY: TufPolicy = {
   rootThreshold: 1,
   targetsThreshold: 1,
-  binBits: 8,
+  // 64 bins: every device's TUF client processes the snapshot, which lists each bin, on each refresh, and tuf-js's
+  // snapshot model is quadratic in its entries (docs/releases.md "The TUF repository").
+  binBits: 6,
   expiry: { root: 365 * DAY, targets: 365 * DAY, releases: 90 * DAY, snapshot: 7 * DAY, timestamp: 4 * 3600 },
 };
 
