@@ -120,12 +120,16 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
   /**
    * Installs the tracked targets and the newest followed releases: one TUF refresh for all of them, each target
    * on its own (a refused one, a rollback or a bad proof, does not keep the others from installing). Returns the
-   * first failure.
+   * first failure. `eager` (an update a release notice started, so there is something to install) starts the TUF
+   * refresh at once, beside the hub's listing, rather than after it.
    */
-  const install = async (agent: Agent, keys: DeviceKeys): Promise<Error | undefined> => {
-    const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
+  const install = async (agent: Agent, keys: DeviceKeys, eager = false): Promise<Error | undefined> => {
     let tuf: Promise<TufTargets> | undefined;
-    const sharedTuf = async (): Promise<TufTargets> => (tuf ??= refreshTuf(await client(agent), agent.layout.tuf));
+    const sharedTuf = (): Promise<TufTargets> =>
+      (tuf ??= client(agent).then((hub) => refreshTuf(hub, agent.layout.tuf)));
+    // Settled where it is used; a failure here is each target's to report.
+    if (eager) sharedTuf().catch(() => undefined);
+    const logKey = (await pinnedHub(agent.layout)).logVerifierKey;
     // Followed names add the newest version rolled out to this device (docs/agent.md "Following releases").
     const found = await discoverTargets(
       discoveryDeps(await client(agent), sharedTuf, agent.activation()),
@@ -183,7 +187,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
   const update = async (agent: Agent): Promise<void> => {
     const keys = agent.keys;
     if (keys === undefined) return;
-    const firstError = await install(agent, keys);
+    const firstError = await install(agent, keys, true);
     await agent.updateStatus({});
     await shipLog(agent, await client(agent));
     if (firstError !== undefined) throw firstError;
