@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { generateSigningKey, generateIdentity } from "@edgeward/core";
+import { EdgewardError, generateSigningKey, generateIdentity } from "@edgeward/core";
 import { rejectsWithCode, syntheticMatMulModel, type Swtpm } from "@edgeward/testkit";
 import { loadModel } from "@edgeward/runtime";
 import { APPLICATION_PCR } from "@edgeward/tpm";
@@ -89,6 +89,20 @@ describe("activating releases through the TPM (swtpm, ONNX Runtime)", SLOW, () =
     await rejectsWithCode(activateRelease(deps, "r8"), "EW_ERR_AGE_NO_IDENTITY");
     assert.equal(deps.slot.current().version, "3");
     assert.equal(await (await deps.floor("matmul")).read(), 3n, "a refused release raises nothing");
+  });
+
+  it("a release whose files cannot be flushed to disk (EW_ERR_IO) moves neither the floor nor current.json", async () => {
+    class Unflushable extends ReleaseStore {
+      override persist(): Promise<void> {
+        return Promise.reject(new EdgewardError("EW_ERR_IO", { detail: "flushing the release" }));
+      }
+    }
+    await rejectsWithCode(activateRelease({ ...deps, releases: new Unflushable(layout) }, "r4"), "EW_ERR_IO");
+    assert.equal(await (await deps.floor("matmul")).read(), 3n);
+    assert.deepEqual(await deps.releases.current(), { current: "r3", previous: "r2" });
+    const last = (await log.shipment(0)).entries.at(-1);
+    assert.equal(decodeAuditEvent(Buffer.from(last?.data ?? "", "base64")).details?.["code"], "EW_ERR_IO");
+    await rejectsWithCode(new ReleaseStore(layout).persist("no-such-release"), "EW_ERR_IO");
   });
 
   it("after a boot change the stored release does not open (EW_ERR_AGENT_BOOT_CHANGED); after a reboot it does", async () => {

@@ -19,8 +19,16 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   if (!st.isDirectory()) throw new EdgewardError("EW_ERR_AGENT_STATE", { detail: `${dir} is not a directory` });
 }
 
-/** Writes `data` to `path` atomically with mode 0600. */
-export async function writePrivateFile(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Writes `data` to `path` atomically with mode 0600. With `sync: false` the data is not flushed before the rename
+ * (a crash may then leave an empty file under the new name): for a file the caller makes durable later, with
+ * {@link syncFiles}, before anything depends on it.
+ */
+export async function writePrivateFile(
+  path: string,
+  data: Uint8Array | string,
+  options: { readonly sync?: boolean } = {},
+): Promise<void> {
   await ensurePrivateDir(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
@@ -28,7 +36,7 @@ export async function writePrivateFile(path: string, data: Uint8Array | string):
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (options.sync !== false) await fh.sync();
     } finally {
       await fh.close();
     }
@@ -36,6 +44,25 @@ export async function writePrivateFile(path: string, data: Uint8Array | string):
   } catch (err) {
     await rm(tmp, { force: true });
     throw new EdgewardError("EW_ERR_IO", { detail: path, cause: err });
+  }
+}
+
+/**
+ * Flushes the files at `paths` and then the directory `dir` that names them (fsync(2) each), so their contents and
+ * their names survive a power loss; EW_ERR_IO when one cannot be opened or flushed.
+ */
+export async function syncFiles(paths: readonly string[], dir: string): Promise<void> {
+  for (const path of [...paths, dir]) {
+    try {
+      const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      throw new EdgewardError("EW_ERR_IO", { detail: `flushing ${path}`, cause: err });
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Making a stored release the serving one (ARCHITECTURE.md "The flows" 4): the TPM floor first (a release below
  * it is refused whatever the hub or TUF say), then open through the TPM and verify into memory, with its guard
- * under the same file key when it carries one, load model and guard and switch them together, raise the floor, and
- * switch current.json. Every outcome is a decision in the device log; on any failure (a guard that does not open or
+ * under the same file key when it carries one, load model and guard and switch them together, and once the
+ * release's files are flushed to disk (done beside the open and load), raise the floor and switch current.json. Every outcome is a decision in the device log; on any failure (a guard that does not open or
  * match included) the model and guard that were serving keep serving.
  */
 import { createHash } from "node:crypto";
@@ -53,6 +53,9 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
   try {
     const versionFloor = await deps.floor(meta.name);
     await versionFloor.check(versionSequence(meta.version), subject);
+    // The release is flushed to disk beside its opening and load, and must be before it becomes current.
+    const durable = deps.releases.persist(id);
+    durable.catch(() => undefined);
     const check = await deps.check?.(meta);
     if (meta.guard !== undefined && deps.guards === undefined)
       throw new EdgewardError("EW_ERR_AGENT_CONFIG", { detail: "a release with a guard needs a guard slot" });
@@ -71,6 +74,7 @@ export async function activateRelease(deps: ActivateDeps, id: string): Promise<R
     // Model and guard switch together; a guard that does not load leaves both as they were.
     if (deps.guards === undefined) await deps.slot.activate(model, opened.plaintext);
     else await activateServing({ slot: deps.slot, guards: deps.guards }, model, opened.plaintext, guard);
+    await durable;
     const floor = await versionFloor.raise(versionSequence(meta.floor));
     await deps.releases.switchTo(id);
     await deps.log?.record({

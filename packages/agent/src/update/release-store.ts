@@ -4,10 +4,10 @@
  * key), its device header (wrapped to this TPM's key) and its facts. current.json names the serving release
  * and the previous one, kept encrypted for rollback; the one before is deleted when a new one becomes current.
  */
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { EdgewardError } from "@edgeward/core";
-import { readJson, writeJson, writePrivateFile } from "../state/files.ts";
+import { readJson, syncFiles, writeJson, writePrivateFile } from "../state/files.ts";
 import type { StateLayout } from "../state/layout.ts";
 
 /**
@@ -74,9 +74,25 @@ export class ReleaseStore {
     return writeJson(this.paths(meta.releaseId).meta, meta);
   }
 
-  /** Stores the device header the hub released for `id`. */
+  /**
+   * Stores the device header the hub released for `id`. Not flushed here: {@link persist} makes the release durable
+   * as a whole, beside its activation, before the release becomes current.
+   */
   saveHeader(id: string, header: Uint8Array): Promise<void> {
-    return writePrivateFile(this.paths(id).header, header);
+    return writePrivateFile(this.paths(id).header, header, { sync: false });
+  }
+
+  /**
+   * Flushes release `id`'s header and payloads (the model's, and the guard's when it has one) and their directory,
+   * so a release that becomes current opens again after a power loss (docs/agent.md "Restart without the hub");
+   * EW_ERR_IO when one is missing or cannot be flushed.
+   */
+  async persist(id: string): Promise<void> {
+    const { dir, header, payload } = this.paths(id);
+    const guard = this.guardPayload(id);
+    const files = [header, payload];
+    if (await exists(guard)) files.push(guard);
+    await syncFiles(files, dir);
   }
 
   /** A release's facts; EW_ERR_AGENT_STATE when absent or malformed. */
@@ -137,4 +153,13 @@ function isGuardMeta(v: unknown): v is ReleaseGuardMeta {
     typeof g.length === "number" &&
     typeof g.sha256 === "string"
   );
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
