@@ -65,7 +65,7 @@ export async function installTarget(deps: InstallDeps, name: string): Promise<Re
 async function fetchAndRelease(deps: InstallDeps, meta: ReleaseMeta, subject: string): Promise<void> {
   const { releases, floor } = deps.activation;
   await (await floor(meta.name)).check(versionSequence(meta.version), subject);
-  await releases.saveMeta(meta);
+  await releases.saveMeta(meta, { sync: false });
   const [downloaded, released] = await Promise.allSettled([
     downloadPayloads(deps, meta),
     meta.sealed === false ? Promise.resolve() : releaseKey(deps, meta, subject),

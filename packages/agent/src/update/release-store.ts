@@ -69,9 +69,12 @@ export class ReleaseStore {
     return join(this.paths(id).dir, "guard.age");
   }
 
-  /** Records a release's facts. */
-  saveMeta(meta: ReleaseMeta): Promise<void> {
-    return writeJson(this.paths(meta.releaseId).meta, meta);
+  /**
+   * Records a release's facts. With `sync: false` they are not flushed here: {@link persist} flushes them with the
+   * rest of the release before it becomes current.
+   */
+  saveMeta(meta: ReleaseMeta, options: { readonly sync?: boolean } = {}): Promise<void> {
+    return writePrivateFile(this.paths(meta.releaseId).meta, `${JSON.stringify(meta, null, 2)}\n`, options);
   }
 
   /**
@@ -83,14 +86,14 @@ export class ReleaseStore {
   }
 
   /**
-   * Flushes release `id`'s header and payloads (the model's, and the guard's when it has one) and their directory,
+   * Flushes release `id`'s facts, header and payloads (the model's, and the guard's when it has one) and their directory,
    * so a release that becomes current opens again after a power loss (docs/agent.md "Restart without the hub");
    * EW_ERR_IO when one is missing or cannot be flushed.
    */
   async persist(id: string): Promise<void> {
-    const { dir, header, payload } = this.paths(id);
+    const { dir, meta, header, payload } = this.paths(id);
     const guard = this.guardPayload(id);
-    const files = [header, payload];
+    const files = [meta, header, payload];
     if (await exists(guard)) files.push(guard);
     await syncFiles(files, dir);
   }
