@@ -18,6 +18,11 @@ import type { ReleaseRecord } from "./store.ts";
 
 /** Releases read per page while the listing scans the release store. */
 const PAGE = 500;
+/**
+ * Long polls one device may hold open at once: an agent holds one per followed name. A device past it (a bug, or a
+ * stolen certificate used to tie up the hub) is answered EW_ERR_HUB_TOO_MANY_WAITS with Retry-After.
+ */
+export const MAX_WAITS_PER_DEVICE = 16;
 
 /** Registers the route on the releases plugin's instance (paths under its `/v1` prefix). */
 export function registerDeviceReleases(
@@ -26,6 +31,8 @@ export function registerDeviceReleases(
   feed: ReleaseFeed<wire.DeviceRelease>,
 ): void {
   const devices = new DatabaseDeviceStore(app.hub.store.db);
+  // Long polls held open per device id (this process's; each replica counts its own).
+  const waits = new Map<string, number>();
   const groupOf = async (request: FastifyRequest): Promise<string> => {
     if (request.device === null) throw new EdgewardError("EW_ERR_HUB_DEVICE_CERT_REQUIRED");
     const record = request.device.record ?? (await devices.getDevice(request.device.deviceId));
@@ -47,12 +54,26 @@ export function registerDeviceReleases(
       if (found.length > 0 || wait === undefined) return { releases: found.slice(0, limit).map(view) };
       // The long poll: nothing to list yet, so the request waits in the feed, idle (not in flight for shedding),
       // sharing one listing per wake with every request that lists the same thing.
+      const deviceId = request.device?.deviceId ?? "";
+      const held = waits.get(deviceId) ?? 0;
+      if (held >= MAX_WAITS_PER_DEVICE) {
+        void reply.header(wire.RETRY_AFTER_HEADER, String(wait));
+        throw new EdgewardError("EW_ERR_HUB_TOO_MANY_WAITS", { detail: `${held} open for ${deviceId}` });
+      }
+      waits.set(deviceId, held + 1);
       leaveInFlight(request);
       const key = JSON.stringify([group, name ?? null, after ?? null, below ?? null]);
       // Every waiter on the key shares this listing: as long as the longest page any of them may ask for.
       const evaluate = async () =>
         (await listFor(service(), group, name, after, below)).slice(0, wire.MAX_DEVICE_RELEASES).map(view);
-      const woken = await feed.wait({ key, since, evaluate, timeoutMs: wait * 1000, signal: request.signal });
+      let woken: readonly wire.DeviceRelease[];
+      try {
+        woken = await feed.wait({ key, since, evaluate, timeoutMs: wait * 1000, signal: request.signal });
+      } finally {
+        const left = (waits.get(deviceId) ?? 1) - 1;
+        if (left > 0) waits.set(deviceId, left);
+        else waits.delete(deviceId);
+      }
       // Answered because the hub closes: the server has already closed its idle connections and would wait out
       // this one's keep-alive, so it closes after the answer (RFC 9112 §9.6).
       if (feed.closed) void reply.header("connection", "close");

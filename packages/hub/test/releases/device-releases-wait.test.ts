@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createGroup } from "@edgeward/hub";
+import { MAX_WAITS_PER_DEVICE } from "../../src/releases/device-releases.ts";
 import { injectFailsWith, tempDir } from "@edgeward/testkit";
 import { list, listingRequest, startListingHub, untilWaiting, versions } from "./listing-hub.ts";
 
@@ -201,10 +202,11 @@ describe("device release listing: after and wait", () => {
       const limits = { overload: { maxInFlight: 2, maxEventLoopDelayMs: 0, maxPendingWrites: 0 } };
       const h = await shopHub(dir.path, { deps: { limits } });
       try {
-        // One after the other, as a fleet arrives: 20 at once would be shed at arrival (that is allowed).
+        // One after the other, as a fleet arrives: 20 at once would be shed at arrival (that is allowed). Two
+        // devices, each within its own long-poll limit.
         const waits = [];
         for (let i = 1; i <= 20; i++) {
-          waits.push(list(h.hub, "dev-shop", "?name=fashion&wait=60"));
+          waits.push(list(h.hub, i % 2 === 0 ? "dev-shop" : "dev-lab", "?name=fashion&wait=60"));
           await untilWaiting(h.feed, i);
         }
         const res = await list(h.hub, "dev-lab", "?name=fashion");
@@ -212,8 +214,40 @@ describe("device release listing: after and wait", () => {
         const metrics = await h.hub.app.inject({ method: "GET", url: "/metrics" });
         assert.match(metrics.body, /^edgeward_hub_release_waits 20$/m);
         assert.match(metrics.body, /^edgeward_hub_shed_total 0$/m);
-        await h.publish("fashion", "1", ["shop"]);
+        await h.publish("fashion", "1", ["shop", "lab"]);
         for (const r of await Promise.all(waits)) assert.equal(r.statusCode, 200, r.body);
+      } finally {
+        await h.close();
+      }
+    },
+  );
+
+  it(
+    "gives a device past its long-poll limit EW_ERR_HUB_TOO_MANY_WAITS with Retry-After, and no other device",
+    BOUNDED,
+    async () => {
+      using dir = tempDir();
+      const h = await shopHub(dir.path);
+      try {
+        const query = "?name=fashion&wait=30";
+        const held = Array.from({ length: MAX_WAITS_PER_DEVICE }, () => list(h.hub, "dev-shop", query));
+        await untilWaiting(h.feed, MAX_WAITS_PER_DEVICE);
+        const refused = await h.hub.app.inject(listingRequest("dev-shop", query));
+        assert.equal(refused.statusCode, 429);
+        assert.equal(refused.headers["retry-after"], "30");
+        await injectFailsWith(h.hub.app, listingRequest("dev-shop", query), "EW_ERR_HUB_TOO_MANY_WAITS");
+        // Another device still waits, and a listing without wait is answered as ever.
+        const other = list(h.hub, "dev-lab", query);
+        await untilWaiting(h.feed, MAX_WAITS_PER_DEVICE + 1);
+        assert.equal((await list(h.hub, "dev-shop", "?name=fashion")).statusCode, 200);
+        // Once the device's polls are answered it may wait again.
+        await h.publish("fashion", "1", ["shop"]);
+        for (const res of await Promise.all(held)) assert.deepEqual(versions(res.body), ["1"]);
+        const again = list(h.hub, "dev-shop", "?name=fashion&after=1&wait=30");
+        await untilWaiting(h.feed, 2);
+        await h.publish("fashion", "2", ["shop", "lab"]);
+        assert.deepEqual(versions((await again).body), ["2"]);
+        assert.deepEqual(versions((await other).body), ["2"]);
       } finally {
         await h.close();
       }

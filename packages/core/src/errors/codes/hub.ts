@@ -42,6 +42,11 @@ export const HUB_ERRORS = {
     exit: EXIT.io,
     http: 503,
   },
+  EW_ERR_HUB_TOO_MANY_WAITS: {
+    message: "This device already holds as many release long polls as the hub allows; come back after Retry-After",
+    exit: EXIT.policy,
+    http: 429,
+  },
 
   // Operator tokens and roles.
   EW_ERR_HUB_TOKEN_MISSING: {
