@@ -209,7 +209,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
     }, ms);
   };
 
-  /** Says why a cycle or an update failed and records it in status.json (a busy hub only once per streak). */
+  /** Says why a cycle or an update failed and records it in status.json; a busy hub is not a failure, so not here. */
   const report = async (agent: Agent, err: unknown): Promise<void> => {
     if (busyRetryMs(err) !== undefined) return;
     const code = isEdgewardError(err) ? err.code : "EW_ERR_INTERNAL";
