@@ -8,11 +8,13 @@ import {
   SIG_COSIGNATURE,
   addSignatureLines,
   cosignatureSigner,
+  cosignatureTimestamp,
   formatCheckpoint,
   generateNoteKey,
   leafHash,
   openCheckpoint,
   parseCheckpoint,
+  parseNote,
   parseVerifierKey,
   signCheckpoint,
   verifyCosignatures,
@@ -135,5 +137,18 @@ describe("witness cosignatures (c2sp.org/tlog-cosignature)", () => {
     throwsWithCode(() => verifyCosignatures(both, { ...policy, notAfter: 1000 }), "EW_ERR_COSIGNATURE_TIME");
     // A log key is not a cosignature key.
     throwsWithCode(() => verifyCosignatures(both, { witnesses: [log.signer.vkey], threshold: 1 }), "EW_ERR_NOTE_VKEY");
+  });
+
+  it("when a cosignature is not a u64 timestamp and a 64-byte signature, rejects with EW_ERR_COSIGNATURE_MALFORMED", () => {
+    const note = checkpointAt(7);
+    const witness = new Witness(w1.signer);
+    witness.follow(log.signer.vkey);
+    const cosigned = addSignatureLines(note, [witness.cosign(note, [])]);
+    // The parsed signature is what follows the 4-byte key ID (c2sp.org/tlog-cosignature §Format: timestamped_signature).
+    const sig = parseNote(cosigned).signatures.find((s) => s.name === "witness.example/w1")!.signature;
+    assert.equal(sig.length, 72);
+    assert.ok(cosignatureTimestamp(sig) > 0n);
+    for (const bad of [sig.subarray(0, 71), sig.subarray(0, 8), new Uint8Array(0), Buffer.concat([sig, Buffer.of(0)])])
+      throwsWithCode(() => cosignatureTimestamp(bad), "EW_ERR_COSIGNATURE_MALFORMED");
   });
 });

@@ -3,18 +3,22 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { rejectsWithCode } from "@edgeward/testkit";
 import {
+  CompactRange,
   DurableLog,
   LogReader,
   LogVerifier,
   auditLog,
   decodeBase64,
+  formatCheckpoint,
   generateNoteKey,
   leafHash,
   openCheckpoint,
   parseVerifierKey,
+  signNote,
   verifyConsistency,
   verifyInclusion,
   verifyTlogProof,
+  type Batch,
   type LogStore,
 } from "@edgeward/tlog";
 
@@ -154,6 +158,31 @@ export function durableLogSuite(backend: Backend): void {
     assert.ok(report.ok, JSON.stringify(report.problem));
     assert.equal(report.treeSize, 13);
     assert.equal(report.checkpoints, 5);
+  });
+
+  it("when a writer commits a batch built on a stale head, the store refuses it with EW_ERR_LOG_CONCURRENT_WRITER and writes nothing", async () => {
+    const place = await filled(10, 1);
+    const stale = place.store();
+    // The second writer reads the head (size 10) and builds its next batch from it, as DurableLog does.
+    const seen = await stale.latestCheckpoint();
+    const range = CompactRange.empty();
+    for (let i = 0; i < seen.size; i++) range.append(leafHash(entry(i)));
+    const nodes = range.append(leafHash(entry(99)));
+    const note = signNote(formatCheckpoint({ origin: ORIGIN, size: range.size, root: range.root() }), [key.signer]);
+    const batch: Batch = { fromSize: seen.size, entries: [entry(99)], nodes, checkpoint: { size: range.size, note } };
+    // Meanwhile the first writer appends, so storage moves past that head.
+    const a = await DurableLog.open(place.store(), key.signer);
+    assert.equal((await a.append(entry(10))).index, 10);
+    await a.close();
+    await rejectsWithCode(
+      stale.exclusive(() => Promise.resolve(batch)),
+      "EW_ERR_LOG_CONCURRENT_WRITER",
+    );
+    await stale.close();
+    const report = await auditLog(place.store(), { vkey: key.signer.vkey });
+    assert.ok(report.ok, JSON.stringify(report.problem));
+    assert.equal(report.treeSize, 11);
+    assert.equal(report.checkpoints, 3);
   });
 
   it("the audit of an untouched log passes and reproduces the latest root", async () => {

@@ -6,7 +6,9 @@ import { describe, it } from "node:test";
 import { isEdgewardError } from "@edgeward/core";
 import { rejectsWithCode, throwsWithCode } from "@edgeward/testkit";
 import {
+  CompactRange,
   EMPTY_ROOT,
+  MAX_TREE_SIZE,
   MemoryTree,
   leafHash,
   nodeHash,
@@ -161,5 +163,24 @@ describe("proof generation against the RFC's recursive definition", () => {
       "EW_ERR_PROOF_MALFORMED",
     );
     throwsWithCode(() => verifyInclusion(leaves[3]!, 3, 8, proof, root.subarray(1)), "EW_ERR_PROOF_MALFORMED");
+  });
+});
+
+describe("the compact range's size limit", () => {
+  it("when the range already covers MAX_TREE_SIZE leaves, appending rejects with EW_ERR_LOG_FULL", () => {
+    // A tree of 2^40 leaves is one perfect subtree, so its frontier is a single hash and the limit is reached
+    // without appending 2^40 entries.
+    const leaf = leafHash(Buffer.from("e"));
+    const full = CompactRange.fromFrontier(MAX_TREE_SIZE, [leaf]);
+    throwsWithCode(() => full.append(leaf), "EW_ERR_LOG_FULL");
+    assert.equal(full.size, MAX_TREE_SIZE);
+    // One below the limit still accepts the last leaf, and then is full.
+    const below = CompactRange.fromFrontier(
+      MAX_TREE_SIZE - 1,
+      CompactRange.frontier(MAX_TREE_SIZE - 1).map(() => leaf),
+    );
+    below.append(leaf);
+    assert.equal(below.size, MAX_TREE_SIZE);
+    throwsWithCode(() => below.append(leaf), "EW_ERR_LOG_FULL");
   });
 });

@@ -10,6 +10,9 @@ import {
   type SwtpmLocalCa,
 } from "@edgeward/testkit";
 import type { EkType, Tpm2ToolsDevice } from "@edgeward/tpm";
+import { ekCertificate } from "../src/tools/ek.ts";
+import type { RunOptions, ToolResult } from "../src/tools/exec.ts";
+import { inWorkspace, Workspace } from "../src/tools/workspace.ts";
 import { deviceFor, SLOW } from "./helpers.ts";
 
 describe("endorsement: EK certificates and credential activation (swtpm)", SLOW, () => {
@@ -69,6 +72,32 @@ describe("endorsement: EK certificates and credential activation (swtpm)", SLOW,
     assert.deepEqual(status.ekCertificates, { rsa: false, ecc: false });
   });
 
+  it("when the EK certificate's NV index is listed but gone at the read, rejects with EW_ERR_TPM_EK_CERT_MISSING", async () => {
+    // A certificate index (TCG EK Credential Profile §2.2.1.4, 0x01C00002 for RSA) defined on the fresh TPM, then
+    // removed by a second tpm2-tools process between tpm2_getcap's listing and tpm2_nvread: the read meets
+    // TPM_RC_HANDLE, which here means the certificate is missing, not that the TPM failed. Only the moment of the
+    // removal is chosen by the test; the TPM, the tools and the error all come from the real run.
+    const index = "0x1c00002";
+    await inWorkspace({ tcti: fresh.tcti, timeoutMs: 30_000 }, true, async (setup) => {
+      await setup.run("tpm2_nvdefine", [index, "-C", "o", "-s", "16", "-a", "ownerread|ownerwrite"], { loads: false });
+    });
+    let removed = false;
+    await rejectsWithCode(
+      inWorkspace({ tcti: fresh.tcti, timeoutMs: 30_000 }, true, (ws) =>
+        ekCertificate(
+          new RemovesBeforeRead(ws, async () => {
+            await ws.run("tpm2_nvundefine", [index, "-C", "o"], { loads: false });
+            removed = true;
+          }),
+          "rsa",
+        ),
+      ),
+      "EW_ERR_TPM_EK_CERT_MISSING",
+    );
+    assert.ok(removed);
+    assert.equal(await deviceFor(fresh).ekCertificate("rsa"), null);
+  });
+
   const cases: [string, () => Swtpm, EkType][] = [
     ["RSA 2048 EK (persistent, policy session)", () => provisioned, "rsa"],
     ["ECC P-384 EK (persistent, high range)", () => provisioned, "ecc"],
@@ -92,3 +121,32 @@ describe("endorsement: EK certificates and credential activation (swtpm)", SLOW,
     });
   }
 });
+
+/** Runs `beforeRead` (another process's change to NV) just before the first tpm2_nvread, then runs every tool as is. */
+class RemovesBeforeRead extends Workspace {
+  readonly #inner: Workspace;
+  #beforeRead: (() => Promise<void>) | undefined;
+
+  constructor(inner: Workspace, beforeRead: () => Promise<void>) {
+    super({ tcti: "", cwd: "", timeoutMs: 0 }, false);
+    this.#inner = inner;
+    this.#beforeRead = beforeRead;
+  }
+
+  override async run(
+    tool: string,
+    args: readonly string[],
+    options?: RunOptions & { loads?: boolean },
+  ): Promise<ToolResult> {
+    const before = this.#beforeRead;
+    if (tool === "tpm2_nvread" && before !== undefined) {
+      this.#beforeRead = undefined;
+      await before();
+    }
+    return this.#inner.run(tool, args, options);
+  }
+
+  override read(name: string): Promise<Uint8Array> {
+    return this.#inner.read(name);
+  }
+}

@@ -59,6 +59,22 @@ describe("device failures (swtpm)", SLOW, () => {
     await rejectsWithCode(dev.status(), "EW_ERR_TPM_UNAVAILABLE");
   });
 
+  it("when tpm2-tools are not on PATH, rejects with EW_ERR_TPM_TOOLS_MISSING although the TPM answers", async () => {
+    using empty = tempDir();
+    const dev = new Tpm2ToolsDevice({ tcti: tpm.tcti, native: false });
+    await dev.status();
+    // execFile looks the tool up on the PATH of the environment exec.ts passes on, which is this process's.
+    const path = process.env.PATH;
+    process.env.PATH = empty.path;
+    try {
+      await rejectsWithCode(dev.status(), "EW_ERR_TPM_TOOLS_MISSING");
+      await rejectsWithCode(dev.ekCertificate("rsa"), "EW_ERR_TPM_TOOLS_MISSING");
+    } finally {
+      process.env.PATH = path;
+    }
+    await dev.status();
+  });
+
   it("when the TPM's object slots are full, rejects with EW_ERR_TPM_OBJECT_MEMORY, and flushes so the next call works", async () => {
     using dir = tempDir();
     const env = { ...process.env, ...tpm.env };

@@ -17,8 +17,9 @@ import {
   type Outcome,
 } from "../fleet/scenarios.ts";
 import { scanForFragments } from "../fleet/scan.ts";
+import { demoIncomplete, notShown } from "../fleet/verdict.ts";
 import { printJson } from "../support/output.ts";
-import { EdgewardError } from "@edgeward/core";
+import type { EdgewardError } from "@edgeward/core";
 
 /** Options of the fleet demo. */
 export interface FleetDemoOptions {
@@ -51,7 +52,7 @@ export async function runFleetDemo(opts: FleetDemoOptions): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "edgeward-fleet-"));
   let fleet: Fleet | undefined;
   let report: Record<string, unknown> | undefined;
-  let failure: { missing: string[]; hits: string[] } | undefined;
+  let failure: EdgewardError | undefined;
   try {
     say(`Edgeward fleet demo — working in ${dir}\n`);
     const model = await readFile(classifierPath());
@@ -72,14 +73,7 @@ export async function runFleetDemo(opts: FleetDemoOptions): Promise<void> {
     for (const i of inferences) say(`   ${i.device}: ${JSON.stringify(i.model)} in ${i.ms.toFixed(0)} ms`);
     const outcomes: Outcome[] = [];
     const show = async (label: string, fn: () => Promise<Outcome>) => {
-      const o = await step(label, fn).catch(
-        (err: unknown): Outcome => ({
-          scenario: label,
-          device: "-",
-          code: "not shown",
-          hub: err instanceof Error ? err.message.slice(0, 200) : String(err),
-        }),
-      );
+      const o = await step(label, fn).catch((err: unknown): Outcome => notShown(label, err));
       outcomes.push(o);
       say(`   ${o.code}  (hub: ${o.hub})`);
     };
@@ -107,16 +101,12 @@ export async function runFleetDemo(opts: FleetDemoOptions): Promise<void> {
           : `PLAINTEXT IN ${hits.join(", ")}`),
     );
     if (opts.json) report = { inferences, outcomes, checkpoint: checkpoint.checkpoint, scan, steps, dir };
-    const missing = outcomes.filter((o) => o.code === "not shown").map((o) => o.scenario);
-    if (hits.length > 0 || missing.length > 0) failure = { missing, hits };
+    failure = demoIncomplete(outcomes, hits);
   } finally {
     await fleet?.close();
     if (!opts.keep) await rm(dir, { recursive: true, force: true });
   }
   // Printed after the clean-up, so the report can name what was removed.
   if (report !== undefined) printJson({ ...report, tpmDirs: fleet?.devices.map((d) => d.tpm.dir) ?? [] });
-  if (failure !== undefined)
-    throw new EdgewardError("EW_ERR_DEMO_INCOMPLETE", {
-      detail: `not shown: ${failure.missing.join(", ") || "none"}; plaintext in: ${failure.hits.join(", ") || "none"}`,
-    });
+  if (failure !== undefined) throw failure;
 }
