@@ -7,7 +7,7 @@ import type { IncomingMessage } from "node:http";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { EdgewardError, wire } from "@edgeward/core";
-import type { EgressClient } from "../net/egress.ts";
+import type { EgressClient, EgressResponse } from "../net/egress.ts";
 import { hubBusy, parseRetryAfter } from "./retry-after.ts";
 
 const ajv = new Ajv({ strict: false, allErrors: false });
@@ -102,6 +102,11 @@ export class HubClient {
   /** GET any URL on the hub (the TUF fetcher's metadata); the caller reads or drains the answer. */
   get(url: string): Promise<IncomingMessage> {
     return this.#egress.stream(url);
+  }
+
+  /** GET any URL on the hub, its answer (any status) read into memory up to `maxBytes` (EW_ERR_INPUT_TOO_LARGE). */
+  getBytes(url: string, maxBytes: number): Promise<EgressResponse> {
+    return this.#egress.fetch(url, { maxBytes });
   }
 
   /** GET a target from `offset` (an HTTP Range request past 0). */

@@ -9,8 +9,9 @@ import { BaseFetcher, Updater } from "tuf-js";
 // tuf-js ends root rotation on its own error type with a 404 for the next root (TUF 1.0 §5.3.4), and takes its own
 // length error for metadata longer than allowed (TUF 1.0 §5.4.1: the download is bounded).
 import { DownloadHTTPError, DownloadLengthMismatchError } from "tuf-js/dist/error.js";
-import { EdgewardError } from "@edgeward/core";
+import { EdgewardError, isEdgewardError } from "@edgeward/core";
 import type { HubClient } from "../hub/hub-client.ts";
+import type { EgressResponse } from "../net/egress.ts";
 import { guardOfTarget } from "./guard-target.ts";
 import type { ReleaseMeta } from "./release-store.ts";
 
@@ -27,22 +28,16 @@ export class HubFetcher extends BaseFetcher {
   }
 
   override async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
-    const res = await this.#client.get(url);
-    if (res.statusCode !== 200) {
-      res.resume();
-      throw new DownloadHTTPError(`${url} answered ${res.statusCode ?? 0}`, res.statusCode ?? 0);
-    }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    for await (const chunk of res) {
-      received += (chunk as Buffer).length;
-      if (received > maxLength) {
-        res.destroy();
+    let res: EgressResponse;
+    try {
+      res = await this.#client.getBytes(url, maxLength);
+    } catch (err) {
+      if (isEdgewardError(err, "EW_ERR_INPUT_TOO_LARGE"))
         throw new DownloadLengthMismatchError(`${url} is longer than ${maxLength} bytes`);
-      }
-      chunks.push(chunk as Buffer);
+      throw err;
     }
-    return Buffer.concat(chunks);
+    if (res.status !== 200) throw new DownloadHTTPError(`${url} answered ${res.status}`, res.status);
+    return res.body;
   }
 
   override async fetch(url: string): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
