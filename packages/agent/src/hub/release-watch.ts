@@ -7,6 +7,7 @@
  * and the cycles go on without it.
  */
 import type { HubClient } from "./hub-client.ts";
+import { sequenceOf } from "../update/activate.ts";
 import { retryDelayMs } from "./retry-after.ts";
 
 /** The `wait` each poll asks for (seconds); under the hub's maximum and common idle timeouts of proxies. */
@@ -81,7 +82,7 @@ export class ReleaseWatch {
         });
         if (this.#stopped) return;
         const listed = answer.releases.find((r) => r.name === name);
-        if (listed !== undefined && sequence(listed.version) > (after === undefined ? -1 : sequence(after))) {
+        if (listed !== undefined && sequence(listed.version) > sequence(after)) {
           this.#reported.set(name, listed.version);
           this.#deps.onRelease(name, listed.version);
         } else if (Date.now() - started < QUICK_ANSWER_MS) {
@@ -117,8 +118,7 @@ function newer(a: string | undefined, b: string | undefined): string | undefined
   return sequence(b) > sequence(a) ? b : a;
 }
 
-/** A version's leading number (activate.ts versionSequence); -1 for one without. */
-function sequence(version: string): number {
-  const m = /^(\d{1,9})(?:$|[._-])/.exec(version);
-  return m?.[1] === undefined ? -1 : Number(m[1]);
+/** A version's leading number; -1 for none, or one without a number (below every real one). */
+function sequence(version: string | undefined): number {
+  return (version === undefined ? undefined : sequenceOf(version)) ?? -1;
 }

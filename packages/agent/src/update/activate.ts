@@ -46,6 +46,15 @@ export function versionSequence(version: string): number {
   return Number(m[1]);
 }
 
+/** {@link versionSequence}, or undefined for a version without a leading number (a listing's hint, not trusted). */
+export function sequenceOf(version: string): number | undefined {
+  try {
+    return versionSequence(version);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Activates release `id`; returns its facts. */
 export async function activateRelease(deps: ActivateDeps, id: string): Promise<ReleaseMeta> {
   const meta = await deps.releases.meta(id);

@@ -7,7 +7,7 @@
  */
 import { EdgewardError, isEdgewardError, type wire } from "@edgeward/core";
 import type { HubClient } from "../hub/hub-client.ts";
-import { versionSequence, type ActivateDeps } from "./activate.ts";
+import { sequenceOf, type ActivateDeps } from "./activate.ts";
 import type { ReleaseMeta } from "./release-store.ts";
 import type { TufTargets } from "./tuf.ts";
 
@@ -107,12 +107,4 @@ async function confirmInTuf(deps: DiscoverDeps, listed: wire.DeviceRelease): Pro
     throw new EdgewardError("EW_ERR_AGENT_FOLLOW_MISMATCH", {
       detail: `${said}: TUF says ${meta.name}@${meta.version} (${meta.kind})`,
     });
-}
-
-function sequenceOf(version: string): number | undefined {
-  try {
-    return versionSequence(version);
-  } catch {
-    return undefined;
-  }
 }
