@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { EdgewardError, type wire } from "@edgeward/core";
 import { tempDir } from "@edgeward/testkit";
@@ -153,8 +153,14 @@ describe("the hub client an agent keeps", () => {
     assert.equal(await cache.get(layout, keys, {}, now), first);
     assert.equal(cache.last, first);
     writeFileSync(layout.certificate, pki.issue(createCsr(key, "device-1")));
+    // Requests do not read the state directory: the new certificate counts once the renewal is announced.
+    assert.equal(await cache.get(layout, keys, {}, now), first);
+    cache.renewed();
     const second = await cache.get(layout, keys, {}, now);
     assert.notEqual(second, first);
+    // Past the certificate's end the client without it is made, announced or not.
+    const expired = new Date(new X509Certificate(readFileSync(layout.certificate)).validToDate.getTime() + 1000);
+    assert.notEqual(await cache.get(layout, keys, {}, expired), second);
     // Other keys (a boot change dropped them, or new ones): another client.
     assert.notEqual(await cache.get(layout, undefined, {}, now), second);
     cache.close();

@@ -98,6 +98,7 @@ export function hubLink(options: HubLinkOptions = {}): HubLink & {
       eventLogPath: agent.config.eventLogPath,
       ...(options.say === undefined ? {} : { warn: options.say }),
     });
+    if (answer.certificate !== undefined) clients.renewed();
     const at = now().toISOString();
     await agent.log.record({
       kind: answer.result === "pass" ? "attest.pass" : "attest.fail",

@@ -79,12 +79,16 @@ export async function storedHubClient(
 }
 
 /**
- * A {@link storedHubClient} kept while the identity it presents stays the same (the stored certificate, still
- * valid, and the same keys), so its connections are reused across requests and cycles; a renewed certificate or
- * one that expired gives a new client, and the old one closes its connections once their requests end.
+ * A {@link storedHubClient} kept while the identity it presents stays the same (the same keys, and the stored
+ * certificate until it expires or {@link CachedHubClient.renewed} says a new one was stored), so its connections are
+ * reused across requests and cycles and no request reads the state directory; a new identity gives a new client,
+ * and the old one closes its connections once their requests end.
  */
 export class CachedHubClient {
-  #held: { certificate: string | undefined; keys: DeviceKeys | undefined; client: HubClient } | undefined;
+  #held:
+    | { certificate: string | undefined; validUntil: number; keys: DeviceKeys | undefined; client: HubClient }
+    | undefined;
+  #renewed = false;
 
   /** The client for the current identity. */
   async get(
@@ -93,13 +97,22 @@ export class CachedHubClient {
     extra: Pick<HubClientOptions, "allow" | "onRefusal">,
     now: Date,
   ): Promise<HubClient> {
-    const certificate = await validCertificate(layout, now);
     const held = this.#held;
+    if (held !== undefined && held.keys === keys && !this.#renewed && now.getTime() < held.validUntil)
+      return held.client;
+    this.#renewed = false;
+    const certificate = await validCertificate(layout, now);
     if (held !== undefined && held.certificate === certificate && held.keys === keys) return held.client;
     const client = await clientFor(layout, keys, certificate, extra);
     held?.client.release();
-    this.#held = { certificate, keys, client };
+    const validUntil = certificate === undefined ? Infinity : new X509Certificate(certificate).validToDate.getTime();
+    this.#held = { certificate, validUntil, keys, client };
     return client;
+  }
+
+  /** A new certificate was stored: the next {@link get} reads it. */
+  renewed(): void {
+    this.#renewed = true;
   }
 
   /** The last client handed out, whatever identity it has (a tamper report goes out on it). */
