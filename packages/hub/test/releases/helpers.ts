@@ -158,3 +158,15 @@ export function checkLogged(answer: wire.ReleaseKeyResponse): Record<string, unk
   );
   return JSON.parse(entry.toString("utf8")) as Record<string, unknown>;
 }
+
+/** The kinds of the entries of a hub's audit log, in order (each entry is an audit event's JSON). */
+export async function auditKinds(reader: {
+  checkpoint(): Promise<{ size: number }>;
+  entry(index: number): Promise<Uint8Array>;
+}): Promise<string[]> {
+  const kinds: string[] = [];
+  const { size } = await reader.checkpoint();
+  for (let i = 0; i < size; i++)
+    kinds.push((JSON.parse(Buffer.from(await reader.entry(i)).toString()) as { kind: string }).kind);
+  return kinds;
+}

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { isEdgewardError } from "@edgeward/core";
 import { injectFailsWith, seededRandom, tempDir, throwsWithCode } from "@edgeward/testkit";
 import { parseManifest } from "../../src/releases/index.ts";
-import { fakeModel, manifestFor, sealApart } from "./helpers.ts";
+import { auditKinds, fakeModel, manifestFor, sealApart } from "./helpers.ts";
 import { startReleasesHub } from "./releases-hub.ts";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -126,11 +126,12 @@ describe("release routes: guard", () => {
       const wrongHash = `/v1/device/targets/classifier/${sha256(payload)}.1.0.0.guard`;
       await injectFailsWith(hub.app, { method: "GET", url: wrongHash }, "EW_ERR_TUF_TARGET_NOT_FOUND");
 
-      const kinds: string[] = [];
-      const reader = hub.deps.audit.reader;
-      for (let i = 0; i < (await reader.checkpoint()).size; i++)
-        kinds.push((JSON.parse(Buffer.from(await reader.entry(i)).toString()) as { kind: string }).kind);
-      assert.deepEqual(kinds, ["release.create", "release.upload-guard", "model.publish", "release.upload"]);
+      assert.deepEqual(await auditKinds(hub.deps.audit.reader), [
+        "release.create",
+        "release.upload-guard",
+        "model.publish",
+        "release.upload",
+      ]);
     } finally {
       await hub.close();
     }

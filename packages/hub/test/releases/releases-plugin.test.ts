@@ -9,7 +9,7 @@ import { BaseFetcher, Updater } from "tuf-js";
 import { DownloadHTTPError } from "tuf-js/dist/error.js";
 import { injectFailsWith, tempDir } from "@edgeward/testkit";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { fakeModel, manifestFor, sealApart } from "./helpers.ts";
+import { auditKinds, fakeModel, manifestFor, sealApart } from "./helpers.ts";
 import { startReleasesHub } from "./releases-hub.ts";
 
 async function publish(hub: TestHub, escrowRecipient: string, payloadSize = 150_000) {
@@ -84,12 +84,12 @@ describe("release routes", () => {
         payload: { groups: ["shop", "factory"] },
       });
       assert.deepEqual(byAdmin.json<{ groups: string[] }>().groups, ["shop", "factory"]);
-      const kinds: string[] = [];
-      const reader = hub.deps.audit.reader;
-      const size = (await reader.checkpoint()).size;
-      for (let i = 0; i < size; i++)
-        kinds.push((JSON.parse(Buffer.from(await reader.entry(i)).toString()) as { kind: string }).kind);
-      assert.deepEqual(kinds, ["release.create", "model.publish", "release.upload", "release.rollout"]);
+      assert.deepEqual(await auditKinds(hub.deps.audit.reader), [
+        "release.create",
+        "model.publish",
+        "release.upload",
+        "release.rollout",
+      ]);
       await injectFailsWith(
         hub.app,
         { method: "GET", url: "/v1/releases/nope", headers: hub.auth("viewer") },
